@@ -1,0 +1,52 @@
+# Auralis: the two commands are `make run` and `make test`.
+#   make          builds build/auralis (optimised, with debug info)
+#   make run      installs what is missing, builds, runs the main job
+#   make test     installs what is missing, builds, runs every test (ctest),
+#                 then the unit tests again under ASan+UBSan
+#   make bench    prints the synthesis benchmark
+#   make format   clang-format every C file
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
+        fuzz format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-test:
+	@scripts/install-deps.sh all
+
+node-deps: deps-test
+	@scripts/install-node-deps.sh
+
+$(BUILD)/build.ninja $(BUILD)/Makefile:
+	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAU_WERROR=ON >/dev/null
+
+build: deps $(BUILD)/$(if $(CMAKE_GEN),build.ninja,Makefile)
+	@cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@scripts/run-main.sh $(BUILD)/auralis
+
+test: deps-test node-deps build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@$(MAKE) --no-print-directory test-asan
+
+test-asan: deps-test
+	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DAU_WERROR=ON -DAU_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -L unit -j $(JOBS) --timeout 900
+
+bench: build
+	@$(BUILD)/auralis bench
+
+format:
+	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c' 'fuzz/*.c')
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Auralis needs to build and test, and only the
+# missing ones: `apt-get update` runs only when something must be installed.
+# Usage: scripts/install-deps.sh [build|test|all]   (default: all)
+set -euo pipefail
+
+build_pkgs=(build-essential cmake ninja-build pkg-config
+            libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev
+            libjansson-dev)
+test_pkgs=(libcmocka-dev python3 python3-mido ffmpeg sox nodejs npm chromium
+           clang libclang-rt-14-dev)
+
+want=("${build_pkgs[@]}")
+case "${1:-all}" in
+  build) ;;
+  test|all) want+=("${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|all]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  # node/npm may come from elsewhere (nvm, NodeSource): accept working binaries.
+  case "$p" in
+    nodejs) command -v node >/dev/null 2>&1 && continue ;;
+    npm)    command -v npm  >/dev/null 2>&1 && continue ;;
+  esac
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

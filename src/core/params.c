@@ -1,0 +1,241 @@
+#include "params.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const key_names[12] = {"C",  "C#", "D",  "D#", "E",  "F",
+                                          "F#", "G",  "G#", "A",  "A#", "B"};
+static const char *const mode_names[AU_MODE_COUNT] = {
+    "ionian", "dorian", "phrygian", "lydian", "mixolydian", "aeolian", "locrian"};
+static const char *const layer_names[AU_LAYER_COUNT] = {
+    "pads", "melody", "bass", "percussion", "textures", "bells"};
+
+au_params au_params_default(void)
+{
+    au_params p;
+    memset(&p, 0, sizeof p);
+    p.seed = 0;
+    p.key = 2;
+    p.mode = AU_MODE_DORIAN;
+    p.bpm = 60.0;
+    p.intensity = 0.4;
+    p.wander = false;
+    for (int i = 0; i < AU_LAYER_COUNT; i++) p.layers[i] = true;
+    return p;
+}
+
+void au_params_apply(au_params *p, const au_param_update *u)
+{
+    if (u->mask & AU_P_KEY) p->key = u->v.key;
+    if (u->mask & AU_P_MODE) p->mode = u->v.mode;
+    if (u->mask & AU_P_BPM) p->bpm = u->v.bpm;
+    if (u->mask & AU_P_INTENSITY) p->intensity = u->v.intensity;
+    if (u->mask & AU_P_WANDER) p->wander = u->v.wander;
+    for (int i = 0; i < AU_LAYER_COUNT; i++)
+        if (u->mask & AU_P_LAYER(i)) p->layers[i] = u->v.layers[i];
+}
+
+const char *au_key_name(int key)
+{
+    return key >= 0 && key < 12 ? key_names[key] : "?";
+}
+
+const char *au_mode_name(int mode)
+{
+    return mode >= 0 && mode < AU_MODE_COUNT ? mode_names[mode] : "?";
+}
+
+const char *au_layer_name(int layer)
+{
+    return layer >= 0 && layer < AU_LAYER_COUNT ? layer_names[layer] : "?";
+}
+
+int au_layer_from_name(const char *s)
+{
+    for (int i = 0; i < AU_LAYER_COUNT; i++)
+        if (s && strcmp(s, layer_names[i]) == 0) return i;
+    return -1;
+}
+
+/* Messages quote at most this much of a stranger's value. */
+#define QUOTE_MAX 40
+
+static int fail(char *err, size_t errlen, const char *fmt, const char *name,
+                const char *value)
+{
+    if (err && errlen) {
+        char v[QUOTE_MAX + 4];
+        snprintf(v, sizeof v, "%.*s%s", QUOTE_MAX, value ? value : "",
+                 value && strlen(value) > QUOTE_MAX ? "..." : "");
+        /* strip control characters so a message stays one printable line */
+        for (char *c = v; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+        snprintf(err, errlen, fmt, name, v);
+    }
+    return -1;
+}
+
+int au_parse_key(const char *s, int *key, char *err, size_t errlen)
+{
+    static const struct { const char *n; int pc; } names[] = {
+        {"C", 0}, {"C#", 1}, {"Db", 1}, {"D", 2}, {"D#", 3}, {"Eb", 3},
+        {"E", 4}, {"F", 5}, {"F#", 6}, {"Gb", 6}, {"G", 7}, {"G#", 8},
+        {"Ab", 8}, {"A", 9}, {"A#", 10}, {"Bb", 10}, {"B", 11}};
+    if (s && s[0] && strlen(s) <= 2) {
+        char norm[3] = {0};
+        norm[0] = (char)(s[0] >= 'a' && s[0] <= 'g' ? s[0] - 32 : s[0]);
+        norm[1] = s[1];
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (strcmp(norm, names[i].n) == 0) {
+                *key = names[i].pc;
+                return 0;
+            }
+    }
+    return fail(err, errlen,
+                "%s must be one of C, C#, Db, D, D#, Eb, E, F, F#, Gb, G, G#, "
+                "Ab, A, A#, Bb, B (got '%s')",
+                "key", s);
+}
+
+int au_parse_mode(const char *s, int *mode, char *err, size_t errlen)
+{
+    if (s) {
+        for (int i = 0; i < AU_MODE_COUNT; i++)
+            if (strcasecmp(s, mode_names[i]) == 0) {
+                *mode = i;
+                return 0;
+            }
+        if (strcasecmp(s, "major") == 0) { *mode = AU_MODE_IONIAN; return 0; }
+        if (strcasecmp(s, "minor") == 0) { *mode = AU_MODE_AEOLIAN; return 0; }
+    }
+    return fail(err, errlen,
+                "%s must be one of ionian, dorian, phrygian, lydian, "
+                "mixolydian, aeolian, locrian, major, minor (got '%s')",
+                "mode", s);
+}
+
+int au_parse_seed(const char *s, uint64_t *seed, char *err, size_t errlen)
+{
+    if (s && *s && *s != '-' && *s != '+') {
+        const char *p = s;
+        while (*p >= '0' && *p <= '9') p++;
+        if (*p == '\0' && p - s <= 20) {
+            errno = 0;
+            unsigned long long v = strtoull(s, NULL, 10);
+            if (errno == 0) {
+                *seed = (uint64_t)v;
+                return 0;
+            }
+        }
+    }
+    return fail(err, errlen,
+                "%s must be an integer between 0 and 18446744073709551615 "
+                "(got '%s')",
+                "seed", s);
+}
+
+static int parse_double(const char *s, double *v)
+{
+    if (!s || !*s) return -1;
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (errno || !end || *end != '\0' || !isfinite(d)) return -1;
+    *v = d;
+    return 0;
+}
+
+int au_check_bpm(double bpm, char *err, size_t errlen)
+{
+    if (isfinite(bpm) && bpm >= AU_BPM_MIN && bpm <= AU_BPM_MAX) return 0;
+    char v[64];
+    snprintf(v, sizeof v, "%g", bpm);
+    return fail(err, errlen, "%s must be between 30 and 200 (got %s)", "bpm", v);
+}
+
+int au_check_intensity(double x, char *err, size_t errlen)
+{
+    if (isfinite(x) && x >= 0.0 && x <= 1.0) return 0;
+    char v[64];
+    snprintf(v, sizeof v, "%g", x);
+    return fail(err, errlen, "%s must be between 0.0 and 1.0 (got %s)",
+                "intensity", v);
+}
+
+int au_parse_bpm(const char *s, double *bpm, char *err, size_t errlen)
+{
+    double v;
+    if (parse_double(s, &v) != 0)
+        return fail(err, errlen, "%s must be a number between 30 and 200 (got '%s')",
+                    "bpm", s);
+    if (au_check_bpm(v, err, errlen) != 0) return -1;
+    *bpm = v;
+    return 0;
+}
+
+int au_parse_intensity(const char *s, double *x, char *err, size_t errlen)
+{
+    double v;
+    if (parse_double(s, &v) != 0)
+        return fail(err, errlen,
+                    "%s must be a number between 0.0 and 1.0 (got '%s')",
+                    "intensity", s);
+    if (au_check_intensity(v, err, errlen) != 0) return -1;
+    *x = v;
+    return 0;
+}
+
+int au_parse_bool(const char *name, const char *s, bool *v, char *err,
+                  size_t errlen)
+{
+    if (s) {
+        if (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "on") ||
+            !strcasecmp(s, "yes")) {
+            *v = true;
+            return 0;
+        }
+        if (!strcmp(s, "0") || !strcasecmp(s, "false") || !strcasecmp(s, "off") ||
+            !strcasecmp(s, "no")) {
+            *v = false;
+            return 0;
+        }
+    }
+    return fail(err, errlen, "%s must be true or false (got '%s')", name, s);
+}
+
+int au_update_set_text(au_param_update *u, const char *name, const char *value,
+                       char *err, size_t errlen)
+{
+    if (!name) name = "";
+    if (!strcmp(name, "key")) {
+        if (au_parse_key(value, &u->v.key, err, errlen)) return -1;
+        u->mask |= AU_P_KEY;
+    } else if (!strcmp(name, "mode")) {
+        if (au_parse_mode(value, &u->v.mode, err, errlen)) return -1;
+        u->mask |= AU_P_MODE;
+    } else if (!strcmp(name, "bpm")) {
+        if (au_parse_bpm(value, &u->v.bpm, err, errlen)) return -1;
+        u->mask |= AU_P_BPM;
+    } else if (!strcmp(name, "intensity")) {
+        if (au_parse_intensity(value, &u->v.intensity, err, errlen)) return -1;
+        u->mask |= AU_P_INTENSITY;
+    } else if (!strcmp(name, "wander")) {
+        if (au_parse_bool("wander", value, &u->v.wander, err, errlen)) return -1;
+        u->mask |= AU_P_WANDER;
+    } else {
+        int l = au_layer_from_name(name);
+        if (l < 0)
+            return fail(err, errlen,
+                        "%s: unknown parameter '%s' (allowed: key, mode, bpm, "
+                        "intensity, wander, pads, melody, bass, percussion, "
+                        "textures, bells)",
+                        "set", name);
+        if (au_parse_bool(name, value, &u->v.layers[l], err, errlen)) return -1;
+        u->mask |= AU_P_LAYER(l);
+    }
+    return 0;
+}

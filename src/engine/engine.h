@@ -1,0 +1,53 @@
+/* One stream's engine: a composer driving the instruments, effects and the
+ * master bus. Seed + parameters + a timeline of changes in, interleaved float
+ * stereo out, in blocks of any size; the output is bit-identical whatever the
+ * block size. The only thing the server and the offline renderer call.
+ *
+ * Memory: au_engine_create allocates everything once (at most 8 MiB);
+ * au_engine_render never allocates, locks or does I/O. Not thread-safe: one
+ * thread at a time per engine (different engines on different threads is
+ * fine). Call au_engine_thread_init() once on every thread that renders. */
+#ifndef AU_ENGINE_H
+#define AU_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../compose/events.h"
+#include "../core/params.h"
+
+typedef struct au_engine au_engine;
+
+/* sample_rate: 44100 or 48000. p must be valid. 0 or AU_E... */
+int au_engine_create(au_engine **out, const au_params *p, int sample_rate);
+void au_engine_destroy(au_engine *e);
+
+/* Sets FTZ/DAZ on the calling thread (denormals flushed). */
+void au_engine_thread_init(void);
+
+/* Apply a change at the current position: it affects the next sample
+ * rendered. Values must already be validated. */
+void au_engine_set(au_engine *e, const au_param_update *u);
+
+/* Render frames of interleaved stereo float (L R L R ...) into out. */
+void au_engine_render(au_engine *e, float *out, int frames);
+
+/* Sample frames rendered so far. */
+int64_t au_engine_position(const au_engine *e);
+
+/* Parameters as currently targeted. */
+const au_params *au_engine_params(const au_engine *e);
+
+/* Musical events for displays (chord, section, key changes and note on/off),
+ * in order, as the render passed them. A small ring sized at create: if the
+ * reader falls behind, the oldest are overwritten (counted). Returns 1 and
+ * fills *ev, or 0 when empty. Same thread as render. */
+int au_engine_poll_event(au_engine *e, au_event *ev);
+
+/* Bytes this engine holds (for reports and metrics). */
+size_t au_engine_memory(const au_engine *e);
+
+/* Voices currently sounding (for the benchmark). */
+int au_engine_active_voices(const au_engine *e);
+
+#endif
