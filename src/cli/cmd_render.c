@@ -1,0 +1,170 @@
+/* auralis render: a piece to an audio file, streamed block by block. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/outfile.h"
+#include "engine/engine.h"
+#include "io/audiofile.h"
+
+static const char usage[] =
+    "usage: auralis render [options] -o FILE.{flac,wav,opus,raw}\n"
+    "\n"
+    "Renders a piece offline: FLAC (24-bit), WAV (16-bit dithered, or 32-bit\n"
+    "float with --float), Opus (48 kHz) or raw little-endian 16-bit stereo\n"
+    "(the streaming wire format). Tags carry the seed and parameters.\n"
+    "\n"
+    "  --seed N          piece seed, 0..18446744073709551615 (random and\n"
+    "                    printed when absent)\n"
+    "  --key K           C, C#, Db, D, ..., B (default D)\n"
+    "  --mode M          ionian, dorian, phrygian, lydian, mixolydian, aeolian,\n"
+    "                    locrian, major, minor (default dorian)\n"
+    "  --bpm X           30..200 (default 60)\n"
+    "  --intensity X     0.0..1.0 (default 0.4)\n"
+    "  --wander          allow moves to related keys and modes\n"
+    "  --no-LAYER        switch a layer off: pads, melody, bass, percussion,\n"
+    "                    textures, bells\n"
+    "  --change POS:name=value[,name=value]\n"
+    "                    a live change at POS (sample frames, or seconds as\n"
+    "                    '90s'); repeatable. Replays a streamed session exactly.\n"
+    "  --minutes M       length, up to 1440 (default 10)\n"
+    "  --bars B          length in 4-beat bars at the starting tempo\n"
+    "  --seconds S       length in seconds\n"
+    "  --rate R          48000 (default) or 44100\n"
+    "  --float           write 32-bit float WAV instead of 16-bit\n"
+    "  -o, --output FILE output file; the extension picks the format\n"
+    "  --quiet           no progress bar\n";
+
+#define BLOCK 4800
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void fmt_time(double s, char *b, size_t n)
+{
+    long t = (long)s;
+    if (t >= 3600) snprintf(b, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(b, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void progress(int64_t done, int64_t total, int rate, double elapsed)
+{
+    double frac = total ? (double)done / total : 1;
+    int width = 30, fill = (int)(frac * width);
+    char bar[64];
+    for (int i = 0; i < width; i++) bar[i] = i < fill ? '#' : '.';
+    bar[width] = 0;
+    double audio = (double)done / rate;
+    double speed = elapsed > 0 ? audio / elapsed : 0;
+    double left = speed > 0 ? ((double)(total - done) / rate) / speed : 0;
+    char a[32], l[32];
+    fmt_time(audio, a, sizeof a);
+    fmt_time(left, l, sizeof l);
+    fprintf(stderr, "\r[%s] %5.1f%%  %s rendered  %6.0fx real time  %s left ",
+            bar, frac * 100, a, speed, l);
+}
+
+int au_cmd_render(int argc, char **argv)
+{
+    static au_cli_options o;
+    int r = au_cli_parse(argc, argv,
+                         AU_OPT_PIECE | AU_OPT_LENGTH | AU_OPT_OUTPUT |
+                             AU_OPT_QUIET | AU_OPT_RATE | AU_OPT_FLOAT,
+                         &o, usage);
+    if (r == 1) return 0;
+    if (r) return r;
+    if (!o.output) {
+        fprintf(stderr, "auralis: render needs -o FILE (.flac, .wav, .opus or .raw; see --help)\n");
+        return 2;
+    }
+    char ext[16];
+    au_audio_format fmt;
+    if (au_audio_format_from_ext(au_path_ext(o.output, ext, sizeof ext),
+                                 o.float_wav, &fmt)) {
+        fprintf(stderr,
+                "auralis: --output extension must be .flac, .wav, .opus or .raw "
+                "(got '%s')\n", o.output);
+        return 2;
+    }
+    if (fmt == AU_FMT_OPUS && o.rate != 48000) {
+        fprintf(stderr, "auralis: --rate must be 48000 for .opus output (got %d)\n", o.rate);
+        return 2;
+    }
+    if (!o.quiet && !o.seed_given)
+        fprintf(stderr, "seed: %llu\n", (unsigned long long)o.params.seed);
+
+    au_outfile out;
+    char err[512];
+    if (au_outfile_open(&out, o.output, err, sizeof err)) {
+        fprintf(stderr, "auralis: %s\n", err);
+        return 2;
+    }
+    char desc[256];
+    au_cli_describe(&o.params, desc, sizeof desc);
+    au_audio_writer *w = NULL;
+    if (au_audio_writer_open(&w, out.fd, fmt, o.rate, &o.params, desc, err, sizeof err)) {
+        fprintf(stderr, "auralis: %s\n", err);
+        au_outfile_abort(&out);
+        return 1;
+    }
+    au_engine *e = NULL;
+    if (au_engine_create(&e, &o.params, o.rate)) {
+        fprintf(stderr, "auralis: cannot create the engine\n");
+        au_audio_writer_close(w);
+        au_outfile_abort(&out);
+        return 1;
+    }
+    au_engine_thread_init();
+
+    int64_t total = au_cli_length_frames(&o, 10.0);
+    static float buf[BLOCK * 2];
+    int show = !o.quiet && isatty(STDERR_FILENO);
+    double t0 = now_s(), last_shown = 0;
+    int next_change = 0, failed = 0;
+    int64_t done = 0;
+    while (done < total && !failed) {
+        while (next_change < o.nchanges && o.changes[next_change].pos <= done)
+            au_engine_set(e, &o.changes[next_change++].update);
+        int64_t n = total - done < BLOCK ? total - done : BLOCK;
+        if (next_change < o.nchanges && o.changes[next_change].pos - done < n)
+            n = o.changes[next_change].pos - done;
+        au_engine_render(e, buf, (int)n);
+        if (au_audio_writer_write(w, buf, (int)n)) failed = 1;
+        done += n;
+        if (show) {
+            double t = now_s();
+            if (t - last_shown > 0.2 || done == total) {
+                progress(done, total, o.rate, t - t0);
+                last_shown = t;
+            }
+        }
+    }
+    if (show) fputc('\n', stderr);
+    au_engine_destroy(e);
+    if (au_audio_writer_close(w)) failed = 1;
+    if (failed) {
+        fprintf(stderr, "auralis: writing '%s' failed\n", o.output);
+        au_outfile_abort(&out);
+        return 1;
+    }
+    if (au_outfile_commit(&out, err, sizeof err)) {
+        fprintf(stderr, "auralis: %s\n", err);
+        return 1;
+    }
+    if (!o.quiet) {
+        double el = now_s() - t0;
+        fprintf(stderr, "rendered %.1f min of %s (%s) in %.1f s (%.0fx real time) -> %s\n",
+                total / (double)o.rate / 60.0, au_audio_format_name(fmt), desc, el,
+                el > 0 ? total / (double)o.rate / el : 0, o.output);
+    }
+    return 0;
+}

@@ -1,0 +1,103 @@
+/* auralis serve: option parsing for the streaming server (src/server/). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "core/au.h"
+#include "server/server.h"
+
+static const char usage[] =
+    "usage: auralis serve [options]\n"
+    "\n"
+    "Streams endless generative music over WebSocket (ws://HOST:PORT/ws, see\n"
+    "docs/protocol.md) and serves the web player at http://HOST:PORT/.\n"
+    "Stop it with Ctrl-C (SIGINT) or SIGTERM.\n"
+    "\n"
+    "  --host ADDR         IPv4 address to listen on (default 127.0.0.1);\n"
+    "                      0.0.0.0 exposes the server to the network\n"
+    "  --port N            TCP port, 0..65535 (default 8000; 0 picks a free\n"
+    "                      port and prints it)\n"
+    "  --max-clients N     WebSocket listeners, 1..100000 (default 1024);\n"
+    "                      more are refused with HTTP 503\n"
+    "  --rate R            sample rate, 48000 or 44100 (default 48000)\n"
+    "  --workers N         render threads, 1..256 (default: number of cores)\n"
+    "  --web-root DIR      serve the player from DIR instead of the copy\n"
+    "                      built into the binary (for development)\n"
+    "  --station-linger S  seconds an empty station keeps playing before it\n"
+    "                      is freed, 0..86400 (default 30)\n"
+    "  --quiet             print nothing but errors\n";
+
+static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : 0;
+    if (!s || !*s || errno || *end || v < lo || v > hi) {
+        fprintf(stderr, "auralis: %s must be an integer between %ld and %ld "
+                        "(got '%s')\n",
+                opt, lo, hi, s ? s : "");
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+int au_cmd_serve(int argc, char **argv)
+{
+    au_server_config cfg = au_server_config_default();
+    int linger_s = cfg.station_linger_ms / 1000;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--quiet")) {
+            cfg.quiet = true;
+            continue;
+        }
+        static const char *const with_value[] = {
+            "--host", "--port", "--max-clients", "--rate", "--workers",
+            "--web-root", "--station-linger"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
+            if (!strcmp(a, with_value[k])) known = 1;
+        if (!known) {
+            fprintf(stderr, "auralis: serve: unknown option '%s' (see auralis "
+                            "serve --help)\n",
+                    a);
+            return 2;
+        }
+        if (!v) {
+            fprintf(stderr, "auralis: %s needs a value\n", a);
+            return 2;
+        }
+        i++;
+        if (!strcmp(a, "--host")) {
+            cfg.host = v;
+        } else if (!strcmp(a, "--port")) {
+            if (parse_int(a, v, 0, 65535, &cfg.port)) return 2;
+        } else if (!strcmp(a, "--max-clients")) {
+            if (parse_int(a, v, 1, 100000, &cfg.max_clients)) return 2;
+        } else if (!strcmp(a, "--rate")) {
+            if (parse_int(a, v, 0, 1000000, &cfg.rate)) return 2;
+            if (cfg.rate != 48000 && cfg.rate != 44100) {
+                fprintf(stderr, "auralis: --rate must be 48000 or 44100 (got '%s')\n", v);
+                return 2;
+            }
+        } else if (!strcmp(a, "--workers")) {
+            if (parse_int(a, v, 1, 256, &cfg.workers)) return 2;
+        } else if (!strcmp(a, "--web-root")) {
+            cfg.web_root = v;
+        } else if (!strcmp(a, "--station-linger")) {
+            if (parse_int(a, v, 0, 86400, &linger_s)) return 2;
+        }
+    }
+    cfg.station_linger_ms = linger_s * 1000;
+    int r = au_server_run(&cfg);
+    if (r == AU_EINVAL) return 2;
+    return r ? 1 : 0;
+}

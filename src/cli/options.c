@@ -1,0 +1,269 @@
+#include "options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "core/au.h"
+
+static int bad(const char *fmt, const char *a, const char *b)
+{
+    fprintf(stderr, "auralis: ");
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static int parse_positive(const char *opt, const char *s, double max,
+                          const char *allowed, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = s ? strtod(s, &end) : NAN;
+    if (!s || !*s || errno || !end || *end || !isfinite(v) || v <= 0 || v > max) {
+        fprintf(stderr, "auralis: %s must be %s (got '%s')\n", opt, allowed,
+                s ? s : "");
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
+/* --change POS:name=value[,name=value...]; POS is a frame number, or seconds
+ * with an "s" suffix. */
+static int parse_change(const char *s, au_cli_options *o)
+{
+    if (o->nchanges >= AU_CLI_MAX_CHANGES)
+        return bad("--change: at most 256 changes are allowed (got another: '%s')%s",
+                   s, "");
+    au_cli_change *c = &o->changes[o->nchanges];
+    memset(c, 0, sizeof *c);
+    c->update.v = o->params;
+    const char *colon = strchr(s, ':');
+    if (!colon || colon == s)
+        return bad("--change must look like POS:name=value[,name=value] with "
+                   "POS in frames or seconds ('12.5s') (got '%s')%s", s, "");
+    char pos[64];
+    size_t n = (size_t)(colon - s);
+    if (n >= sizeof pos) n = sizeof pos - 1;
+    memcpy(pos, s, n);
+    pos[n] = 0;
+    char *end = NULL;
+    errno = 0;
+    if (pos[n - 1] == 's') {
+        pos[n - 1] = 0;
+        double t = strtod(pos, &end);
+        if (errno || *end || !isfinite(t) || t < 0 || t > AU_MAX_MINUTES * 60)
+            return bad("--change position must be a frame number or seconds "
+                       "like '12.5s', at most 24 hours (got '%s')%s", s, "");
+        c->pos = -1;
+        c->at_seconds = t;
+    } else {
+        long long f = strtoll(pos, &end, 10);
+        if (errno || *end || f < 0)
+            return bad("--change position must be a frame number or seconds "
+                       "like '12.5s', at most 24 hours (got '%s')%s", s, "");
+        c->pos = f;
+    }
+    char body[512];
+    snprintf(body, sizeof body, "%s", colon + 1);
+    char *save = NULL;
+    int fields = 0;
+    for (char *tok = strtok_r(body, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            return bad("--change fields must be name=value (got '%s' in '%s')",
+                       tok, s);
+        *eq = 0;
+        char err[256];
+        if (au_update_set_text(&c->update, tok, eq + 1, err, sizeof err) != 0)
+            return bad("--change: %s%s", err, "");
+        fields++;
+    }
+    if (!fields)
+        return bad("--change needs at least one name=value (got '%s')%s", s, "");
+    o->nchanges++;
+    return 0;
+}
+
+int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
+                 const char *usage)
+{
+    memset(o, 0, sizeof *o);
+    o->params = au_params_default();
+    o->rate = 48000;
+    char err[256];
+    for (int i = 1; i < argc; i++) {
+        char *arg = argv[i];
+        char name[64];
+        const char *val = NULL;
+        bool inline_val = false;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            fputs(usage, stdout);
+            return 1;
+        }
+        if (!strcmp(arg, "-o")) {
+            snprintf(name, sizeof name, "--output");
+        } else if (!strncmp(arg, "--", 2)) {
+            const char *eq = strchr(arg, '=');
+            size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+            if (n >= sizeof name) n = sizeof name - 1;
+            memcpy(name, arg, n);
+            name[n] = 0;
+            if (eq) {
+                val = eq + 1;
+                inline_val = true;
+            }
+        } else {
+            return bad("unexpected argument '%s' (see --help)%s", arg, "");
+        }
+
+        /* flags without a value */
+        struct { const char *n; unsigned need; bool *dst; } flags[] = {
+            {"--wander", AU_OPT_PIECE, &o->params.wander},
+            {"--quiet", AU_OPT_QUIET, &o->quiet},
+            {"--json", AU_OPT_JSON, &o->json},
+            {"--float", AU_OPT_FLOAT, &o->float_wav},
+        };
+        bool matched = false;
+        for (size_t f = 0; f < AU_ARRAY_LEN(flags); f++) {
+            if (strcmp(name, flags[f].n) || !(acc & flags[f].need)) continue;
+            if (inline_val)
+                return bad("%s takes no value (got '%s')", name, val);
+            *flags[f].dst = true;
+            matched = true;
+        }
+        if (matched) continue;
+        if ((acc & AU_OPT_PIECE) && !strncmp(name, "--no-", 5) && !inline_val) {
+            int l = au_layer_from_name(name + 5);
+            if (l >= 0) {
+                o->params.layers[l] = false;
+                continue;
+            }
+        }
+
+        static const struct { const char *n; unsigned need; } valued[] = {
+            {"--seed", AU_OPT_PIECE},    {"--key", AU_OPT_PIECE},
+            {"--mode", AU_OPT_PIECE},    {"--bpm", AU_OPT_PIECE},
+            {"--intensity", AU_OPT_PIECE}, {"--change", AU_OPT_PIECE},
+            {"--minutes", AU_OPT_LENGTH}, {"--bars", AU_OPT_LENGTH},
+            {"--seconds", AU_OPT_LENGTH}, {"--output", AU_OPT_OUTPUT},
+            {"--rate", AU_OPT_RATE},
+        };
+        bool known = false;
+        for (size_t v = 0; v < AU_ARRAY_LEN(valued); v++)
+            if (!strcmp(name, valued[v].n) && (acc & valued[v].need)) known = true;
+        if (!known)
+            return bad("unknown option '%s' (see --help)%s", name, "");
+        if (!val) {
+            if (i + 1 >= argc)
+                return bad("%s needs a value%s", name, "");
+            val = argv[++i];
+        }
+
+        if (!strcmp(name, "--seed")) {
+            if (au_parse_seed(val, &o->params.seed, err, sizeof err))
+                return bad("--%s%s", err, "");
+            o->seed_given = true;
+        } else if (!strcmp(name, "--key")) {
+            if (au_parse_key(val, &o->params.key, err, sizeof err))
+                return bad("--%s%s", err, "");
+        } else if (!strcmp(name, "--mode")) {
+            if (au_parse_mode(val, &o->params.mode, err, sizeof err))
+                return bad("--%s%s", err, "");
+        } else if (!strcmp(name, "--bpm")) {
+            if (au_parse_bpm(val, &o->params.bpm, err, sizeof err))
+                return bad("--%s%s", err, "");
+        } else if (!strcmp(name, "--intensity")) {
+            if (au_parse_intensity(val, &o->params.intensity, err, sizeof err))
+                return bad("--%s%s", err, "");
+        } else if (!strcmp(name, "--change")) {
+            int r = parse_change(val, o);
+            if (r) return r;
+        } else if (!strcmp(name, "--minutes")) {
+            if (parse_positive("--minutes", val, AU_MAX_MINUTES,
+                               "a number of minutes above 0 and at most 1440 "
+                               "(24 hours)", &o->minutes))
+                return 2;
+        } else if (!strcmp(name, "--bars")) {
+            if (parse_positive("--bars", val, 100000,
+                               "a number of bars above 0 and at most 100000",
+                               &o->bars))
+                return 2;
+        } else if (!strcmp(name, "--seconds")) {
+            if (parse_positive("--seconds", val, AU_MAX_MINUTES * 60,
+                               "a number of seconds above 0 and at most 86400 "
+                               "(24 hours)", &o->seconds))
+                return 2;
+        } else if (!strcmp(name, "--output")) {
+            if (!*val) return bad("--output needs a file path (got '%s')%s", val, "");
+            o->output = val;
+        } else if (!strcmp(name, "--rate")) {
+            if (strcmp(val, "48000") && strcmp(val, "44100"))
+                return bad("--rate must be 48000 or 44100 (got '%s')%s", val, "");
+            o->rate = atoi(val);
+            o->rate_given = true;
+        }
+    }
+    int lengths = (o->minutes > 0) + (o->bars > 0) + (o->seconds > 0);
+    if (lengths > 1)
+        return bad("give only one of --minutes, --bars and --seconds%s%s", "", "");
+    if ((acc & AU_OPT_PIECE) && !o->seed_given) o->params.seed = au_cli_random_seed();
+    /* changes given before --seed/--key... carried the defaults in their
+     * unused fields; only masked fields matter, so nothing to fix up. */
+    for (int c = 0; c < o->nchanges; c++)
+        if (o->changes[c].pos < 0)
+            o->changes[c].pos = (int64_t)llround(o->changes[c].at_seconds * o->rate);
+    /* apply in position order, stable for equal positions */
+    for (int a = 1; a < o->nchanges; a++)
+        for (int b = a; b > 0 && o->changes[b - 1].pos > o->changes[b].pos; b--) {
+            au_cli_change t = o->changes[b];
+            o->changes[b] = o->changes[b - 1];
+            o->changes[b - 1] = t;
+        }
+    return 0;
+}
+
+int64_t au_cli_length_frames(const au_cli_options *o, double default_minutes)
+{
+    double seconds = default_minutes * 60.0;
+    if (o->minutes > 0) seconds = o->minutes * 60.0;
+    else if (o->seconds > 0) seconds = o->seconds;
+    else if (o->bars > 0) seconds = o->bars * 4.0 * 60.0 / o->params.bpm;
+    return (int64_t)llround(seconds * o->rate);
+}
+
+uint64_t au_cli_random_seed(void)
+{
+    uint64_t s = 0;
+    if (getrandom(&s, sizeof s, 0) != (ssize_t)sizeof s) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        s = (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec;
+    }
+    /* keep seeds short enough to read out and type */
+    return s % 1000000000ULL;
+}
+
+void au_cli_describe(const au_params *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "seed=%llu key=%s mode=%s bpm=%g intensity=%g wander=%s",
+             (unsigned long long)p->seed, au_key_name(p->key),
+             au_mode_name(p->mode), p->bpm, p->intensity,
+             p->wander ? "on" : "off");
+    for (int l = 0; l < AU_LAYER_COUNT; l++)
+        if (!p->layers[l]) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, len - n, " %s=off", au_layer_name(l));
+        }
+}
+
+void au_cli_print_params(FILE *f, const au_params *p)
+{
+    char buf[256];
+    au_cli_describe(p, buf, sizeof buf);
+    fprintf(f, "%s\n", buf);
+}

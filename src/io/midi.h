@@ -1,0 +1,38 @@
+/* Standard MIDI File (type 1) writer for the composer's event stream: a
+ * conductor track (tempo map with glides, key signatures, section markers)
+ * and one named track per layer with a General MIDI program (percussion on
+ * channel 10). Every note-on is matched by a note-off; notes still sounding
+ * at the end are closed there.
+ * Owns heap buffers (this is file export, not the audio path). Not
+ * thread-safe. */
+#ifndef AU_MIDI_H
+#define AU_MIDI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compose/events.h"
+#include "core/params.h"
+
+#define AU_MIDI_PPQ 480
+
+typedef struct au_midi_writer au_midi_writer;
+
+int au_midi_create(au_midi_writer **out, const au_params *p);
+void au_midi_destroy(au_midi_writer *w);
+
+/* Feed events in stream order. Events of layers that have no track are
+ * ignored; CONTROL and CHORD events become nothing or text markers. */
+int au_midi_add(au_midi_writer *w, const au_event *ev);
+
+/* Close sounding notes at end_beat and write the file; 0 or AU_EIO. */
+int au_midi_write(au_midi_writer *w, double end_beat, const char *path);
+
+/* The file as bytes (for tests): *len set; the buffer is owned by w and
+ * valid until the next call. */
+const uint8_t *au_midi_bytes(au_midi_writer *w, double end_beat, size_t *len);
+
+/* Key signature for a key and mode: sharps (>0) or flats (<0), minor flag. */
+void au_midi_key_signature(int key, int mode, int *sf, int *minor);
+
+#endif
