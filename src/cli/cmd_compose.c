@@ -58,8 +58,6 @@ int au_cmd_compose(int argc, char **argv)
                 "for audio use 'auralis render'\n", o.output);
         return 2;
     }
-    if (!o.quiet && !o.seed_given)
-        fprintf(stderr, "seed: %llu\n", (unsigned long long)o.params.seed);
 
     au_outfile out;
     char err[512];
@@ -67,6 +65,8 @@ int au_cmd_compose(int argc, char **argv)
         fprintf(stderr, "auralis: %s\n", err);
         return 2;
     }
+    if (!o.quiet && !o.seed_given)
+        fprintf(stderr, "seed: %llu\n", (unsigned long long)o.params.seed);
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

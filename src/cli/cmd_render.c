@@ -99,8 +99,6 @@ int au_cmd_render(int argc, char **argv)
         fprintf(stderr, "auralis: --rate must be 48000 for .opus output (got %d)\n", o.rate);
         return 2;
     }
-    if (!o.quiet && !o.seed_given)
-        fprintf(stderr, "seed: %llu\n", (unsigned long long)o.params.seed);
 
     au_outfile out;
     char err[512];
@@ -108,6 +106,8 @@ int au_cmd_render(int argc, char **argv)
         fprintf(stderr, "auralis: %s\n", err);
         return 2;
     }
+    if (!o.quiet && !o.seed_given)
+        fprintf(stderr, "seed: %llu\n", (unsigned long long)o.params.seed);
     char desc[256];
     au_cli_describe(&o.params, desc, sizeof desc);
     au_audio_writer *w = NULL;

@@ -29,6 +29,11 @@ void au_composer_set(au_composer *c, const au_param_update *u);
  * until must not decrease between calls. */
 int au_composer_next(au_composer *c, int64_t until, au_event *ev);
 
+/* After the last pull: returns 1 and a NOTE_OFF at the current position for
+ * each note still sounding (one per call), then 0. For writers that end a
+ * piece (MIDI files); the composer can go on afterwards. */
+int au_composer_finish(au_composer *c, au_event *ev);
+
 /* Parameters as currently targeted (after set), and the position. */
 const au_params *au_composer_params(const au_composer *c);
 int64_t au_composer_position(const au_composer *c);

@@ -25,8 +25,11 @@ void au_engine_destroy(au_engine *e);
 /* Sets FTZ/DAZ on the calling thread (denormals flushed). */
 void au_engine_thread_init(void);
 
-/* Apply a change at the current position: it affects the next sample
- * rendered. Values must already be validated. */
+/* Apply a change at the current position. Values must already be
+ * validated. The engine renders in internal blocks of 32 frames at absolute
+ * positions, so a change made mid-block takes effect at the next multiple
+ * of 32 frames (at most 0.67 ms later): still a pure function of the
+ * position, so output stays identical whatever the caller's block size. */
 void au_engine_set(au_engine *e, const au_param_update *u);
 
 /* Render frames of interleaved stereo float (L R L R ...) into out. */

@@ -131,7 +131,10 @@ class Render(unittest.TestCase):
         a, _ = render(*args, name="c1.raw")
         b, _ = render(*args, name="c2.raw")
         n, _ = render("--seed", "14", "--seconds", "20", name="c3.raw")
-        A, B, N = (open(p, "rb").read() for p in (a, b, n))
+        def read(p):
+            with open(p, "rb") as f:
+                return f.read()
+        A, B, N = (read(p) for p in (a, b, n))
         self.assertEqual(A, B)
         self.assertNotEqual(A, N)
         # before the first change the audio is the same as without changes

@@ -1,0 +1,25 @@
+/* Bass and drone: chord roots and fifths in 24-45, a tonic pedal held under
+ * chords that do not clash with it when calm, a sub-octave drone below it,
+ * more re-articulation as density grows. At most 2 notes at once.
+ * Plain value; not thread-safe. */
+#ifndef AU_BASS_H
+#define AU_BASS_H
+
+#include "score.h"
+
+#define AU_BASS_LO 24
+#define AU_BASS_HI 45
+
+typedef struct {
+    au_rng rng;
+    uint8_t note[2];
+    uint32_t id[2];
+    int n;
+    int last;         /* last bass pitch, for smooth motion */
+    uint32_t epoch;
+} au_bass;
+
+void au_bass_init(au_bass *b, uint64_t seed);
+void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx);
+
+#endif

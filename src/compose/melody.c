@@ -1,0 +1,170 @@
+#include "melody.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void au_melody_init(au_melody *m, uint64_t seed)
+{
+    memset(m, 0, sizeof *m);
+    au_rng_seed(&m->rng, seed, 41);
+    m->next_phrase = 0.0;
+    m->plan_i = 0;
+    m->plan.n = 0;
+}
+
+void au_melody_range(double density, int reg_shift, int *lo, int *hi)
+{
+    /* calm: the sung sweet spot 65-79; intense: opens to 60-89 */
+    int l = (int)lround(65 - 5 * density) + reg_shift;
+    int h = (int)lround(79 + 10 * density) + reg_shift;
+    *lo = au_clampi(l, 60, 84);
+    *hi = au_clampi(h, 72, 96);
+}
+
+static double snap_half(double x)
+{
+    return floor(x * 2.0 + 0.5) / 2.0;
+}
+
+static void new_motif(au_melody *m, int n, double density, au_motif *out)
+{
+    out->n = n;
+    /* contour template: drop, rise (under the start), drop */
+    for (int i = 0; i < n; i++) {
+        double f = n > 1 ? (double)i / (n - 1) : 0;
+        int dir = f < 0.34 ? -1 : f < 0.7 ? 1 : -1;
+        if (au_rng_chance(&m->rng, 0.25)) dir = -dir;
+        double r = au_rng_unit(&m->rng);
+        int mag = r < 0.72 ? 1 : r < 0.92 ? 2 : 3;
+        out->step[i] = (int8_t)(i == 0 ? (int)au_rng_below(&m->rng, 5) - 2 : dir * mag);
+        /* rhythm: long calm notes, quicker figures when dense */
+        static const float calm[] = {1.5f, 2.0f, 1.5f, 1.0f, 2.5f};
+        static const float busy[] = {0.5f, 1.0f, 0.5f, 1.5f, 0.5f};
+        float a = calm[au_rng_below(&m->rng, 5)], b = busy[au_rng_below(&m->rng, 5)];
+        out->ioi[i] = (float)snap_half(au_lerp(a, b, density));
+        if (out->ioi[i] < 0.5f) out->ioi[i] = 0.5f;
+    }
+}
+
+static void vary(au_melody *m, au_motif *mo, int n)
+{
+    if (au_rng_chance(&m->rng, 0.3)) /* inversion */
+        for (int i = 1; i < mo->n; i++) mo->step[i] = (int8_t)-mo->step[i];
+    if (au_rng_chance(&m->rng, 0.15)) { /* retrograde of the steps */
+        for (int i = 1, j = mo->n - 1; i < j; i++, j--) {
+            int8_t t = mo->step[i];
+            mo->step[i] = (int8_t)-mo->step[j];
+            mo->step[j] = (int8_t)-t;
+        }
+    }
+    if (au_rng_chance(&m->rng, 0.2)) /* stretched in time */
+        for (int i = 0; i < mo->n; i++) mo->ioi[i] = (float)snap_half(mo->ioi[i] * 1.5);
+    if (n < mo->n) mo->n = n; /* truncated */
+    /* one note always changes, so a return is never a copy */
+    if (mo->n > 1) {
+        int i = 1 + (int)au_rng_below(&m->rng, (uint32_t)(mo->n - 1));
+        int s = mo->step[i] + (au_rng_chance(&m->rng, 0.5) ? 1 : -1);
+        if (s == 0) s = mo->step[i] > 0 ? 2 : -2;
+        mo->step[i] = (int8_t)au_clampi(s, -3, 3);
+    } else {
+        mo->step[0] = (int8_t)((int)au_rng_below(&m->rng, 5) - 2);
+    }
+}
+
+static void plan_phrase(au_melody *m, const au_bar_ctx *ctx, double start)
+{
+    double d = ctx->density;
+    int n = (int)lround(2.2 + 7.0 * d + au_rng_range(&m->rng, -1.0, 1.0));
+    n = au_clampi(n, 1, 10);
+    if (m->motif.n > 0 && au_rng_chance(&m->rng, 0.5)) {
+        m->plan = m->motif;
+        vary(m, &m->plan, n);
+        if (++m->returns % 2 == 0) m->motif = m->plan; /* the motif evolves */
+        if (au_rng_chance(&m->rng, 0.3)) start += 0.5; /* displaced */
+    } else {
+        new_motif(m, n, d, &m->plan);
+        m->motif = m->plan;
+        m->returns = 0;
+    }
+    m->plan_start = start;
+    m->plan_i = 0;
+    m->phrases++;
+}
+
+/* choose the pitch of one note: cost-based search over candidates */
+static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
+                   int lo, int hi)
+{
+    int prev = m->prev ? m->prev : (lo + hi) / 2;
+    int target = au_scale_move(ctx->scale, prev, step);
+    uint16_t allowed = strong ? ctx->chord->mask : ctx->scale;
+    int leap = abs(m->prev_iv) > 4;
+    int best = -1;
+    double bestc = 1e9;
+    for (int p = lo; p <= hi; p++) {
+        if (!au_in_mask(allowed, p) || p == m->prev) continue;
+        int iv = p - prev, a = abs(iv);
+        double c = abs(p - target) + 0.05 * au_rng_unit(&m->rng);
+        if (a > 2) c += 1.5;
+        if (a > 7) c += 8;
+        if (leap && !(a <= 2 && (iv > 0) != (m->prev_iv > 0))) c += 6;
+        if (c < bestc) { bestc = c; best = p; }
+    }
+    if (best < 0) best = au_nearest_in(ctx->scale, target, lo, hi);
+    return best;
+}
+
+void au_melody_bar(au_melody *m, au_score *s, const au_bar_ctx *ctx)
+{
+    double bar_end = ctx->beat + AU_BEATS_PER_BAR;
+    double d = ctx->density;
+    int lo, hi;
+    au_melody_range(d, ctx->reg_shift, &lo, &hi);
+    if (!ctx->active) {
+        if (m->next_phrase < bar_end) m->next_phrase = bar_end;
+        return;
+    }
+    for (int guard = 0; guard < 32; guard++) {
+        if (m->plan_i >= m->plan.n) {
+            if (m->next_phrase >= bar_end) break;
+            double st = m->next_phrase < ctx->beat ? ctx->beat : m->next_phrase;
+            plan_phrase(m, ctx, snap_half(st));
+            if (m->plan_start >= bar_end) { m->next_phrase = m->plan_start; m->plan.n = 0; m->plan_i = 0; break; }
+        }
+        double on = m->plan_start;
+        for (int i = 0; i < m->plan_i; i++) on += m->plan.ioi[i];
+        if (on >= bar_end) break;
+        if (on < ctx->beat) on = ctx->beat; /* cannot go back in time */
+        int i = m->plan_i;
+        int last = i == m->plan.n - 1;
+        double rel = on - ctx->beat;
+        int strong = fabs(rel) < 1e-9 || fabs(rel - 2.0) < 1e-9;
+        int p = realise(m, ctx, m->plan.step[i], strong, lo, hi);
+        /* a rare chromatic passing tone on an off-beat, between a whole
+         * step */
+        if (!strong && !last && fmod(rel, 1.0) > 0.25 && m->prev &&
+            abs(p - m->prev) == 2 && au_rng_chance(&m->rng, 0.06)) {
+            int c = (p + m->prev) / 2;
+            if (!au_in_mask(ctx->scale, c)) p = c;
+        }
+        double ioi = m->plan.ioi[i];
+        double dur = last ? au_clampd(4.0 * ioi, 2.0, 8.0) : ioi * 0.92;
+        double h = au_humanise(&m->rng, ctx->bpm, d, 0.12);
+        /* phrase arch: louder in the middle, soft at the end */
+        double f = m->plan.n > 1 ? (double)i / (m->plan.n - 1) : 0.5;
+        int vel = 48 + (int)(40 * d) + (int)(10 * sin(f * 3.14159)) - (last ? 8 : 0) +
+                  (int)au_rng_below(&m->rng, 9) - 4;
+        au_score_note(s, AU_LAYER_MELODY, p, vel, on + h, on + dur + h);
+        m->prev_iv = m->prev ? p - m->prev : 0;
+        m->prev = p;
+        m->plan_i++;
+        if (m->plan_i >= m->plan.n) {
+            /* rests breathe: 10-20 s when calm, a beat or two when dense,
+             * never more than 3.5 bars so sparse stretches still sing */
+            double rest_s = au_lerp(13.0, 1.5, d) * au_rng_range(&m->rng, 0.7, 1.3);
+            double rest = au_clampd(au_beats(rest_s, ctx->bpm), 1.0, 14.0);
+            m->next_phrase = snap_half(on + dur + rest);
+        }
+    }
+}

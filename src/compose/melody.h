@@ -1,0 +1,43 @@
+/* Melody: phrases planned as motifs (scale-step contours plus rhythm) and
+ * realised note by note against the chord under them. Constraints: chord
+ * tones on strong beats (beats 1 and 3 of the bar), mostly steps, a leap is
+ * answered by a step back, no repeated note, range by intensity inside
+ * 60-96, out-of-scale notes only as rare weak-beat passing tones. Motifs
+ * return varied (transposed, inverted, reversed, displaced, one note
+ * changed); phrases end on a long note and rests breathe.
+ * Plain value; not thread-safe. */
+#ifndef AU_MELODY_H
+#define AU_MELODY_H
+
+#include "score.h"
+
+#define AU_MOTIF_MAX 12
+
+typedef struct {
+    int8_t step[AU_MOTIF_MAX]; /* scale steps from the previous note */
+    float ioi[AU_MOTIF_MAX];   /* beats to the next onset (0.5 grid) */
+    int n;
+} au_motif;
+
+typedef struct {
+    au_rng rng;
+    int prev;             /* last pitch, 0 = none */
+    int prev_iv;          /* last interval in semitones */
+    double next_phrase;   /* nominal beat the next phrase may start */
+    /* phrase being played */
+    au_motif plan;
+    double plan_start;    /* nominal onset of the plan's first note */
+    int plan_i;           /* next note to realise, plan.n when idle */
+    /* memory */
+    au_motif motif;
+    int returns;
+    int phrases;
+} au_melody;
+
+void au_melody_init(au_melody *m, uint64_t seed);
+void au_melody_bar(au_melody *m, au_score *s, const au_bar_ctx *ctx);
+
+/* Range of the melody at a density and register drift (inside 60..96). */
+void au_melody_range(double density, int reg_shift, int *lo, int *hi);
+
+#endif

@@ -1,0 +1,320 @@
+/* The engine: a composer feeding six instruments, their sends to a delay and
+ * a reverb, and the master bus, rendered in fixed blocks of AU_BLOCK frames
+ * at absolute positions (see docs/synthesis.md, "engine block scheme").
+ *
+ * Block-size independence: everything (control ticks, composer pulls,
+ * effects) happens per internal block at multiples of AU_BLOCK frames from
+ * stream start; note events land at their exact frame inside the block by
+ * splitting the instrument pass. The caller's block only decides how much of
+ * the last internal block is handed out now and how much stays buffered. */
+#include "engine.h"
+
+/* Until the composer's internals exist (src/compose/composer_state.h, being
+ * written in parallel) this file compiles to nothing so that the other
+ * layers keep building; the engine was developed against a stand-in
+ * composer with the same API. */
+#if __has_include("../compose/composer_state.h")
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
+#include "../compose/composer.h"
+#include "../core/au.h"
+#include "../synth/delay.h"
+#include "../synth/dsp.h"
+#include "../synth/inst.h"
+#include "../synth/master.h"
+#include "../synth/reverb.h"
+#include "../synth/wavetable.h"
+
+#define EV_RING 1024 /* display events; power of two */
+
+/* per-layer mix: dry level, reverb send, delay send */
+static const float mix_dry[AU_LAYER_COUNT] = {0.75f, 0.85f, 1.0f,
+                                              0.8f,  0.35f, 0.55f};
+static const float mix_rev[AU_LAYER_COUNT] = {0.55f, 0.45f, 0.12f,
+                                              0.22f, 0.9f,  0.7f};
+static const float mix_dly[AU_LAYER_COUNT] = {0.08f, 0.35f, 0.0f,
+                                              0.08f, 0.2f,  0.4f};
+
+struct au_engine {
+    au_params params;
+    int rate;
+    int64_t pos_out;   /* frames handed to the caller */
+    int64_t pos_block; /* start of the next internal block */
+    int out_idx;       /* frames of out[] already handed out */
+    float out[2 * AU_BLOCK];
+
+    float bpm;
+    float ctl_bright, ctl_space;
+    float ctl_layer[AU_LAYER_COUNT];
+    au_smooth s_int, s_bright, s_space;
+    au_smooth s_gain[AU_LAYER_COUNT];
+    float space_applied, bpm_applied;
+
+    au_event ring[EV_RING];
+    uint32_t ring_head, ring_tail;
+    uint64_t ring_dropped;
+
+    float bus[AU_LAYER_COUNT][2][AU_BLOCK];
+    au_inst inst[AU_LAYER_COUNT];
+    au_composer comp;
+    au_delay delay;
+    au_reverb reverb;
+    au_master master;
+    au_noise noise;
+    au_wavetables wt;
+};
+
+void au_engine_thread_init(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    /* FTZ (bit 15) and DAZ (bit 6): decaying tails never go denormal */
+    _mm_setcsr(_mm_getcsr() | 0x8040);
+#elif defined(__aarch64__)
+    uint64_t fpcr;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+    __asm__ volatile("msr fpcr, %0" ::"r"(fpcr | (1ull << 24)));
+#endif
+}
+
+static int layer_on(const au_params *p, int layer)
+{
+    if (layer == AU_LAYER_BELLS)
+        return p->layers[AU_LAYER_BELLS] && p->layers[AU_LAYER_MELODY];
+    return p->layers[layer];
+}
+
+int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
+{
+    *out = NULL;
+    if (sample_rate != 44100 && sample_rate != 48000) return AU_EINVAL;
+    au_engine *e = calloc(1, sizeof *e);
+    if (!e) return AU_ENOMEM;
+    e->params = *p;
+    e->rate = sample_rate;
+    float rate = (float)sample_rate;
+    int rc = au_composer_init(&e->comp, p, sample_rate);
+    if (rc) {
+        free(e);
+        return rc;
+    }
+    au_wavetables_init(&e->wt);
+    uint64_t sm = p->seed ^ 0x5a17e5ULL;
+    au_noise_init(&e->noise, au_splitmix64(&sm));
+    for (int l = 0; l < AU_LAYER_COUNT; l++) {
+        au_inst_init(&e->inst[l], (au_inst_kind)l, rate, &e->wt, &e->noise,
+                     au_splitmix64(&sm));
+        e->ctl_layer[l] = 1.0f;
+        au_smooth_init(&e->s_gain[l], layer_on(p, l) ? 1.0f : 0.0f, 1.5f,
+                       rate / AU_BLOCK);
+    }
+    e->bpm = (float)p->bpm;
+    e->ctl_bright = 0.5f;
+    e->ctl_space = 0.5f;
+    au_smooth_init(&e->s_int, (float)p->intensity, 3.0f, rate / AU_BLOCK);
+    au_smooth_init(&e->s_bright, 0.5f, 2.0f, rate / AU_BLOCK);
+    au_smooth_init(&e->s_space, 0.5f, 2.0f, rate / AU_BLOCK);
+    au_delay_init(&e->delay, rate);
+    au_reverb_config rc_cfg = au_reverb_config_default();
+    if ((rc = au_reverb_init(&e->reverb, rate, &rc_cfg)) != 0) {
+        free(e);
+        return rc;
+    }
+    e->space_applied = -1.0f;
+    e->bpm_applied = -1.0f;
+    au_master_config mc = au_master_config_default();
+    if ((rc = au_master_init(&e->master, rate, &mc)) != 0) {
+        free(e);
+        return rc;
+    }
+    e->out_idx = AU_BLOCK; /* nothing buffered */
+    *out = e;
+    return 0;
+}
+
+void au_engine_destroy(au_engine *e)
+{
+    free(e);
+}
+
+void au_engine_set(au_engine *e, const au_param_update *u)
+{
+    au_params_apply(&e->params, u);
+    au_composer_set(&e->comp, u);
+}
+
+static void ring_push(au_engine *e, const au_event *ev)
+{
+    if (e->ring_head - e->ring_tail == EV_RING) {
+        e->ring_tail++; /* overwrite the oldest */
+        e->ring_dropped++;
+    }
+    e->ring[e->ring_head & (EV_RING - 1)] = *ev;
+    e->ring_head++;
+}
+
+int au_engine_poll_event(au_engine *e, au_event *ev)
+{
+    if (e->ring_tail == e->ring_head) return 0;
+    *ev = e->ring[e->ring_tail & (EV_RING - 1)];
+    e->ring_tail++;
+    return 1;
+}
+
+static void dispatch(au_engine *e, const au_event *ev)
+{
+    switch (ev->type) {
+    case AU_EV_NOTE_ON:
+        if (ev->layer < AU_LAYER_COUNT)
+            au_inst_note_on(&e->inst[ev->layer], ev->note,
+                            ev->vel ? ev->vel : 1);
+        ring_push(e, ev);
+        break;
+    case AU_EV_NOTE_OFF:
+        if (ev->layer < AU_LAYER_COUNT)
+            au_inst_note_off(&e->inst[ev->layer], ev->note);
+        ring_push(e, ev);
+        break;
+    case AU_EV_CONTROL: {
+        float v = ev->u.control.value;
+        v = v != v ? 0.5f : v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+        switch (ev->u.control.id) {
+        case AU_CTL_BRIGHTNESS: e->ctl_bright = v; break;
+        case AU_CTL_SPACE: e->ctl_space = v; break;
+        case AU_CTL_LAYER_GAIN:
+            if (ev->layer < AU_LAYER_COUNT) e->ctl_layer[ev->layer] = v;
+            break;
+        default: break; /* density and intensity: the engine eases its own */
+        }
+        break;
+    }
+    case AU_EV_TEMPO:
+        if (ev->u.tempo.bpm >= AU_BPM_MIN && ev->u.tempo.bpm <= AU_BPM_MAX)
+            e->bpm = (float)ev->u.tempo.bpm;
+        break;
+    default: ring_push(e, ev); break; /* chord, section, key */
+    }
+}
+
+static void render_instruments(au_engine *e, int from, int to)
+{
+    if (to <= from) return;
+    for (int l = 0; l < AU_LAYER_COUNT; l++)
+        au_inst_process(&e->inst[l], e->bus[l][0] + from, e->bus[l][1] + from,
+                        to - from);
+}
+
+static void render_block(au_engine *e)
+{
+    int64_t start = e->pos_block, end = start + AU_BLOCK;
+
+    /* control tick */
+    float inten = au_smooth_step(&e->s_int, (float)e->params.intensity);
+    float cb = au_smooth_step(&e->s_bright, e->ctl_bright);
+    float sp = au_smooth_step(&e->s_space, e->ctl_space);
+    float b = 0.1f + 0.6f * inten + 0.3f * cb;
+    au_inst_ctl ctl = {.brightness = b > 1.0f ? 1.0f : b, .intensity = inten};
+    for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_tick(&e->inst[l], &ctl);
+    if (fabsf(sp - e->space_applied) > 0.01f) {
+        au_reverb_set(&e->reverb, 6.0f + 5.0f * sp, 5500.0f);
+        e->space_applied = sp;
+    }
+    if (e->bpm != e->bpm_applied) {
+        float beat = 60.0f / e->bpm;
+        au_delay_set(&e->delay, 0.75f * beat, beat, 0.45f + 0.15f * sp);
+        e->bpm_applied = e->bpm;
+    }
+
+    /* instruments, split at the exact frame of every event */
+    memset(e->bus, 0, sizeof e->bus);
+    int seg = 0;
+    au_event ev;
+    while (au_composer_next(&e->comp, end, &ev)) {
+        int off = (int)(ev.pos - start);
+        off = off < seg ? seg : off > AU_BLOCK ? AU_BLOCK : off;
+        render_instruments(e, seg, off);
+        seg = off;
+        dispatch(e, &ev);
+    }
+    render_instruments(e, seg, AU_BLOCK);
+
+    /* mix: dry, reverb and delay sends, per-layer gains ramped */
+    float dry[2][AU_BLOCK] = {{0}}, rin[2][AU_BLOCK] = {{0}},
+          din[2][AU_BLOCK] = {{0}};
+    float rev_scale = 0.6f + 0.8f * sp;
+    for (int l = 0; l < AU_LAYER_COUNT; l++) {
+        float g0 = e->s_gain[l].y;
+        float want = layer_on(&e->params, l) ? e->ctl_layer[l] : 0.0f;
+        float g1 = au_smooth_step(&e->s_gain[l], want);
+        if (g0 < 1e-6f && g1 < 1e-6f) continue;
+        float inc = (g1 - g0) * (1.0f / AU_BLOCK);
+        float kd = mix_dry[l], kr = mix_rev[l] * rev_scale, kl = mix_dly[l];
+        for (int c = 0; c < 2; c++) {
+            const float *x = e->bus[l][c];
+            for (int i = 0; i < AU_BLOCK; i++) {
+                float v = x[i] * (g0 + inc * (float)(i + 1));
+                dry[c][i] += kd * v;
+                rin[c][i] += kr * v;
+                din[c][i] += kl * v;
+            }
+        }
+    }
+    float dout[2][AU_BLOCK], rout[2][AU_BLOCK];
+    au_delay_process(&e->delay, din[0], din[1], dout[0], dout[1], AU_BLOCK);
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < AU_BLOCK; i++) {
+            rin[c][i] += 0.3f * dout[c][i];
+            dry[c][i] += 0.6f * dout[c][i];
+        }
+    au_reverb_process(&e->reverb, rin[0], rin[1], rout[0], rout[1], AU_BLOCK);
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < AU_BLOCK; i++) dry[c][i] += rout[c][i];
+    au_master_process(&e->master, dry[0], dry[1], e->out, AU_BLOCK);
+    e->pos_block = end;
+    e->out_idx = 0;
+}
+
+void au_engine_render(au_engine *e, float *out, int frames)
+{
+    while (frames > 0) {
+        if (e->out_idx == AU_BLOCK) render_block(e);
+        int k = AU_BLOCK - e->out_idx;
+        k = k < frames ? k : frames;
+        memcpy(out, e->out + 2 * e->out_idx, sizeof(float) * 2 * (size_t)k);
+        e->out_idx += k;
+        out += 2 * k;
+        frames -= k;
+        e->pos_out += k;
+    }
+}
+
+int64_t au_engine_position(const au_engine *e)
+{
+    return e->pos_out;
+}
+
+const au_params *au_engine_params(const au_engine *e)
+{
+    return &e->params;
+}
+
+size_t au_engine_memory(const au_engine *e)
+{
+    (void)e;
+    return sizeof(struct au_engine);
+}
+
+int au_engine_active_voices(const au_engine *e)
+{
+    int n = 0;
+    for (int l = 0; l < AU_LAYER_COUNT; l++) n += au_inst_active(&e->inst[l]);
+    return n;
+}
+
+#else
+typedef int au_engine_waits_for_composer;
+#endif

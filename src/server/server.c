@@ -1,0 +1,1067 @@
+/* The libwebsockets side of the server: one service thread owns every lws_*
+ * call. Render workers publish chunks into each stream's ring and wake this
+ * thread with lws_cancel_service; a timer wakes it when the next chunk is
+ * due. Listeners come from a pool sized by --max-clients at start-up; the
+ * per-chunk path (pump, writeable) does not allocate, lock or log. */
+#include "server/server.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "core/au.h"
+#include "server/control.h"
+#include "server/metrics.h"
+#include "server/query.h"
+#include "server/stream.h"
+#include "server/web_assets.h"
+#include "server/webpath.h"
+#include "server/wire.h"
+#include "server/worker.h"
+
+_Static_assert(AU_WIRE_PRE >= LWS_PRE, "AU_WIRE_PRE must cover LWS_PRE");
+
+#define MAX_TEXT 4096    /* client text messages above this close with 1009 */
+#define TQ 6             /* queued personal text messages per listener */
+#define TQ_MAX 640
+#define RATE_PER_S 20.0  /* client messages per second */
+#define HTTP_PIECE 16384
+
+typedef struct au_listener au_listener;
+struct au_listener {
+    struct lws *wsi;
+    au_stream *stream;
+    au_listener *prev, *next; /* in the stream's list, or the free list */
+    int64_t cursor;           /* next chunk to send */
+    int msg_idx;              /* texts of that chunk already sent */
+    int64_t joined_ns, last_progress_ns, last_rl_error_ns;
+    bool in_use, want_write, closing, skipped;
+    int close_code;
+    const char *close_reason;
+    au_ratelimit rl;
+    uint64_t last_underruns;
+    bool have_underruns;
+    size_t rxlen;
+    int tq_head, tq_count;
+    uint16_t tq_len[TQ];
+    /* buffers last: listener_open clears everything before tq */
+    unsigned char tq[TQ][AU_WIRE_PRE + TQ_MAX];
+    unsigned char rx[MAX_TEXT];
+};
+
+typedef struct {
+    au_listener *l;
+    /* HTTP response being written */
+    const unsigned char *body;
+    size_t len, off;
+    unsigned char *owned;
+} pss_t;
+
+typedef struct {
+    au_server_config cfg;
+    struct lws_context *ctx;
+    struct lws_vhost *vh;
+    au_metrics metrics;
+    au_workers *workers;
+    int nworkers;
+    au_listener *pool, *free_list;
+    int nlisteners;
+    au_stream *streams;
+    uint64_t next_id;
+    lws_sorted_usec_list_t sul;
+    int64_t start_ns;
+    int64_t last_housekeeping_ns;
+    bool shutting_down, done;
+    int64_t shutdown_deadline;
+    int prefill, backlog;
+    int64_t stuck_ns, linger_ns;
+    char web_root[PATH_MAX];
+    uint64_t *etags; /* one per embedded asset */
+} au_server;
+
+static _Atomic int g_stop;
+static struct lws_context *_Atomic g_ctx;
+
+/* ---------------------------------------------------------------- texts */
+
+static void queue_text(au_server *srv, au_listener *l, const char *text, int n)
+{
+    if (n <= 0 || n > TQ_MAX || l->tq_count >= TQ) {
+        atomic_fetch_add_explicit(&srv->metrics.text_dropped, 1,
+                                  memory_order_relaxed);
+        return;
+    }
+    int i = (l->tq_head + l->tq_count) % TQ;
+    memcpy(l->tq[i] + AU_WIRE_PRE, text, (size_t)n);
+    l->tq_len[i] = (uint16_t)n;
+    l->tq_count++;
+}
+
+static void queue_error(au_server *srv, au_listener *l, const char *code,
+                        const char *message)
+{
+    char buf[TQ_MAX];
+    queue_text(srv, l, buf, au_wire_error_json(code, message, buf, sizeof buf));
+}
+
+static void request_write(au_listener *l)
+{
+    if (!l->want_write) {
+        l->want_write = true;
+        lws_callback_on_writable(l->wsi);
+    }
+}
+
+static void start_close(au_listener *l, int code, const char *reason)
+{
+    if (l->closing) return;
+    l->closing = true;
+    l->close_code = code;
+    l->close_reason = reason;
+    request_write(l);
+    /* a listener whose socket never drains would never reach writeable */
+    lws_set_timeout(l->wsi, PENDING_TIMEOUT_USER_OK, 5);
+}
+
+/* -------------------------------------------------------------- streams */
+
+static void stream_attach(au_stream *s, au_listener *l)
+{
+    au_listener *head = s->listeners;
+    l->prev = NULL;
+    l->next = head;
+    if (head) head->prev = l;
+    s->listeners = l;
+    s->nlisteners++;
+    l->stream = s;
+}
+
+static void stream_detach(au_stream *s, au_listener *l)
+{
+    if (l->prev) l->prev->next = l->next;
+    else s->listeners = l->next;
+    if (l->next) l->next->prev = l->prev;
+    s->nlisteners--;
+    l->stream = NULL;
+    l->prev = l->next = NULL;
+}
+
+static uint64_t random_seed(void)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v)
+        v = (uint64_t)au_mono_ns() * 0x9E3779B97F4A7C15ULL;
+    /* below 2^53 so the seed survives a round trip through JavaScript */
+    return v & ((1ull << 53) - 1);
+}
+
+static au_stream *find_station(au_server *srv, const char *name)
+{
+    for (au_stream *s = srv->streams; s; s = s->next)
+        if (s->station && !s->removing && !strcmp(s->name, name)) return s;
+    return NULL;
+}
+
+static au_stream *new_stream(au_server *srv, const au_stream_request *req,
+                             int64_t now)
+{
+    au_params p = au_params_default();
+    au_params_apply(&p, &req->update);
+    p.seed = req->seed_given ? req->seed : random_seed();
+    au_stream *s = au_stream_create(++srv->next_id, &p, srv->cfg.rate,
+                                    srv->prefill, now);
+    if (!s) return NULL;
+    if (req->station[0]) {
+        s->station = true;
+        snprintf(s->name, sizeof s->name, "%s", req->station);
+    }
+    if (au_workers_add(srv->workers, s) != 0) {
+        au_stream_free(s);
+        return NULL;
+    }
+    s->next = srv->streams;
+    srv->streams = s;
+    atomic_fetch_add(&srv->metrics.streams, 1);
+    atomic_fetch_add(s->station ? &srv->metrics.stations
+                                : &srv->metrics.personal_streams, 1);
+    return s;
+}
+
+static void retire_stream(au_server *srv, au_stream *s)
+{
+    if (s->removing) return;
+    if (au_workers_remove(srv->workers, s) != 0) return; /* retried later */
+    s->removing = true;
+    atomic_fetch_sub(s->station ? &srv->metrics.stations
+                                : &srv->metrics.personal_streams, 1);
+}
+
+/* ----------------------------------------------------------------- pump */
+
+static void schedule_pump(au_server *srv, int64_t now);
+
+/* Everything time-driven: which listeners have chunks to send, the
+ * slow-listener rule, freeing streams, shutdown. Runs on every worker wake
+ * and on the timer; walks a stream's listeners only when its edge moved
+ * (or every 250 ms for housekeeping), so a pass costs O(streams). */
+static void pump(au_server *srv)
+{
+    int64_t now = au_mono_ns();
+    if (atomic_load(&g_stop) && !srv->shutting_down) {
+        srv->shutting_down = true;
+        srv->shutdown_deadline = now + 1500000000LL;
+        for (int i = 0; i < srv->cfg.max_clients; i++)
+            if (srv->pool[i].in_use && srv->pool[i].wsi)
+                start_close(&srv->pool[i], LWS_CLOSE_STATUS_GOINGAWAY,
+                            "server shutting down");
+    }
+    if (srv->shutting_down &&
+        (srv->nlisteners == 0 || now >= srv->shutdown_deadline)) {
+        srv->done = true;
+        lws_cancel_service(srv->ctx);
+        return;
+    }
+    bool housekeeping = now - srv->last_housekeeping_ns >= 250000000;
+    if (housekeeping) srv->last_housekeeping_ns = now;
+
+    au_stream **link = &srv->streams;
+    while (*link) {
+        au_stream *s = *link;
+        int state = atomic_load_explicit(&s->state, memory_order_acquire);
+        if (s->removing) {
+            if (state == AU_STREAM_RELEASED) {
+                *link = s->next;
+                au_stream_free(s);
+                atomic_fetch_sub(&srv->metrics.streams, 1);
+                continue;
+            }
+            link = &s->next;
+            continue;
+        }
+        if (state == AU_STREAM_FAILED) {
+            for (au_listener *l = s->listeners; l; l = l->next)
+                if (!l->closing) {
+                    queue_error(srv, l, "engine_failed",
+                                "the stream could not be started");
+                    start_close(l, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+                                "engine failed");
+                }
+        }
+        int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+        int64_t live = au_pacer_live(&s->pacer, now);
+        int64_t edge = head < live ? head : live;
+        if (edge > s->last_edge || housekeeping) {
+            if (edge > 0) s->shown = au_stream_chunk(s, edge - 1)->params;
+            int64_t min_cursor = edge;
+            for (au_listener *l = s->listeners; l; l = l->next) {
+                uint64_t dropped = 0;
+                int64_t c = au_pacer_skip(l->cursor, edge, srv->backlog,
+                                          srv->prefill, &dropped);
+                if (dropped) {
+                    l->cursor = c;
+                    l->msg_idx = 0;
+                    atomic_fetch_add_explicit(&srv->metrics.chunks_dropped,
+                                              dropped, memory_order_relaxed);
+                }
+                bool pending = l->cursor < edge || l->tq_count > 0;
+                if (!pending) l->last_progress_ns = now;
+                else if (!l->closing && now - l->last_progress_ns > srv->stuck_ns) {
+                    atomic_fetch_add_explicit(&srv->metrics.slow_closed, 1,
+                                              memory_order_relaxed);
+                    start_close(l, 1013, "listener too slow");
+                }
+                if (pending || l->closing) request_write(l);
+                if (l->cursor < min_cursor) min_cursor = l->cursor;
+            }
+            atomic_store_explicit(&s->tail, min_cursor, memory_order_release);
+            s->last_edge = edge;
+        }
+        if (s->station && s->nlisteners == 0 &&
+            now - s->empty_since_ns > srv->linger_ns)
+            retire_stream(srv, s);
+        link = &s->next;
+    }
+    schedule_pump(srv, now);
+}
+
+static void pump_timer(lws_sorted_usec_list_t *sul)
+{
+    au_server *srv = lws_container_of(sul, au_server, sul);
+    pump(srv);
+}
+
+static void schedule_pump(au_server *srv, int64_t now)
+{
+    int64_t next = now + 100000000;
+    for (au_stream *s = srv->streams; s; s = s->next) {
+        if (s->removing) continue;
+        int64_t due = au_pacer_due(&s->pacer, au_pacer_live(&s->pacer, now));
+        if (due < next) next = due;
+    }
+    int64_t us = (next - now) / 1000 + 1;
+    if (us < 200) us = 200;
+    lws_sul_schedule(srv->ctx, 0, &srv->sul, pump_timer, us);
+}
+
+/* ------------------------------------------------------------ listeners */
+
+static int parse_request(struct lws *wsi, au_stream_request *req, char *err,
+                         size_t errlen)
+{
+    au_stream_request_init(req);
+    char frag[256];
+    for (int i = 0; i < 64; i++) {
+        int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag,
+                                      WSI_TOKEN_HTTP_URI_ARGS, i);
+        if (n < 0) {
+            if (lws_hdr_fragment_length(wsi, WSI_TOKEN_HTTP_URI_ARGS, i) > 0) {
+                snprintf(err, errlen, "query: a parameter is too long");
+                return -1;
+            }
+            break;
+        }
+        if (au_query_add_pair(req, frag, err, errlen)) return -1;
+    }
+    return 0;
+}
+
+static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
+{
+    int64_t now = au_mono_ns();
+    if (srv->shutting_down || !srv->free_list) return -1;
+    au_stream_request req;
+    char err[256];
+    int bad = parse_request(wsi, &req, err, sizeof err);
+
+    au_listener *l = srv->free_list;
+    srv->free_list = l->next;
+    memset(l, 0, offsetof(au_listener, tq));
+    l->in_use = true;
+    l->wsi = wsi;
+    l->joined_ns = l->last_progress_ns = now;
+    au_ratelimit_init(&l->rl, RATE_PER_S, now);
+    pss->l = l;
+    srv->nlisteners++;
+    atomic_fetch_add(&srv->metrics.listeners, 1);
+    atomic_fetch_add(&srv->metrics.connections, 1);
+
+    if (bad) { /* checked at upgrade already; kept for safety */
+        queue_error(srv, l, "invalid_param", err);
+        start_close(l, LWS_CLOSE_STATUS_POLICY_VIOLATION, "invalid parameter");
+        return 0;
+    }
+    au_stream *s = req.station[0] ? find_station(srv, req.station) : NULL;
+    bool joined = s != NULL;
+    if (!s) s = new_stream(srv, &req, now);
+    if (!s) {
+        queue_error(srv, l, "unavailable", "no stream could be created");
+        start_close(l, (enum lws_close_status)1013, "server busy");
+        return 0;
+    }
+    stream_attach(s, l);
+    int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+    if (joined) {
+        /* join a station at its live edge minus the burst; never behind
+         * what the ring still holds */
+        int64_t c = au_pacer_live(&s->pacer, now) - srv->prefill;
+        if (c < head - AU_STREAM_SLOTS + 2) c = head - AU_STREAM_SLOTS + 2;
+        if (c < 0) c = 0;
+        l->cursor = c;
+        int64_t tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
+        if (c < tail) atomic_store_explicit(&s->tail, c, memory_order_release);
+    }
+
+    int fd = lws_get_socket_fd(wsi);
+    if (fd >= 0) {
+        /* a small send buffer keeps "slow" meaningful: backlog stays in our
+         * ring (bounded, shared) rather than piling up in the kernel */
+        int sz = 128 * 1024, one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+
+    char params[400], hello[TQ_MAX], id[64];
+    const au_params *p = joined ? &s->shown : &s->init;
+    if (au_wire_params_json(p, params, sizeof params) < 0) params[0] = '\0';
+    if (s->station) snprintf(id, sizeof id, "station-%s", s->name);
+    else snprintf(id, sizeof id, "personal-%llu", (unsigned long long)s->id);
+    int n = snprintf(hello, sizeof hello,
+                     "{\"type\":\"hello\",\"protocol\":%d,\"stream\":\"%s\","
+                     "\"station\":%s%s%s,\"sample_rate\":%d,\"channels\":2,"
+                     "\"codec\":\"pcm16\",\"chunk_ms\":100,\"prefill_ms\":%d,"
+                     "\"position\":%lld,\"params\":%s}",
+                     AU_PROTOCOL_VERSION, id, s->station ? "\"" : "",
+                     s->station ? s->name : "null", s->station ? "\"" : "",
+                     srv->cfg.rate, srv->prefill * 100,
+                     (long long)(l->cursor * s->frames), params);
+    queue_text(srv, l, hello, n < (int)sizeof hello ? n : -1);
+    request_write(l);
+    return 0;
+}
+
+static void listener_close(au_server *srv, pss_t *pss)
+{
+    au_listener *l = pss->l;
+    if (!l) return;
+    pss->l = NULL;
+    au_stream *s = l->stream;
+    if (s) {
+        stream_detach(s, l);
+        if (!s->station) retire_stream(srv, s);
+        else if (s->nlisteners == 0) s->empty_since_ns = au_mono_ns();
+    }
+    l->in_use = false;
+    l->wsi = NULL;
+    l->next = srv->free_list;
+    srv->free_list = l;
+    srv->nlisteners--;
+    atomic_fetch_sub(&srv->metrics.listeners, 1);
+    if (srv->shutting_down && srv->nlisteners == 0) lws_cancel_service(srv->ctx);
+}
+
+static bool has_chunk(const au_listener *l, int64_t now)
+{
+    au_stream *s = l->stream;
+    if (!s || l->closing) return false;
+    int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+    int64_t live = au_pacer_live(&s->pacer, now);
+    return l->cursor < (head < live ? head : live);
+}
+
+static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
+{
+    l->want_write = false;
+    if (l->closing && l->tq_count == 0) {
+        lws_close_reason(wsi, (enum lws_close_status)l->close_code,
+                         (unsigned char *)l->close_reason,
+                         strlen(l->close_reason));
+        return -1;
+    }
+    int64_t now = au_mono_ns();
+    au_stream *s = l->stream;
+    for (int n = 0; n < 24; n++) {
+        /* lws allows one write per writeable callback unless the pipe can
+         * take more; asking costs a poll(), so only when there is more */
+        if (n > 0 && (l->tq_count || has_chunk(l, now)) && lws_send_pipe_choked(wsi))
+            break;
+        if (l->tq_count) {
+            int i = l->tq_head;
+            if (lws_write(wsi, l->tq[i] + AU_WIRE_PRE, l->tq_len[i],
+                          LWS_WRITE_TEXT) < 0)
+                return -1;
+            l->tq_head = (l->tq_head + 1) % TQ;
+            l->tq_count--;
+            continue;
+        }
+        if (l->closing || !s) break;
+        if (atomic_load_explicit(&s->state, memory_order_relaxed) != AU_STREAM_RUNNING)
+            break;
+        int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+        int64_t live = au_pacer_live(&s->pacer, now);
+        int64_t edge = head < live ? head : live;
+        if (l->cursor >= edge) break;
+        au_chunk *c = au_stream_chunk(s, l->cursor);
+        if (l->msg_idx < c->nmsg) {
+            int i = l->msg_idx++;
+            if (lws_write(wsi, c->msg[i] + AU_WIRE_PRE, c->msglen[i],
+                          LWS_WRITE_TEXT) < 0)
+                return -1;
+            continue;
+        }
+        if (lws_write(wsi, c->frame, c->frame_bytes, LWS_WRITE_BINARY) < 0)
+            return -1;
+        int64_t due = au_pacer_due(&s->pacer, l->cursor);
+        if (due < l->joined_ns) due = l->joined_ns;
+        au_hist_observe(&srv->metrics.jitter_ms, (double)(now - due) * 1e-6);
+        atomic_fetch_add_explicit(&srv->metrics.chunks_sent, 1,
+                                  memory_order_relaxed);
+        l->cursor++;
+        l->msg_idx = 0;
+        l->last_progress_ns = now;
+    }
+    bool more = l->tq_count > 0 || l->closing;
+    if (!more && s && !l->closing) {
+        int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
+        int64_t live = au_pacer_live(&s->pacer, now);
+        more = l->cursor < (head < live ? head : live);
+    }
+    if (more) request_write(l);
+    return 0;
+}
+
+static void count_ctl(au_server *srv, int result)
+{
+    atomic_fetch_add_explicit(&srv->metrics.controls[result], 1,
+                              memory_order_relaxed);
+}
+
+static void handle_message(au_server *srv, au_listener *l)
+{
+    int64_t now = au_mono_ns();
+    if (!au_ratelimit_take(&l->rl, RATE_PER_S, RATE_PER_S, now)) {
+        count_ctl(srv, AU_CTL_RESULT_RATE_LIMITED);
+        /* one error per second at most, so a flood cannot flood back */
+        if (now - l->last_rl_error_ns >= 1000000000LL) {
+            l->last_rl_error_ns = now;
+            queue_error(srv, l, "rate_limited",
+                        "more than 20 messages per second; excess ignored");
+            request_write(l);
+        }
+        return;
+    }
+    au_control_msg m;
+    au_control_parse((const char *)l->rx, l->rxlen, &m);
+    char buf[TQ_MAX];
+    switch (m.type) {
+    case AU_MSG_ERROR:
+        count_ctl(srv, !strcmp(m.error_code, "bad_json")       ? AU_CTL_RESULT_BAD_JSON
+                       : !strcmp(m.error_code, "unknown_type") ? AU_CTL_RESULT_UNKNOWN_TYPE
+                                                               : AU_CTL_RESULT_INVALID_PARAM);
+        queue_error(srv, l, m.error_code, m.message);
+        break;
+    case AU_MSG_SET:
+        if (!l->stream || !au_stream_push_set(l->stream, &m.update)) {
+            count_ctl(srv, AU_CTL_RESULT_RATE_LIMITED);
+            queue_error(srv, l, "rate_limited",
+                        "too many changes pending for this stream; try again");
+        } else {
+            count_ctl(srv, AU_CTL_RESULT_OK);
+        }
+        break;
+    case AU_MSG_PING: {
+        count_ctl(srv, AU_CTL_RESULT_OK);
+        int n = m.has_t ? snprintf(buf, sizeof buf, "{\"type\":\"pong\",\"t\":%s}", m.t)
+                        : snprintf(buf, sizeof buf, "{\"type\":\"pong\"}");
+        queue_text(srv, l, buf, n);
+        break;
+    }
+    case AU_MSG_CLIENT_STATS:
+        count_ctl(srv, AU_CTL_RESULT_OK);
+        if (m.stats.has_buffer)
+            au_hist_observe(&srv->metrics.client_buffer_ms, m.stats.buffer_ms);
+        if (m.stats.has_underruns) {
+            if (l->have_underruns && m.stats.underruns > l->last_underruns)
+                atomic_fetch_add(&srv->metrics.client_underruns,
+                                 m.stats.underruns - l->last_underruns);
+            else if (!l->have_underruns)
+                atomic_fetch_add(&srv->metrics.client_underruns, m.stats.underruns);
+            l->last_underruns = m.stats.underruns;
+            l->have_underruns = true;
+        }
+        break;
+    }
+    request_write(l);
+}
+
+static int listener_receive(au_server *srv, struct lws *wsi, au_listener *l,
+                            const void *in, size_t len)
+{
+    if (lws_frame_is_binary(wsi)) {
+        count_ctl(srv, AU_CTL_RESULT_BINARY);
+        static const char r[] = "binary messages are not accepted";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+                         (unsigned char *)r, sizeof r - 1);
+        return -1;
+    }
+    if (l->rxlen + len > MAX_TEXT) {
+        count_ctl(srv, AU_CTL_RESULT_TOO_BIG);
+        static const char r[] = "text messages are limited to 4096 bytes";
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                         (unsigned char *)r, sizeof r - 1);
+        return -1;
+    }
+    memcpy(l->rx + l->rxlen, in, len);
+    l->rxlen += len;
+    if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+        if (!l->closing) handle_message(srv, l);
+        l->rxlen = 0;
+    }
+    return 0;
+}
+
+/* ----------------------------------------------------------------- HTTP */
+
+static uint64_t fnv1a(const unsigned char *d, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ d[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static void http_reset(pss_t *pss)
+{
+    free(pss->owned);
+    pss->owned = NULL;
+    pss->body = NULL;
+    pss->len = pss->off = 0;
+}
+
+/* Headers for every response: COOP/COEP so the player may use
+ * SharedArrayBuffer, CORP so the page's own resources pass COEP. */
+static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
+                      const char *ctype, const unsigned char *body, size_t len,
+                      unsigned char *owned, const char *cache, const char *etag)
+{
+    unsigned char buf[LWS_PRE + 1024], *start = buf + LWS_PRE, *p = start,
+                                       *end = buf + sizeof buf - 1;
+    pss->body = body;
+    pss->len = len;
+    pss->off = 0;
+    pss->owned = owned;
+    if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end)) return -1;
+#define HDR(n, v)                                                              \
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)n,             \
+                                    (const unsigned char *)v, (int)strlen(v),  \
+                                    &p, end))                                  \
+        return -1;
+    HDR("cross-origin-opener-policy:", "same-origin");
+    HDR("cross-origin-embedder-policy:", "require-corp");
+    HDR("cross-origin-resource-policy:", "same-origin");
+    HDR("x-content-type-options:", "nosniff");
+    HDR("cache-control:", cache);
+    if (etag) HDR("etag:", etag);
+#undef HDR
+    if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
+    if (len == 0) return lws_http_transaction_completed(wsi) ? -1 : 0;
+    lws_callback_on_writable(wsi);
+    return 0;
+}
+
+static int http_simple(struct lws *wsi, pss_t *pss, unsigned status,
+                       const char *json)
+{
+    size_t n = strlen(json);
+    unsigned char *b = malloc(n + 1);
+    if (!b) return -1;
+    memcpy(b, json, n + 1);
+    return http_start(wsi, pss, status, "application/json", b, n, b, "no-store",
+                      NULL);
+}
+
+static int http_report(au_server *srv, struct lws *wsi, pss_t *pss, int which)
+{
+    au_proc_stats ps = {0};
+    au_proc_read(&ps);
+    ps.uptime_seconds = (double)(au_mono_ns() - srv->start_ns) * 1e-9;
+    ps.workers = srv->nworkers;
+    ps.max_clients = srv->cfg.max_clients;
+    size_t cap = 32768;
+    char *b = malloc(cap);
+    if (!b) return -1;
+    int n;
+    const char *ctype = "application/json";
+    if (which == 0) {
+        n = snprintf(b, cap,
+                     "{\"status\":\"%s\",\"version\":\"%s\",\"protocol\":%d,"
+                     "\"uptime_seconds\":%.3f,\"listeners\":%d,"
+                     "\"max_clients\":%d,\"sample_rate\":%d}",
+                     srv->shutting_down ? "stopping" : "ok", AU_VERSION,
+                     AU_PROTOCOL_VERSION, ps.uptime_seconds, srv->nlisteners,
+                     srv->cfg.max_clients, srv->cfg.rate);
+    } else if (which == 1) {
+        n = au_metrics_json(&srv->metrics, &ps, b, cap);
+    } else {
+        n = au_metrics_prometheus(&srv->metrics, &ps, b, cap);
+        ctype = "text/plain; version=0.0.4; charset=utf-8";
+    }
+    if (n < 0 || (size_t)n >= cap) {
+        free(b);
+        return http_simple(wsi, pss, 500, "{\"error\":\"report too large\"}");
+    }
+    return http_start(wsi, pss, 200, ctype, (unsigned char *)b, (size_t)n,
+                      (unsigned char *)b, "no-store", NULL);
+}
+
+static int http_file(au_server *srv, struct lws *wsi, pss_t *pss,
+                     const char *uri)
+{
+    char clean[600];
+    if (au_web_clean_path(uri, clean, sizeof clean))
+        return http_simple(wsi, pss, 404, "{\"error\":\"not found\"}");
+    if (srv->cfg.web_root) {
+        char real[PATH_MAX];
+        if (au_web_resolve_root(srv->web_root, clean, real, sizeof real))
+            return http_simple(wsi, pss, 404, "{\"error\":\"not found\"}");
+        FILE *f = fopen(real, "rb");
+        if (!f) return http_simple(wsi, pss, 404, "{\"error\":\"not found\"}");
+        fseek(f, 0, SEEK_END);
+        long size = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        if (size < 0 || size > 64L * 1024 * 1024) {
+            fclose(f);
+            return http_simple(wsi, pss, 404, "{\"error\":\"not found\"}");
+        }
+        unsigned char *b = malloc((size_t)size + 1);
+        size_t got = b ? fread(b, 1, (size_t)size, f) : 0;
+        fclose(f);
+        if (!b || got != (size_t)size) {
+            free(b);
+            return http_simple(wsi, pss, 500, "{\"error\":\"read failed\"}");
+        }
+        /* development folder: always revalidate */
+        return http_start(wsi, pss, 200, au_web_content_type(real), b, got, b,
+                          "no-cache", NULL);
+    }
+    const au_web_asset *a = au_web_find(au_web_assets, clean);
+    if (!a) return http_simple(wsi, pss, 404, "{\"error\":\"not found\"}");
+    char etag[40], inm[64];
+    snprintf(etag, sizeof etag, "\"%016llx\"",
+             (unsigned long long)srv->etags[a - au_web_assets]);
+    if (lws_hdr_copy(wsi, inm, sizeof inm, WSI_TOKEN_HTTP_IF_NONE_MATCH) > 0 &&
+        !strcmp(inm, etag))
+        return http_start(wsi, pss, 304, a->content_type, NULL, 0, NULL,
+                          "no-cache", etag);
+    /* unhashed names: the browser may keep a copy but must revalidate
+     * (a cheap 304 thanks to the ETag) */
+    return http_start(wsi, pss, 200, a->content_type, a->data, a->size, NULL,
+                      "no-cache", etag);
+}
+
+static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
+                        const char *uri)
+{
+    http_reset(pss);
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+        return http_simple(wsi, pss, 405, "{\"error\":\"only GET is supported\"}");
+    if (!strcmp(uri, "/api/health")) return http_report(srv, wsi, pss, 0);
+    if (!strcmp(uri, "/api/metrics")) return http_report(srv, wsi, pss, 1);
+    if (!strcmp(uri, "/metrics")) return http_report(srv, wsi, pss, 2);
+    if (!strcmp(uri, "/api/presets")) {
+        const char *j = au_presets_json();
+        return http_start(wsi, pss, 200, "application/json",
+                          (const unsigned char *)j, strlen(j), NULL,
+                          "public, max-age=3600", NULL);
+    }
+    if (!strcmp(uri, "/ws"))
+        return http_simple(wsi, pss, 426,
+                           "{\"error\":\"/ws is a WebSocket endpoint\"}");
+    return http_file(srv, wsi, pss, uri);
+}
+
+static int http_writeable(struct lws *wsi, pss_t *pss)
+{
+    if (!pss->body || pss->off >= pss->len) return 0;
+    unsigned char buf[LWS_PRE + HTTP_PIECE];
+    size_t n = pss->len - pss->off;
+    if (n > HTTP_PIECE) n = HTTP_PIECE;
+    memcpy(buf + LWS_PRE, pss->body + pss->off, n);
+    bool last = pss->off + n >= pss->len;
+    if (lws_write(wsi, buf + LWS_PRE, n,
+                  last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
+        return -1;
+    pss->off += n;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    http_reset(pss);
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Refuses an upgrade with a status and a JSON body, written at once (the
+ * connection closes after it). */
+static int refuse_upgrade(struct lws *wsi, unsigned status, const char *code,
+                          const char *message)
+{
+    char body[600];
+    int n = au_wire_error_json(code, message, body, sizeof body);
+    if (n < 0) n = 0;
+    unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *p = start,
+                                       *end = buf + sizeof buf - 1;
+    if (lws_add_http_common_headers(wsi, status, "application/json",
+                                    (lws_filepos_t)n, &p, end) ||
+        lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
+                                    (const unsigned char *)"close", 5, &p, end) ||
+        lws_finalize_http_header(wsi, &p, end))
+        return -1;
+    if (p + n > end) return -1;
+    memcpy(p, body, (size_t)n);
+    p += n;
+    if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL) < 0)
+        return -1;
+    return 1;
+}
+
+static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
+{
+    char uri[64];
+    if (!proto || strcmp(proto, "websocket")) return -1;
+    if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
+        strcmp(uri, "/ws")) {
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        return refuse_upgrade(wsi, 404, "not_found",
+                              "WebSocket streams live at /ws");
+    }
+    au_stream_request req;
+    char err[256];
+    if (parse_request(wsi, &req, err, sizeof err)) {
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        return refuse_upgrade(wsi, 400, "invalid_param", err);
+    }
+    if (srv->shutting_down)
+        return refuse_upgrade(wsi, 503, "unavailable", "server shutting down");
+    if (srv->nlisteners >= srv->cfg.max_clients) {
+        atomic_fetch_add(&srv->metrics.rejected_full, 1);
+        return refuse_upgrade(wsi, 503, "full",
+                              "the server has reached --max-clients");
+    }
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason,
+                    void *user, void *in, size_t len)
+{
+    struct lws_context *ctx = lws_get_context(wsi);
+    au_server *srv = ctx ? lws_context_user(ctx) : NULL;
+    pss_t *pss = user;
+    if (!srv) return 0;
+    switch (reason) {
+    case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        return srv->shutting_down ? -1 : 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        if (srv->ctx) pump(srv);
+        return 0;
+    case LWS_CALLBACK_HTTP:
+        return http_request(srv, wsi, pss, (const char *)in);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return http_writeable(wsi, pss);
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss) http_reset(pss);
+        return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+        return confirm_upgrade(srv, wsi, (const char *)in);
+    case LWS_CALLBACK_ESTABLISHED:
+        pss->l = NULL;
+        pss->owned = NULL;
+        pss->body = NULL;
+        return listener_open(srv, wsi, pss);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        if (!pss->l) return -1;
+        return listener_write(srv, wsi, pss->l);
+    case LWS_CALLBACK_RECEIVE:
+        if (!pss->l) return -1;
+        return listener_receive(srv, wsi, pss->l, in, len);
+    case LWS_CALLBACK_CLOSED:
+        listener_close(srv, pss);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static const struct lws_protocols protocols[] = {
+    {"auralis", callback, sizeof(pss_t), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+/* -------------------------------------------------------------- running */
+
+au_server_config au_server_config_default(void)
+{
+    au_server_config c;
+    memset(&c, 0, sizeof c);
+    c.host = "127.0.0.1";
+    c.port = 8000;
+    c.max_clients = 1024;
+    c.rate = 48000;
+    c.workers = 0;
+    c.web_root = NULL;
+    c.prefill_ms = 500;
+    c.backlog_ms = 2000;
+    c.stuck_ms = 10000;
+    c.station_linger_ms = 30000;
+    return c;
+}
+
+static void *signal_main(void *arg)
+{
+    sigset_t *set = arg;
+    for (;;) {
+        int sig = 0;
+        if (sigwait(set, &sig) != 0) continue;
+        atomic_store(&g_stop, 1);
+        struct lws_context *ctx = atomic_load(&g_ctx);
+        if (ctx) lws_cancel_service(ctx);
+    }
+    return NULL;
+}
+
+static void wake_service(void *arg)
+{
+    (void)arg;
+    struct lws_context *ctx = atomic_load_explicit(&g_ctx, memory_order_acquire);
+    if (ctx) lws_cancel_service(ctx);
+}
+
+/* A clear message for the commonest start-up failure, found before lws
+ * (whose own log line is cryptic) tries the same bind. */
+static int check_bind(const char *host, int port)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
+        fprintf(stderr, "auralis: --host must be an IPv4 address (got '%s')\n",
+                host);
+        return AU_EINVAL;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return 0;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    int r = bind(fd, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    close(fd);
+    if (r == 0) return 0;
+    if (e == EADDRINUSE)
+        fprintf(stderr,
+                "auralis: port %d on %s is already in use (is another "
+                "auralis running? choose another with --port)\n",
+                port, host);
+    else
+        fprintf(stderr, "auralis: cannot listen on %s:%d: %s\n", host, port,
+                strerror(e));
+    return AU_EIO;
+}
+
+int au_server_run(const au_server_config *cfg)
+{
+    if (cfg->max_clients < 1 || (cfg->rate != 48000 && cfg->rate != 44100) ||
+        cfg->port < 0 || cfg->port > 65535 || cfg->prefill_ms < 100)
+        return AU_EINVAL;
+    int r = check_bind(cfg->host, cfg->port);
+    if (r) return r;
+
+    au_server *srv = calloc(1, sizeof *srv);
+    if (!srv) return AU_ENOMEM;
+    srv->cfg = *cfg;
+    srv->start_ns = au_mono_ns();
+    srv->prefill = cfg->prefill_ms / 100;
+    srv->backlog = cfg->backlog_ms / 100;
+    if (srv->backlog < srv->prefill + 2) srv->backlog = srv->prefill + 2;
+    if (srv->backlog > AU_STREAM_SLOTS - 6) srv->backlog = AU_STREAM_SLOTS - 6;
+    srv->stuck_ns = (int64_t)cfg->stuck_ms * 1000000;
+    srv->linger_ns = (int64_t)cfg->station_linger_ms * 1000000;
+    au_metrics_init(&srv->metrics);
+    atomic_store(&g_stop, 0);
+    r = AU_ENOMEM;
+
+    if (cfg->web_root && !realpath(cfg->web_root, srv->web_root)) {
+        fprintf(stderr, "auralis: --web-root '%s': %s\n", cfg->web_root,
+                strerror(errno));
+        free(srv);
+        return AU_EINVAL;
+    }
+    size_t nassets = 0;
+    while (au_web_assets[nassets].path) nassets++;
+    srv->etags = calloc(nassets + 1, sizeof *srv->etags);
+    srv->pool = calloc((size_t)cfg->max_clients, sizeof *srv->pool);
+    if (!srv->etags || !srv->pool) goto out;
+    for (size_t i = 0; i < nassets; i++)
+        srv->etags[i] = fnv1a(au_web_assets[i].data, au_web_assets[i].size);
+    for (int i = cfg->max_clients - 1; i >= 0; i--) {
+        srv->pool[i].next = srv->free_list;
+        srv->free_list = &srv->pool[i];
+    }
+
+    /* room for every listener's socket plus HTTP and internal fds */
+    rlim_t want = (rlim_t)cfg->max_clients + 256;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+        rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+
+    /* signals go to one thread that wakes the service loop */
+    static sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    static pthread_t sig_thread;
+    static bool sig_started;
+    if (!sig_started) {
+        if (pthread_create(&sig_thread, NULL, signal_main, &sigs) == 0) {
+            pthread_detach(sig_thread);
+            sig_started = true;
+        }
+    }
+
+    au_workers_config wc = au_workers_config_default();
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    wc.nworkers = cfg->workers > 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
+    wc.max_streams = cfg->max_clients + 64;
+    wc.wake = wake_service;
+    wc.metrics = &srv->metrics;
+    srv->nworkers = wc.nworkers;
+    if (au_workers_start(&srv->workers, &wc)) goto out;
+
+    lws_set_log_level(LLL_ERR, NULL);
+    struct lws_context_creation_info info;
+    memset(&info, 0, sizeof info);
+    info.port = cfg->port;
+    info.iface = cfg->host;
+    info.protocols = protocols;
+    info.user = srv;
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
+                   LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
+    info.fd_limit_per_thread = (unsigned)cfg->max_clients + 128;
+    info.count_threads = 1;
+    info.timeout_secs = 10;
+    info.ka_time = 0;
+    srv->ctx = lws_create_context(&info);
+    if (!srv->ctx) {
+        fprintf(stderr, "auralis: cannot listen on %s:%d\n", cfg->host, cfg->port);
+        r = AU_EIO;
+        goto out;
+    }
+    atomic_store_explicit(&g_ctx, srv->ctx, memory_order_release);
+    srv->vh = lws_get_vhost_by_name(srv->ctx, "default");
+    int port = srv->vh ? lws_get_vhost_listen_port(srv->vh) : cfg->port;
+    if (!cfg->quiet) {
+        if (!strcmp(cfg->host, "0.0.0.0"))
+            fprintf(stderr, "auralis: warning: listening on all interfaces "
+                            "(0.0.0.0): the server is exposed to the network\n");
+        printf("auralis serve: %d render workers, up to %d listeners, %d Hz\n",
+               wc.nworkers, cfg->max_clients, cfg->rate);
+        printf("listening on http://%s:%d/\n", cfg->host, port);
+        fflush(stdout);
+    }
+
+    schedule_pump(srv, au_mono_ns());
+    while (!srv->done) {
+        if (lws_service(srv->ctx, 0) < 0) break;
+    }
+    atomic_store(&g_ctx, NULL);
+    lws_sul_cancel(&srv->sul);
+    lws_context_destroy(srv->ctx);
+    srv->ctx = NULL;
+    r = 0;
+out:
+    if (srv->workers) au_workers_stop(srv->workers);
+    for (au_stream *s = srv->streams, *n; s; s = n) {
+        n = s->next;
+        au_stream_free(s);
+    }
+    free(srv->pool);
+    free(srv->etags);
+    free(srv);
+    return r;
+}

@@ -1,0 +1,30 @@
+/* The streaming server: HTTP (player, JSON API, metrics) and WebSocket audio
+ * streams on libwebsockets, with render workers behind lock-free rings.
+ * au_server_run blocks on the calling thread (which becomes the one thread
+ * that calls lws_*) until SIGINT or SIGTERM, then shuts down gracefully. */
+#ifndef AU_SERVER_SERVER_H
+#define AU_SERVER_SERVER_H
+
+#include <stdbool.h>
+
+typedef struct {
+    const char *host;       /* "127.0.0.1" */
+    int port;               /* 8000; 0 = any free port (printed) */
+    int max_clients;        /* WebSocket listeners; more get HTTP 503 */
+    int rate;               /* 48000 or 44100 */
+    int workers;            /* render threads; 0 = number of cores */
+    const char *web_root;   /* NULL = the embedded player */
+    int prefill_ms;         /* start-up burst, 500 */
+    int backlog_ms;         /* slow-listener backlog before skipping, 2000 */
+    int stuck_ms;           /* no progress this long closes with 1013, 10000 */
+    int station_linger_ms;  /* an empty station lives on this long, 30000 */
+    bool quiet;             /* no start-up lines on stdout */
+} au_server_config;
+
+au_server_config au_server_config_default(void);
+
+/* Returns 0 after a clean shutdown, AU_EIO if the address could not be
+ * bound (message printed to stderr), AU_EINVAL or AU_ENOMEM. */
+int au_server_run(const au_server_config *cfg);
+
+#endif

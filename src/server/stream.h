@@ -1,0 +1,104 @@
+/* One stream: an engine rendering 100 ms chunks into a ring of history that
+ * any number of listeners read with their own cursors (a station), or just
+ * one (a personal stream). The render worker owns the engine and writes
+ * chunks; the service thread reads them and says, through tail, which
+ * slots it no longer needs. Lock-free hand-over:
+ *   worker  -> service: head (chunks published), state
+ *   service -> worker : tail (oldest chunk still needed), the set ring.
+ * Memory is allocated once at create; rendering never allocates. */
+#ifndef AU_SERVER_STREAM_H
+#define AU_SERVER_STREAM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/params.h"
+#include "engine/engine.h"
+#include "io/pcm.h"
+#include "server/pacer.h"
+#include "server/query.h"
+#include "server/ring.h"
+#include "server/wire.h"
+
+/* 32 x 100 ms = 3.2 s of history: the 2 s slow-listener backlog, the 0.5 s
+ * burst, one chunk rendered ahead, and slack. */
+#define AU_STREAM_SLOTS 32
+#define AU_CHUNK_MSGS 6       /* text messages carried with one chunk */
+#define AU_CHUNK_MSG_MAX 480  /* bytes each (state is the longest, ~260) */
+#define AU_STREAM_SETS 16     /* pending changes per stream */
+
+typedef struct {
+    int64_t pos;       /* frame position of the chunk */
+    uint32_t seq;
+    int nmsg;          /* state/event messages to send before the audio */
+    uint16_t msglen[AU_CHUNK_MSGS];
+    /* each message at msg[i] + AU_WIRE_PRE (headroom for the WS header) */
+    unsigned char msg[AU_CHUNK_MSGS][AU_WIRE_PRE + AU_CHUNK_MSG_MAX];
+    au_params params;  /* in force from this chunk's first frame */
+    unsigned char *frame; /* AU_WIRE_PRE bytes of headroom before it */
+    size_t frame_bytes;   /* 24-byte header + payload */
+} au_chunk;
+
+enum { AU_STREAM_NEW = 0, AU_STREAM_RUNNING = 1, AU_STREAM_FAILED = -1,
+       AU_STREAM_RELEASED = 2 };
+
+typedef struct au_stream au_stream;
+struct au_stream {
+    /* read-only after create */
+    uint64_t id;
+    bool station;
+    char name[AU_STATION_NAME_MAX + 1];
+    int rate, frames; /* frames per chunk */
+    au_pacer pacer;
+    au_params init;
+    au_chunk *slots;
+    unsigned char *audio;
+    float *fbuf;
+
+    alignas(64) _Atomic int64_t head; /* written by the worker */
+    _Atomic int state;
+    alignas(64) _Atomic int64_t tail; /* written by the service thread */
+    au_spsc sets;                     /* service -> worker changes */
+    au_param_update set_items[AU_STREAM_SETS];
+
+    /* worker-private */
+    alignas(64) au_engine *engine;
+    au_dither dither;
+    uint64_t events_dropped;
+
+    /* service-private */
+    void *listeners; /* the service's list of listeners */
+    int nlisteners;
+    int worker;
+    bool removing;
+    int64_t empty_since_ns;
+    int64_t last_edge;
+    au_params shown;  /* params of the newest chunk the service has seen */
+    au_stream *next;
+};
+
+/* Service thread: allocate the stream (no engine yet). t0_ns starts the
+ * pacing clock. NULL on allocation failure. */
+au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
+                            int prefill, int64_t t0_ns);
+void au_stream_free(au_stream *s); /* after the worker released it */
+
+/* Worker: create the engine (state RUNNING, or FAILED). */
+int au_stream_start(au_stream *s);
+/* Worker: render the next chunk into its slot and publish it. The caller
+ * checked that the slot is free (head - tail < AU_STREAM_SLOTS). */
+void au_stream_render_next(au_stream *s);
+/* Worker: destroy the engine and hand the stream back (state RELEASED). */
+void au_stream_stop(au_stream *s);
+
+/* Service: queue a validated change; false if AU_STREAM_SETS are pending. */
+bool au_stream_push_set(au_stream *s, const au_param_update *u);
+
+/* The chunk for sequence k (valid while head > k >= head - SLOTS + 1). */
+static inline au_chunk *au_stream_chunk(au_stream *s, int64_t k)
+{
+    return &s->slots[k % AU_STREAM_SLOTS];
+}
+
+#endif

@@ -1,0 +1,223 @@
+/* DSP primitives shared by the instruments, effects and master bus: fixed
+ * control block, sine approximation, one-pole smoothers, a state-variable
+ * filter, an exponential envelope, a DC blocker.
+ * Plain inline values, no heap, no globals; thread-safety is the owner's.
+ *
+ * Timing model: every stage runs a control update ("tick") at absolute
+ * multiples of AU_BLOCK frames and per-sample code in between, so output
+ * never depends on how a caller slices its blocks. */
+#ifndef AU_DSP_H
+#define AU_DSP_H
+
+#include <math.h>
+#include <stdint.h>
+
+#define AU_BLOCK 32 /* frames per control tick (0.67 ms at 48 kHz) */
+#define AU_PI 3.14159265358979323846
+#define AU_PIF 3.14159265f
+
+/* sin(2*pi*p) for p in [0, 1): folded 9th-order odd polynomial, max error
+ * 4e-6 (harmonics below -100 dB). Branch-free so lane loops vectorise. */
+static inline float au_sin2pi(float p)
+{
+    float x = p - 0.5f; /* [-0.5, 0.5): sin(2 pi p) = -sin(2 pi x) */
+    float h = x > 0.25f ? 0.5f - x : x;
+    h = h < -0.25f ? -0.5f - h : h;
+    float t = h * (2.0f * AU_PIF);
+    float t2 = t * t;
+    float s = t * (1.0f + t2 * (-1.6666667e-1f +
+                                t2 * (8.3333310e-3f +
+                                      t2 * (-1.9840874e-4f +
+                                            t2 * 2.7525562e-6f))));
+    return -s;
+}
+
+static inline float au_db_to_gain(float db)
+{
+    return powf(10.0f, db * 0.05f);
+}
+
+static inline float au_gain_to_db(float g)
+{
+    return 20.0f * log10f(g > 1e-12f ? g : 1e-12f);
+}
+
+static inline float au_midi_hz(float note)
+{
+    return 440.0f * exp2f((note - 69.0f) * (1.0f / 12.0f));
+}
+
+/* Per-sample coefficient of a one-pole reaching 63% in tau seconds. */
+static inline float au_tau_coef(float tau_s, float rate)
+{
+    if (tau_s <= 0.0f) return 1.0f;
+    return 1.0f - expf(-1.0f / (tau_s * rate));
+}
+
+/* One-pole smoother: y += c * (x - y). Used per sample or per tick. */
+typedef struct {
+    float y, c;
+} au_smooth;
+
+static inline void au_smooth_init(au_smooth *s, float value, float tau_s,
+                                  float rate)
+{
+    s->y = value;
+    s->c = au_tau_coef(tau_s, rate);
+}
+
+static inline float au_smooth_step(au_smooth *s, float target)
+{
+    s->y += s->c * (target - s->y);
+    return s->y;
+}
+
+/* Linear ramp across one control block: set() at a tick gives the value the
+ * ramp reaches at the end of the block; step() per sample. */
+typedef struct {
+    float v, inc;
+} au_ramp;
+
+static inline void au_ramp_set(au_ramp *r, float target)
+{
+    r->inc = (target - r->v) * (1.0f / AU_BLOCK);
+}
+
+/* State-variable filter (Simper's trapezoidal SVF, "linear trapezoidal
+ * optimised SVF"): stable under fast modulation, exact bilinear response of
+ * H(s) = 1 / (s^2 + k s + 1) at the prewarped cutoff. */
+typedef struct {
+    float a1, a2, a3, k;
+} au_svf_coef;
+
+typedef struct {
+    float ic1, ic2;
+} au_svf;
+
+/* q: 0.5 (no peak) .. ~10; cutoff clamped below Nyquist */
+static inline au_svf_coef au_svf_design(float cutoff_hz, float q, float rate)
+{
+    au_svf_coef c;
+    float fc = cutoff_hz;
+    if (fc < 10.0f) fc = 10.0f;
+    if (fc > 0.45f * rate) fc = 0.45f * rate;
+    float g = tanf(AU_PIF * fc / rate);
+    c.k = 1.0f / (q > 0.1f ? q : 0.1f);
+    c.a1 = 1.0f / (1.0f + g * (g + c.k));
+    c.a2 = g * c.a1;
+    c.a3 = g * c.a2;
+    return c;
+}
+
+/* One sample; returns the low-pass output, *bp gets the band-pass. */
+static inline float au_svf_lp(au_svf *s, const au_svf_coef *c, float x)
+{
+    float v3 = x - s->ic2;
+    float v1 = c->a1 * s->ic1 + c->a2 * v3;
+    float v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
+    s->ic1 = 2.0f * v1 - s->ic1;
+    s->ic2 = 2.0f * v2 - s->ic2;
+    return v2;
+}
+
+static inline float au_svf_bp(au_svf *s, const au_svf_coef *c, float x)
+{
+    float v3 = x - s->ic2;
+    float v1 = c->a1 * s->ic1 + c->a2 * v3;
+    float v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
+    s->ic1 = 2.0f * v1 - s->ic1;
+    s->ic2 = 2.0f * v2 - s->ic2;
+    return v1;
+}
+
+static inline float au_svf_hp(au_svf *s, const au_svf_coef *c, float x)
+{
+    float v3 = x - s->ic2;
+    float v1 = c->a1 * s->ic1 + c->a2 * v3;
+    float v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
+    s->ic1 = 2.0f * v1 - s->ic1;
+    s->ic2 = 2.0f * v2 - s->ic2;
+    return x - c->k * v1 - v2;
+}
+
+/* Analytic magnitude of the SVF low-pass at f (for tests and docs). */
+double au_svf_lp_mag(double cutoff_hz, double q, double f, double rate);
+
+/* Exponential envelope: env += coef * (target - env) per sample.
+ * Attack aims at 1.25 so it reaches 1.0 in finite time (analogue shape);
+ * stage changes happen at ticks. Times are in seconds:
+ * attack = time to reach full level, release = time to fall by 60 dB. */
+enum { AU_ENV_IDLE, AU_ENV_ATTACK, AU_ENV_SUSTAIN, AU_ENV_RELEASE,
+       AU_ENV_STEAL };
+
+typedef struct {
+    float v, target, coef;
+    int stage;
+} au_env;
+
+#define AU_ENV_OVERSHOOT 1.25f
+#define AU_ENV_FLOOR 1e-4f /* -80 dB: below this a released voice is idle */
+#define AU_STEAL_S 0.004f  /* fade of a stolen voice */
+
+static inline float au_env_attack_coef(float attack_s, float rate)
+{
+    /* from 0 toward 1.25, reaching 1.0 after attack_s: tau = t / ln 5 */
+    return au_tau_coef(attack_s / 1.6094379f, rate);
+}
+
+static inline float au_env_release_coef(float release_s, float rate)
+{
+    /* 60 dB in release_s: tau = t / ln 1000 */
+    return au_tau_coef(release_s / 6.9077553f, rate);
+}
+
+static inline float au_env_step(au_env *e)
+{
+    e->v += e->coef * (e->target - e->v);
+    return e->v;
+}
+
+/* DC blocker: y = x - x1 + r * y1 (pole near 1), about 5 Hz at 48 kHz. */
+typedef struct {
+    float x1, y1, r;
+} au_dcblock;
+
+static inline void au_dcblock_init(au_dcblock *d, float hz, float rate)
+{
+    d->x1 = d->y1 = 0.0f;
+    d->r = 1.0f - 2.0f * AU_PIF * hz / rate;
+}
+
+static inline float au_dcblock_step(au_dcblock *d, float x)
+{
+    float y = x - d->x1 + d->r * d->y1;
+    d->x1 = x;
+    d->y1 = y;
+    return y;
+}
+
+/* Low-frequency oscillator: a phase and a rate, read at control rate. */
+typedef struct {
+    float phase, inc; /* inc per tick */
+} au_lfo;
+
+static inline void au_lfo_init(au_lfo *l, float hz, float phase, float rate)
+{
+    l->phase = phase - floorf(phase);
+    l->inc = hz * AU_BLOCK / rate;
+}
+
+static inline float au_lfo_tick(au_lfo *l)
+{
+    l->phase += l->inc;
+    if (l->phase >= 1.0f) l->phase -= 1.0f;
+    return au_sin2pi(l->phase);
+}
+
+/* NaN/Inf-safe clamp used where a value could escape (master, sanitise) */
+static inline float au_sanitize(float x)
+{
+    return (x == x && x < 1e6f && x > -1e6f) ? x : 0.0f;
+}
+
+#endif

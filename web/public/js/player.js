@@ -1,0 +1,360 @@
+// The main-thread half of the player: WebSocket stream (with reconnection),
+// decoding, jitter/tier tracking, and the AudioContext with its worklet.
+// Emits 'state', 'hello', 'params', 'event', 'error' and 'started' events.
+// One instance per page; main thread only.
+
+import { TierController } from './buffering.js';
+import { FrameRing, ringBytes } from './ring.js';
+import { ST, STATE } from './playout.js';
+import * as P from './protocol.js';
+
+const CAPACITY = 1 << 18; // frames: 5.4 s at 48 kHz, above the deepest tier plus a burst
+const STATS_EVERY_MS = 5000;
+const BACKOFF_MIN_MS = 250;
+const BACKOFF_MAX_MS = 10000;
+const DISCONNECT_AFTER_PAUSE_MS = 60000;
+
+export class Player extends EventTarget {
+  constructor({ wsUrl, sampleRate = 48000 } = {}) {
+    super();
+    this.wsUrl = wsUrl;
+    this.ctxRate = sampleRate;
+    this.streamRate = sampleRate;
+    this.desired = {}; // what to connect to: station, or seed + params
+    this.params = {}; // as the server last reported them
+    this.state = 'idle';
+    this.detail = '';
+    this.tier = new TierController();
+    this.ctx = null;
+    this.node = null;
+    this.analyser = null;
+    this.ws = null;
+    this.wantConnected = false;
+    this.wantPlaying = false;
+    this.lastError = '';
+    this.volume = 1;
+    this.attempts = 0;
+    this.retryTimer = null;
+    this.retryAt = 0;
+    this.pending = []; // decoded chunks waiting for the worklet
+    this.written = 0; // frames handed to the ring (producer count)
+    this.segments = []; // {start: written index, pos: stream position}
+    this.chunks = 0;
+    this.dropped = 0;
+    this.stream = null;
+    this.lastUnderruns = 0;
+    this.lastStats = new Float64Array(ST.LEN);
+    this.statsView = null;
+    this.lastClientStats = 0;
+    this.pausedAt = 0;
+    this.lastTarget = this.tier.target_ms;
+    this.m = { play_at: null, ws_open_ms: null, hello_ms: null, audio_ready_ms: null, first_chunk_ms: null, press_to_audible_ms: null, first_output_ms: null, first_audible_ms: null, connects: 0, reconnects: 0, state_messages: 0, errors: 0 };
+    this.pollTimer = setInterval(() => this.poll(), 100);
+  }
+
+  // --- public API -------------------------------------------------------
+
+  // Call from a user gesture (click, key, media key): creates/resumes audio.
+  play() {
+    if (this.state === 'error') this.state = 'idle';
+    this.wantPlaying = true;
+    this.pausedAt = 0;
+    if (this.m.play_at === null || this.state === 'idle' || this.state === 'paused') {
+      this.m.play_at = performance.now();
+    }
+    // Socket first: the server's first burst is then on its way while the
+    // audio device opens and the worklet module loads.
+    if (!this.ws && !this.retryTimer) { this.wantConnected = true; this.connect(); }
+    this.ensureAudio();
+    this.ctx.resume().catch(() => {});
+    this.post({ type: 'play', on: true, fadeS: 1 });
+    this.refreshState();
+  }
+
+  // Open the audio device early (on pointerdown, before the click lands):
+  // the first AudioContext in a browser can take over 100 ms to start.
+  warm() {
+    if (this.pressAt === undefined) this.pressAt = performance.now();
+    this.ensureAudio();
+    if (this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
+  }
+
+  pause(fadeS = 1) {
+    this.wantPlaying = false;
+    this.pausedAt = performance.now();
+    this.post({ type: 'play', on: false, fadeS });
+    this.refreshState();
+  }
+
+  toggle() { if (this.wantPlaying) this.pause(); else this.play(); }
+
+  setVolume(v) { this.volume = v; this.post({ type: 'volume', value: v }); }
+
+  // Live change of key, mode, bpm, intensity, layers: sent to the server;
+  // remembered for reconnects.
+  set(changes) {
+    Object.assign(this.desired, changes);
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(P.setMessage(changes));
+  }
+
+  // New piece or station: drop what is buffered and reconnect.
+  retune(desired) {
+    this.desired = { ...desired };
+    this.post({ type: 'flush', upTo: this.written + this.pendingFrames() });
+    this.pending = [];
+    this.closeSocket();
+    this.attempts = 0;
+    if (this.wantPlaying) { this.wantConnected = true; this.m.play_at = performance.now(); this.m.first_output_ms = null; this.connect(); }
+    this.refreshState();
+  }
+
+  stats() {
+    const s = this.lastStats;
+    return {
+      state: this.state,
+      tier: this.tier.name,
+      buffer_ms: (s[ST.DEPTH] * 1000) / this.streamRate,
+      target_ms: this.tier.target_ms,
+      jitter_ms: this.tier.jitter.score,
+      underruns: s[ST.UNDERRUNS],
+      playback_rate: s[ST.RATE] || 1,
+      chunks: this.chunks,
+      sample_rate: this.streamRate,
+      context_rate: this.ctx ? this.ctx.sampleRate : null,
+      shared_memory: !!this.statsView,
+      skips: s[ST.SKIPS],
+      dropped: this.dropped,
+      stream: this.stream,
+      reconnects: this.m.reconnects,
+    };
+  }
+
+  metrics() {
+    const { play_at, ...m } = this.m;
+    return { ...m, output_latency_ms: this.ctx ? ((this.ctx.outputLatency || 0) + (this.ctx.baseLatency || 0)) * 1000 : null };
+  }
+
+  // Stream position (frames) of the sample now leaving the worklet.
+  playedPosition() {
+    const consumed = this.lastStats[ST.CONSUMED];
+    let seg = null;
+    for (const s of this.segments) { if (s.start <= consumed) seg = s; else break; }
+    while (this.segments.length > 1 && this.segments[1].start <= consumed) this.segments.shift();
+    return seg ? seg.pos + (consumed - seg.start) : 0;
+  }
+
+  // --- audio ------------------------------------------------------------
+
+  ensureAudio() {
+    if (this.ctx) return;
+    try {
+      this.ctx = new AudioContext({ sampleRate: this.ctxRate, latencyHint: 'interactive' });
+    } catch {
+      this.ctx = new AudioContext(); // the worklet resamples from the stream's rate
+    }
+    const shared = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+    const ringBuffer = shared ? new SharedArrayBuffer(ringBytes(CAPACITY)) : null;
+    const statsBuffer = shared ? new SharedArrayBuffer(ST.LEN * 8) : null;
+    this.ring = shared ? new FrameRing(CAPACITY, ringBuffer) : null;
+    this.statsView = shared ? new Float64Array(statsBuffer) : null;
+    this.analyser = this.ctx.createAnalyser();
+    this.analyser.fftSize = 4096;
+    this.analyser.smoothingTimeConstant = 0.85;
+    this.ready = this.ctx.audioWorklet.addModule(new URL('./worklet.js', import.meta.url)).then(() => {
+      this.node = new AudioWorkletNode(this.ctx, 'auralis-player', {
+        numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [2],
+        processorOptions: { capacity: CAPACITY, ringBuffer, statsBuffer, streamRate: this.streamRate, targetMs: this.tier.target_ms },
+      });
+      this.node.port.onmessage = (e) => this.onWorkletMessage(e.data);
+      this.node.connect(this.analyser);
+      this.analyser.connect(this.ctx.destination);
+      this.post({ type: 'volume', value: this.volume });
+      this.post({ type: 'play', on: this.wantPlaying, fadeS: 1 });
+      if (this.m.audio_ready_ms === null && this.m.play_at !== null) this.m.audio_ready_ms = performance.now() - this.m.play_at;
+      for (const c of this.pending) this.push(c.data, c.frames);
+      this.pending = [];
+    }).catch((err) => this.fail(`audio could not start: ${err.message}`));
+  }
+
+  post(m, transfer) { if (this.node) this.node.port.postMessage(m, transfer ?? []); }
+
+  pendingFrames() { return this.pending.reduce((a, c) => a + c.frames, 0); }
+
+  push(data, frames) {
+    if (this.ring) {
+      const n = this.ring.write(data, frames);
+      this.dropped += frames - n;
+      this.written += n;
+    } else {
+      this.node.port.postMessage({ type: 'chunk', data, frames }, [data.buffer]);
+      this.written += frames;
+    }
+  }
+
+  onWorkletMessage(m) {
+    if (m.type === 'stats') this.lastStats = m.stats;
+    else if (m.type === 'started') {
+      const now = performance.now();
+      if (this.m.play_at !== null && this.m.first_output_ms === null) {
+        this.m.first_output_ms = now - this.m.play_at;
+        // When that block reaches the speaker: map context time to page time.
+        // It reaches the speaker after the output latency (measured after the
+        // message arrived, so this errs late, never early).
+        const latency = ((this.ctx.outputLatency || 0) + (this.ctx.baseLatency || 0)) * 1000;
+        this.m.first_audible_ms = this.m.first_output_ms + latency;
+        // from the pointer going down on the button, when warm() saw it
+        if (this.pressAt !== undefined && this.pressAt <= this.m.play_at) this.m.press_to_audible_ms = now + latency - this.pressAt;
+      }
+      this.dispatchEvent(new Event('started'));
+    }
+  }
+
+  // --- network ----------------------------------------------------------
+
+  connect() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.desired));
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    this.gotAudio = false;
+    this.setState(this.attempts ? 'reconnecting' : 'connecting', this.attempts ? `attempt ${this.attempts + 1}` : '');
+    ws.onopen = () => { if (this.m.ws_open_ms === null && this.m.play_at !== null) this.m.ws_open_ms = performance.now() - this.m.play_at; };
+    ws.onmessage = (e) => { if (ws === this.ws) this.onMessage(e.data); };
+    ws.onclose = (e) => { if (ws === this.ws) this.onClose(e); };
+    ws.onerror = () => {}; // onclose follows with the code
+  }
+
+  closeSocket() {
+    const ws = this.ws;
+    this.ws = null;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    if (ws) { ws.onopen = ws.onmessage = ws.onclose = null; try { ws.close(1000); } catch { /* closing */ } }
+  }
+
+  onClose(e) {
+    this.ws = null;
+    if (!this.wantConnected) { this.refreshState(); return; }
+    if (e.code === 1008 || e.code === 1003) { this.fail(this.lastError || `refused by the server (${e.code})`); return; }
+    this.attempts++;
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.attempts - 1));
+    const delay = base * (0.8 + 0.4 * Math.random());
+    this.retryAt = performance.now() + delay;
+    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.m.reconnects++; this.connect(); }, delay);
+    this.setState('reconnecting', `retry in ${(delay / 1000).toFixed(1)} s`);
+  }
+
+  onMessage(data) {
+    if (typeof data !== 'string') return this.onChunk(data);
+    const m = P.parseServerMessage(data);
+    if (!m) return;
+    switch (m.type) {
+      case 'hello':
+        this.m.connects++;
+        if (this.m.hello_ms === null && this.m.play_at !== null) this.m.hello_ms = performance.now() - this.m.play_at;
+        this.stream = m.stream ?? null;
+        if (m.sample_rate && m.sample_rate !== this.streamRate) {
+          this.streamRate = m.sample_rate;
+          this.post({ type: 'rate', sampleRate: m.sample_rate });
+        }
+        this.tier.newStream();
+        this.params = { ...m.params };
+        // keep the same piece on reconnect: pin the seed the server chose
+        if (!this.desired.station && m.params.seed !== undefined) this.desired.seed = m.params.seed;
+        this.dispatchEvent(new CustomEvent('hello', { detail: m }));
+        this.dispatchEvent(new CustomEvent('params', { detail: this.params }));
+        this.refreshState();
+        break;
+      case 'state':
+        this.m.state_messages++;
+        Object.assign(this.params, m.params);
+        this.dispatchEvent(new CustomEvent('params', { detail: this.params, }));
+        this.dispatchEvent(new CustomEvent('statechange', { detail: m }));
+        break;
+      case 'event':
+        this.dispatchEvent(new CustomEvent('event', { detail: m }));
+        break;
+      case 'error':
+        this.m.errors++;
+        this.lastError = m.message ?? m.code;
+        this.dispatchEvent(new CustomEvent('servererror', { detail: m }));
+        break;
+    }
+  }
+
+  onChunk(buf) {
+    let h;
+    try { h = P.parseHeader(buf); } catch { return; }
+    if (h.codec !== P.CODEC_PCM16) return;
+    const now = performance.now();
+    if (!this.gotAudio) {
+      this.gotAudio = true;
+      this.attempts = 0;
+      if (this.m.first_chunk_ms === null && this.m.play_at !== null) this.m.first_chunk_ms = now - this.m.play_at;
+    }
+    this.chunks++;
+    this.tier.onArrival(now, h.position, this.streamRate);
+    this.syncTarget();
+    const data = P.decodePcm16(buf, h);
+    const start = this.written + this.pendingFrames();
+    const last = this.segments[this.segments.length - 1];
+    if (!last || last.pos + (start - last.start) !== h.position) this.segments.push({ start, pos: h.position });
+    if (this.node) this.push(data, h.frames);
+    else this.pending.push({ data, frames: h.frames });
+  }
+
+  // --- housekeeping -----------------------------------------------------
+
+  syncTarget() {
+    if (this.tier.target_ms !== this.lastTarget) {
+      this.lastTarget = this.tier.target_ms;
+      this.post({ type: 'target', ms: this.lastTarget });
+    }
+  }
+
+  poll() {
+    const now = performance.now();
+    if (this.statsView) this.lastStats = this.statsView.slice();
+    const u = this.lastStats[ST.UNDERRUNS];
+    if (u > this.lastUnderruns) { this.lastUnderruns = u; this.tier.onUnderrun(now); }
+    this.tier.tick(now);
+    this.syncTarget();
+    if (!this.wantPlaying && this.pausedAt && this.ws && now - this.pausedAt > DISCONNECT_AFTER_PAUSE_MS) {
+      this.wantConnected = false; // a long pause: stop streaming, reconnect on play
+      this.closeSocket();
+    }
+    if (this.ws && this.ws.readyState === WebSocket.OPEN && now - this.lastClientStats >= STATS_EVERY_MS && this.gotAudio) {
+      this.lastClientStats = now;
+      this.ws.send(P.clientStatsMessage(this.stats()));
+    }
+    this.refreshState();
+  }
+
+  refreshState() {
+    if (this.state === 'error') return;
+    if (this.retryTimer) return; // 'reconnecting' with its countdown
+    let s, d = '';
+    if (!this.wantPlaying) s = this.ctx ? 'paused' : 'idle';
+    else if (!this.ws) s = 'connecting';
+    else if (this.ws.readyState !== WebSocket.OPEN) s = this.attempts ? 'reconnecting' : 'connecting';
+    else if (this.lastStats[ST.STATE] === STATE.PLAY && this.node) s = 'playing';
+    else s = 'buffering';
+    if (s === 'buffering' && this.lastStats[ST.UNDERRUNS] > 0) d = 'refilling after a gap';
+    this.setState(s, d);
+  }
+
+  setState(s, detail = '') {
+    if (s === this.state && detail === this.detail) return;
+    this.state = s;
+    this.detail = detail;
+    this.dispatchEvent(new CustomEvent('state', { detail: { state: s, detail } }));
+  }
+
+  fail(msg) {
+    this.wantConnected = false;
+    this.closeSocket();
+    this.state = 'idle';
+    this.setState('error', msg);
+  }
+}

@@ -1,0 +1,59 @@
+// The player in headless Chromium against the protocol mock (mock-server.mjs):
+// both audio transports (SharedArrayBuffer when cross-origin isolated,
+// transferred buffers otherwise), events reaching the display in time with
+// the audio, pause, and a server-refused value shown to the user.
+// Runs without the real server, so the browser side is tested in any build.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { startMock } from './mock-server.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+const ARGS = ['--autoplay-policy=no-user-gesture-required', '--no-sandbox', '--disable-gpu',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+for (const isolate of [true, false]) {
+  test(`plays through ${isolate ? 'a SharedArrayBuffer ring' : 'transferred buffers'}`, { timeout: 60000 }, async () => {
+    const mock = await startMock(0, { isolate });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+    try {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`http://127.0.0.1:${mock.port}/?seed=42&key=E&mode=lydian&bpm=70`);
+      await page.waitForFunction(() => window.auralis && document.querySelectorAll('#presets button').length === 4);
+      await page.keyboard.press('Space'); // space = play
+      await page.waitForFunction(() => window.auralis.stats().state === 'playing', null, { timeout: 10000 });
+      await page.waitForTimeout(5000);
+      const s = await page.evaluate(() => window.auralis.stats());
+      assert.equal(s.shared_memory, isolate);
+      assert.equal(s.underruns, 0);
+      assert.ok(s.chunks >= 50, `chunks ${s.chunks}`);
+      assert.ok(s.buffer_ms > 150 && s.buffer_ms < 900, `buffer ${s.buffer_ms}`);
+      const p = await page.evaluate(() => window.auralis.params());
+      assert.deepEqual([p.seed, p.key, p.mode, p.bpm], ['42', 'E', 'lydian', 70], 'the link chose the piece');
+      // the mock changes chord every 4 s of audio: the first chord is shown
+      assert.notEqual(await page.textContent('#now-chord'), '—');
+      assert.equal(await page.textContent('#now-section'), 'calm');
+      // the spectrum has signal: the analyser sees the audio
+      const level = await page.evaluate(() => { const a = window.auralis.player.analyser; const f = new Float32Array(a.frequencyBinCount); a.getFloatFrequencyData(f); return Math.max(...f); });
+      assert.ok(level > -60, `analyser peak ${level} dB`);
+      // a refused value is shown, not swallowed
+      await page.evaluate(() => window.auralis.player.ws.send(JSON.stringify({ type: 'set', bpm: 500 })));
+      await page.waitForFunction(() => !document.getElementById('toast').hidden);
+      assert.match(await page.textContent('#toast'), /bpm must be between 30 and 200/);
+      // pause: the state says so, and the output fades to silence (~1 s)
+      await page.click('#play');
+      await page.waitForTimeout(1500);
+      const after = await page.evaluate(() => window.auralis.stats());
+      assert.equal(after.state, 'paused');
+      assert.equal(await page.getAttribute('#play', 'aria-label'), 'Play');
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await mock.close();
+    }
+  });
+}
