@@ -243,6 +243,7 @@ static void apply_change(au_composer *c, const au_param_update *u)
     for (int l = 0; l < AU_LAYER_COUNT; l++) before[l] = layer_on(&c->live, l);
     au_params_apply(&c->live, u);
     if (u->mask & AU_P_BPM) au_tempo_set(&c->tempo, c->live.bpm, TEMPO_GLIDE_S);
+    if (u->mask & AU_P_INTENSITY) c->intensity_sent = -1; /* report at once */
     if (u->mask & (AU_P_KEY | AU_P_MODE)) {
         c->want_key = c->live.key;
         c->want_mode = c->live.mode;

@@ -56,7 +56,9 @@ void au_bells_bar(au_bells *b, au_score *s, const au_bar_ctx *ctx)
     }
     while (b->next_figure < end) {
         double t = b->next_figure < ctx->beat ? ctx->beat : b->next_figure;
-        int n = 2 + (int)au_rng_below(&b->rng, 2 + (uint32_t)(2 * d + 0.5));
+        /* calm: chimes are occasional, some cycles pass in silence */
+        int skip = au_rng_chance(&b->rng, 0.45 * (1.0 - d));
+        int n = skip ? 0 : 2 + (int)au_rng_below(&b->rng, 2 + (uint32_t)(2 * d + 0.5));
         double gap = 0.5 * (1 + au_rng_below(&b->rng, 3));
         for (int i = 0; i < n; i++) {
             /* a walk over chord tones (and scale tones when dense) */

@@ -47,6 +47,8 @@ struct au_listener {
     au_stream *stream;
     au_listener *prev, *next; /* in the stream's list, or the free list */
     int64_t cursor;           /* next chunk to send */
+    int64_t offset_ns;        /* this listener's send phase after the stream's */
+    int group;
     int msg_idx;              /* texts of that chunk already sent */
     int64_t joined_ns, last_progress_ns, last_rl_error_ns;
     bool in_use, want_write, closing, skipped;
@@ -139,13 +141,15 @@ static void start_close(au_listener *l, int code, const char *reason)
 
 /* -------------------------------------------------------------- streams */
 
-static void stream_attach(au_stream *s, au_listener *l)
+static void stream_attach(au_stream *s, au_listener *l, int group)
 {
-    au_listener *head = s->listeners;
+    au_listener *head = s->groups[group];
+    l->group = group;
+    l->offset_ns = (int64_t)group * (s->pacer.chunk_ns / AU_PHASES);
     l->prev = NULL;
     l->next = head;
     if (head) head->prev = l;
-    s->listeners = l;
+    s->groups[group] = l;
     s->nlisteners++;
     l->stream = s;
 }
@@ -153,11 +157,21 @@ static void stream_attach(au_stream *s, au_listener *l)
 static void stream_detach(au_stream *s, au_listener *l)
 {
     if (l->prev) l->prev->next = l->next;
-    else s->listeners = l->next;
+    else s->groups[l->group] = l->next;
     if (l->next) l->next->prev = l->prev;
     s->nlisteners--;
     l->stream = NULL;
     l->prev = l->next = NULL;
+}
+
+/* Chunks listener l may have by now: the stream's live edge seen through
+ * the listener's phase, and never past what the worker has published. */
+static int64_t listener_edge(const au_listener *l, int64_t now)
+{
+    const au_stream *s = l->stream;
+    int64_t head = atomic_load_explicit(&((au_stream *)s)->head, memory_order_acquire);
+    int64_t live = au_pacer_live(&s->pacer, now - l->offset_ns);
+    return head < live ? head : live;
 }
 
 static uint64_t random_seed(void)
@@ -253,43 +267,57 @@ static void pump(au_server *srv)
             continue;
         }
         if (state == AU_STREAM_FAILED) {
-            for (au_listener *l = s->listeners; l; l = l->next)
-                if (!l->closing) {
-                    queue_error(srv, l, "engine_failed",
-                                "the stream could not be started");
-                    start_close(l, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
-                                "engine failed");
-                }
+            for (int g = 0; g < AU_PHASES; g++)
+                for (au_listener *l = s->groups[g]; l; l = l->next)
+                    if (!l->closing) {
+                        queue_error(srv, l, "engine_failed",
+                                    "the stream could not be started");
+                        start_close(l, LWS_CLOSE_STATUS_UNEXPECTED_CONDITION,
+                                    "engine failed");
+                    }
         }
         int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-        int64_t live = au_pacer_live(&s->pacer, now);
-        int64_t edge = head < live ? head : live;
-        if (edge > s->last_edge || housekeeping) {
-            if (edge > 0) s->shown = au_stream_chunk(s, edge - 1)->params;
-            int64_t min_cursor = edge;
-            for (au_listener *l = s->listeners; l; l = l->next) {
-                uint64_t dropped = 0;
-                int64_t c = au_pacer_skip(l->cursor, edge, srv->backlog,
-                                          srv->prefill, &dropped);
-                if (dropped) {
-                    l->cursor = c;
-                    l->msg_idx = 0;
-                    atomic_fetch_add_explicit(&srv->metrics.chunks_dropped,
-                                              dropped, memory_order_relaxed);
-                }
-                bool pending = l->cursor < edge || l->tq_count > 0;
-                if (!pending) l->last_progress_ns = now;
-                else if (!l->closing && now - l->last_progress_ns > srv->stuck_ns) {
-                    atomic_fetch_add_explicit(&srv->metrics.slow_closed, 1,
-                                              memory_order_relaxed);
-                    start_close(l, 1013, "listener too slow");
-                }
-                if (pending || l->closing) request_write(l);
-                if (l->cursor < min_cursor) min_cursor = l->cursor;
+        int64_t tail = head;
+        for (int g = 0; g < AU_PHASES; g++) {
+            int64_t off = (int64_t)g * (s->pacer.chunk_ns / AU_PHASES);
+            int64_t live = au_pacer_live(&s->pacer, now - off);
+            int64_t edge = head < live ? head : live;
+            if (!s->groups[g]) {
+                s->last_edge[g] = edge;
+                s->group_min[g] = INT64_MAX;
+                continue;
             }
-            atomic_store_explicit(&s->tail, min_cursor, memory_order_release);
-            s->last_edge = edge;
+            if (edge > s->last_edge[g] || housekeeping) {
+                int64_t min_cursor = edge;
+                for (au_listener *l = s->groups[g]; l; l = l->next) {
+                    uint64_t dropped = 0;
+                    int64_t c = au_pacer_skip(l->cursor, edge, srv->backlog,
+                                              srv->prefill, &dropped);
+                    if (dropped) {
+                        l->cursor = c;
+                        l->msg_idx = 0;
+                        atomic_fetch_add_explicit(&srv->metrics.chunks_dropped,
+                                                  dropped, memory_order_relaxed);
+                    }
+                    bool pending = l->cursor < edge || l->tq_count > 0;
+                    if (!pending) l->last_progress_ns = now;
+                    else if (!l->closing && now - l->last_progress_ns > srv->stuck_ns) {
+                        atomic_fetch_add_explicit(&srv->metrics.slow_closed, 1,
+                                                  memory_order_relaxed);
+                        start_close(l, 1013, "listener too slow");
+                    }
+                    if (pending || l->closing) request_write(l);
+                    if (l->cursor < min_cursor) min_cursor = l->cursor;
+                }
+                s->group_min[g] = min_cursor;
+                s->last_edge[g] = edge;
+            }
+            /* cursors only move forward between walks, so a stale minimum
+             * is merely conservative */
+            if (s->group_min[g] < tail) tail = s->group_min[g];
         }
+        if (head > 0) s->shown = au_stream_chunk(s, head - 1)->params;
+        atomic_store_explicit(&s->tail, tail, memory_order_release);
         if (s->station && s->nlisteners == 0 &&
             now - s->empty_since_ns > srv->linger_ns)
             retire_stream(srv, s);
@@ -309,8 +337,12 @@ static void schedule_pump(au_server *srv, int64_t now)
     int64_t next = now + 100000000;
     for (au_stream *s = srv->streams; s; s = s->next) {
         if (s->removing) continue;
-        int64_t due = au_pacer_due(&s->pacer, au_pacer_live(&s->pacer, now));
-        if (due < next) next = due;
+        for (int g = 0; g < AU_PHASES; g++) {
+            if (!s->groups[g]) continue;
+            int64_t off = (int64_t)g * (s->pacer.chunk_ns / AU_PHASES);
+            int64_t due = au_pacer_due(&s->pacer, au_pacer_live(&s->pacer, now - off)) + off;
+            if (due < next) next = due;
+        }
     }
     int64_t us = (next - now) / 1000 + 1;
     if (us < 200) us = 200;
@@ -372,17 +404,23 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
         start_close(l, (enum lws_close_status)1013, "server busy");
         return 0;
     }
-    stream_attach(s, l);
+    /* the send phase follows the join time, which spreads a station's
+     * listeners evenly over the chunk period */
+    int64_t slot_ns = s->pacer.chunk_ns / AU_PHASES;
+    int group = joined ? (int)(((now - s->pacer.t0_ns) % s->pacer.chunk_ns) / slot_ns) : 0;
+    if (group < 0 || group >= AU_PHASES) group = 0;
+    stream_attach(s, l, group);
     int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
     if (joined) {
         /* join a station at its live edge minus the burst; never behind
          * what the ring still holds */
-        int64_t c = au_pacer_live(&s->pacer, now) - srv->prefill;
+        int64_t c = au_pacer_live(&s->pacer, now - l->offset_ns) - srv->prefill;
         if (c < head - AU_STREAM_SLOTS + 2) c = head - AU_STREAM_SLOTS + 2;
         if (c < 0) c = 0;
         l->cursor = c;
         int64_t tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
         if (c < tail) atomic_store_explicit(&s->tail, c, memory_order_release);
+        if (c < s->group_min[group]) s->group_min[group] = c;
     }
 
     int fd = lws_get_socket_fd(wsi);
@@ -435,11 +473,8 @@ static void listener_close(au_server *srv, pss_t *pss)
 
 static bool has_chunk(const au_listener *l, int64_t now)
 {
-    au_stream *s = l->stream;
-    if (!s || l->closing) return false;
-    int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-    int64_t live = au_pacer_live(&s->pacer, now);
-    return l->cursor < (head < live ? head : live);
+    if (!l->stream || l->closing) return false;
+    return l->cursor < listener_edge(l, now);
 }
 
 static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
@@ -470,10 +505,7 @@ static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
         if (l->closing || !s) break;
         if (atomic_load_explicit(&s->state, memory_order_relaxed) != AU_STREAM_RUNNING)
             break;
-        int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-        int64_t live = au_pacer_live(&s->pacer, now);
-        int64_t edge = head < live ? head : live;
-        if (l->cursor >= edge) break;
+        if (l->cursor >= listener_edge(l, now)) break;
         au_chunk *c = au_stream_chunk(s, l->cursor);
         if (l->msg_idx < c->nmsg) {
             int i = l->msg_idx++;
@@ -484,7 +516,7 @@ static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
         }
         if (lws_write(wsi, c->frame, c->frame_bytes, LWS_WRITE_BINARY) < 0)
             return -1;
-        int64_t due = au_pacer_due(&s->pacer, l->cursor);
+        int64_t due = au_pacer_due(&s->pacer, l->cursor) + l->offset_ns;
         if (due < l->joined_ns) due = l->joined_ns;
         au_hist_observe(&srv->metrics.jitter_ms, (double)(now - due) * 1e-6);
         atomic_fetch_add_explicit(&srv->metrics.chunks_sent, 1,
@@ -494,11 +526,7 @@ static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
         l->last_progress_ns = now;
     }
     bool more = l->tq_count > 0 || l->closing;
-    if (!more && s && !l->closing) {
-        int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
-        int64_t live = au_pacer_live(&s->pacer, now);
-        more = l->cursor < (head < live ? head : live);
-    }
+    if (!more) more = has_chunk(l, now);
     if (more) request_write(l);
     return 0;
 }

@@ -27,6 +27,10 @@
 #define AU_CHUNK_MSGS 6       /* text messages carried with one chunk */
 #define AU_CHUNK_MSG_MAX 480  /* bytes each (state is the longest, ~260) */
 #define AU_STREAM_SETS 16     /* pending changes per stream */
+/* A station's listeners are sent to in 10 phases 10 ms apart (by join
+ * time), so a tick's fan-out is spread over the chunk period instead of
+ * landing on the socket layer all at once. */
+#define AU_PHASES 10
 
 typedef struct {
     int64_t pos;       /* frame position of the chunk */
@@ -68,12 +72,14 @@ struct au_stream {
     uint64_t events_dropped;
 
     /* service-private */
-    void *listeners; /* the service's list of listeners */
+    /* listeners in AU_PHASES groups by send phase (see server.c) */
+    void *groups[AU_PHASES];
+    int64_t last_edge[AU_PHASES];
+    int64_t group_min[AU_PHASES]; /* lowest cursor at the group's last walk */
     int nlisteners;
     int worker;
     bool removing;
     int64_t empty_since_ns;
-    int64_t last_edge;
     au_params shown;  /* params of the newest chunk the service has seen */
     au_stream *next;
 };

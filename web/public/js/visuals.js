@@ -124,11 +124,13 @@ export class Visuals {
       }
     }
     g.globalCompositeOperation = 'source-over';
-    const lg = g.createLinearGradient(head, 0, W, 0);
-    lg.addColorStop(0, 'rgba(170,180,255,0.18)');
+    // the playhead: a faint vertical glow where notes sound
+    const lg = g.createLinearGradient(head - 2 * dpr, 0, head + 24 * dpr, 0);
+    lg.addColorStop(0, 'rgba(170,180,255,0)');
+    lg.addColorStop(0.1, 'rgba(170,180,255,0.10)');
     lg.addColorStop(1, 'rgba(170,180,255,0)');
     g.fillStyle = lg;
-    g.fillRect(head, 0, W - head, H);
+    g.fillRect(head - 2 * dpr, 0, 26 * dpr, H);
   }
 
   drawSpectrum() {
