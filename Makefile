@@ -45,6 +45,24 @@ test-asan: deps-test
 bench: build
 	@$(BUILD)/auralis bench
 
+# libFuzzer targets for what strangers send (control JSON, query strings,
+# request paths): clang, ASan+UBSan, coverage on the libraries too.
+# FUZZ_SECONDS per target (default 60); corpora kept in build-fuzz/corpus.
+FUZZ_SECONDS ?= 60
+FUZZERS := fuzz_control fuzz_query fuzz_path
+fuzz: deps
+	@cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_BUILD_TYPE=Debug -DAU_FUZZ=ON -DAU_SANITIZE=ON \
+	  -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target $(FUZZERS)
+	@for f in $(FUZZERS); do \
+	  mkdir -p build-fuzz/corpus/$$f; \
+	  echo "fuzzing $$f for $(FUZZ_SECONDS) s"; \
+	  dict=; [ -f fuzz/$$f.dict ] && dict=-dict=fuzz/$$f.dict; \
+	  build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$dict \
+	    -print_final_stats=1 build-fuzz/corpus/$$f 2>&1 | tail -4 || exit 1; \
+	done
+
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'bench/*.c' 'fuzz/*.c')
 

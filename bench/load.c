@@ -10,7 +10,8 @@
  * Missing sequence numbers count as late.
  *
  *   load --server BIN [--stations N] [--station-count K] [--personal M]
- *        [--seconds S] [--warmup S] [--workers W] [--json FILE]
+ *        [--seconds S] [--warmup S] [--workers W] [--realtime 0|1]
+ *        [--json FILE]
  *   load --port P --pid PID ...   (against a server started elsewhere) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -222,7 +223,8 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static pid_t start_server(const char *bin, int max_clients, int workers, int *port)
+static pid_t start_server(const char *bin, int max_clients, int workers, int realtime,
+                          int *port)
 {
     int pfd[2];
     if (pipe(pfd)) return -1;
@@ -233,11 +235,21 @@ static pid_t start_server(const char *bin, int max_clients, int workers, int *po
         char mc[16], wk[16];
         snprintf(mc, sizeof mc, "%d", max_clients);
         snprintf(wk, sizeof wk, "%d", workers);
-        if (workers > 0)
-            execl(bin, bin, "serve", "--port", "0", "--max-clients", mc,
-                  "--workers", wk, (char *)NULL);
-        else
-            execl(bin, bin, "serve", "--port", "0", "--max-clients", mc, (char *)NULL);
+        char *args[16];
+        int n = 0;
+        args[n++] = (char *)bin;
+        args[n++] = "serve";
+        args[n++] = "--port";
+        args[n++] = "0";
+        args[n++] = "--max-clients";
+        args[n++] = mc;
+        if (workers > 0) {
+            args[n++] = "--workers";
+            args[n++] = wk;
+        }
+        if (realtime) args[n++] = "--realtime";
+        args[n] = NULL;
+        execv(bin, args);
         _exit(127);
     }
     close(pfd[1]);
@@ -256,7 +268,7 @@ static pid_t start_server(const char *bin, int max_clients, int workers, int *po
 int main(int argc, char **argv)
 {
     const char *server = NULL, *json_path = NULL;
-    int nstation = 1000, nstations = 4, npersonal = 50, workers = 0;
+    int nstation = 1000, nstations = 4, npersonal = 50, workers = 0, realtime = 0;
     double seconds = 180, warmup = 10;
     pid_t pid = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -271,6 +283,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--warmup")) warmup = atof(v);
         else if (!strcmp(a, "--workers")) workers = atoi(v);
         else if (!strcmp(a, "--json")) json_path = v;
+        else if (!strcmp(a, "--realtime")) realtime = atoi(v);
         else {
             fprintf(stderr, "load: unknown option %s\n", a);
             return 2;
@@ -284,7 +297,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int total = nstation + npersonal;
     if (server) {
-        pid = start_server(server, total + 16, workers, &port_g);
+        pid = start_server(server, total + 16, workers, realtime, &port_g);
         if (pid <= 0) {
             fprintf(stderr, "load: could not start %s\n", server);
             return 1;

@@ -27,6 +27,9 @@ static const char usage[] =
     "                      built into the binary (for development)\n"
     "  --station-linger S  seconds an empty station keeps playing before it\n"
     "                      is freed, 0..86400 (default 30)\n"
+    "  --realtime          run the render threads with\n"
+    "                      real-time (SCHED_RR) priority where permitted, so a\n"
+    "                      busy machine cannot make chunks late\n"
     "  --quiet             print nothing but errors\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
@@ -57,6 +60,10 @@ int au_cmd_serve(int argc, char **argv)
         }
         if (!strcmp(a, "--quiet")) {
             cfg.quiet = true;
+            continue;
+        }
+        if (!strcmp(a, "--realtime")) {
+            cfg.realtime = true;
             continue;
         }
         static const char *const with_value[] = {

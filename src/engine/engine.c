@@ -28,6 +28,7 @@
 #include "../synth/inst.h"
 #include "../synth/master.h"
 #include "../synth/reverb.h"
+#include "../synth/simd.h"
 #include "../synth/wavetable.h"
 
 #define EV_RING 1024 /* display events; power of two */
@@ -242,37 +243,49 @@ static void render_block(au_engine *e)
     }
     render_instruments(e, seg, AU_BLOCK);
 
-    /* mix: dry, reverb and delay sends, per-layer gains ramped */
+    /* mix: dry, reverb and delay sends, per-layer gains ramped; a layer
+     * whose bus is silent this block adds nothing and is skipped */
     float dry[2][AU_BLOCK] = {{0}}, rin[2][AU_BLOCK] = {{0}},
           din[2][AU_BLOCK] = {{0}};
     float rev_scale = 0.6f + 0.8f * sp;
+    const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
     for (int l = 0; l < AU_LAYER_COUNT; l++) {
         float g0 = e->s_gain[l].y;
         float want = layer_on(&e->params, l) ? e->ctl_layer[l] : 0.0f;
         float g1 = au_smooth_step(&e->s_gain[l], want);
         if (g0 < 1e-6f && g1 < 1e-6f) continue;
+        v8i any = {0, 0, 0, 0};
+        for (int c = 0; c < 2; c++)
+            for (int i = 0; i < AU_BLOCK; i += AU_LANES)
+                any |= (v8i)v8_load(e->bus[l][c] + i);
+        if (!((any[0] | any[1] | any[2] | any[3]) & 0x7fffffff)) continue;
         float inc = (g1 - g0) * (1.0f / AU_BLOCK);
-        float kd = mix_dry[l], kr = mix_rev[l] * rev_scale, kl = mix_dly[l];
+        v8f kd = v8_set(mix_dry[l]), kr = v8_set(mix_rev[l] * rev_scale),
+            kl = v8_set(mix_dly[l]), vinc = v8_set(inc), vg0 = v8_set(g0);
         for (int c = 0; c < 2; c++) {
             const float *x = e->bus[l][c];
-            for (int i = 0; i < AU_BLOCK; i++) {
-                float v = x[i] * (g0 + inc * (float)(i + 1));
-                dry[c][i] += kd * v;
-                rin[c][i] += kr * v;
-                din[c][i] += kl * v;
+            for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+                v8f g = vg0 + vinc * (v8_set((float)i) + step);
+                v8f v = v8_load(x + i) * g;
+                v8_store(dry[c] + i, v8_load(dry[c] + i) + kd * v);
+                v8_store(rin[c] + i, v8_load(rin[c] + i) + kr * v);
+                v8_store(din[c] + i, v8_load(din[c] + i) + kl * v);
             }
         }
     }
     float dout[2][AU_BLOCK], rout[2][AU_BLOCK];
     au_delay_process(&e->delay, din[0], din[1], dout[0], dout[1], AU_BLOCK);
+    const v8f k3 = v8_set(0.3f), k6 = v8_set(0.6f);
     for (int c = 0; c < 2; c++)
-        for (int i = 0; i < AU_BLOCK; i++) {
-            rin[c][i] += 0.3f * dout[c][i];
-            dry[c][i] += 0.6f * dout[c][i];
+        for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+            v8f o = v8_load(dout[c] + i);
+            v8_store(rin[c] + i, v8_load(rin[c] + i) + k3 * o);
+            v8_store(dry[c] + i, v8_load(dry[c] + i) + k6 * o);
         }
     au_reverb_process(&e->reverb, rin[0], rin[1], rout[0], rout[1], AU_BLOCK);
     for (int c = 0; c < 2; c++)
-        for (int i = 0; i < AU_BLOCK; i++) dry[c][i] += rout[c][i];
+        for (int i = 0; i < AU_BLOCK; i += AU_LANES)
+            v8_store(dry[c] + i, v8_load(dry[c] + i) + v8_load(rout[c] + i));
     au_master_process(&e->master, dry[0], dry[1], e->out, AU_BLOCK);
     e->pos_block = end;
     e->out_idx = 0;

@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@
 _Static_assert(AU_WIRE_PRE >= LWS_PRE, "AU_WIRE_PRE must cover LWS_PRE");
 
 #define MAX_TEXT 4096    /* client text messages above this close with 1009 */
-#define TQ 6             /* queued personal text messages per listener */
+#define TQ 32            /* queued personal text messages per listener: a full
+                          * burst of 20 pongs plus errors fits */
 #define TQ_MAX 640
 #define RATE_PER_S 20.0  /* client messages per second */
 #define HTTP_PIECE 16384
@@ -196,8 +198,14 @@ static au_stream *new_stream(au_server *srv, const au_stream_request *req,
     au_params p = au_params_default();
     au_params_apply(&p, &req->update);
     p.seed = req->seed_given ? req->seed : random_seed();
+    /* Start on a global 10 ms grid: every stream's (and every phase
+     * group's) due times then coincide on at most 100 instants a second,
+     * so one service wake-up - a poll over every socket - serves all the
+     * streams due at that instant. Costs the first frame at most 10 ms. */
+    const int64_t grid = 10000000;
+    int64_t t0 = (now + grid - 1) / grid * grid;
     au_stream *s = au_stream_create(++srv->next_id, &p, srv->cfg.rate,
-                                    srv->prefill, now);
+                                    srv->prefill, t0);
     if (!s) return NULL;
     if (req->station[0]) {
         s->station = true;
@@ -1038,6 +1046,8 @@ int au_server_run(const au_server_config *cfg)
     wc.max_streams = cfg->max_clients + 64;
     wc.wake = wake_service;
     wc.metrics = &srv->metrics;
+    wc.realtime = cfg->realtime;
+
     srv->nworkers = wc.nworkers;
     if (au_workers_start(&srv->workers, &wc)) goto out;
 

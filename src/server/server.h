@@ -19,6 +19,7 @@ typedef struct {
     int stuck_ms;           /* no progress this long closes with 1013, 10000 */
     int station_linger_ms;  /* an empty station lives on this long, 30000 */
     bool quiet;             /* no start-up lines on stdout */
+    bool realtime;          /* try SCHED_RR for the render threads */
 } au_server_config;
 
 au_server_config au_server_config_default(void);

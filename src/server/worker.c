@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -78,6 +79,14 @@ static void *worker_main(void *arg)
     worker_t *w = arg;
     const au_workers_config *cfg = w->cfg;
     au_engine_thread_init();
+    /* Best effort: a render that misses its 45 ms lead makes a whole
+     * station late, so ask for round-robin real-time scheduling where the
+     * process may (root or CAP_SYS_NICE). A worker sleeps between chunks,
+     * so it cannot starve the machine; without permission nothing changes. */
+    if (cfg->realtime) {
+        struct sched_param sp = {.sched_priority = 10};
+        pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+    }
     while (!atomic_load_explicit(&w->stop, memory_order_acquire)) {
         handle_cmds(w);
         int64_t now = au_mono_ns();

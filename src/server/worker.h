@@ -21,6 +21,7 @@ typedef struct {
     void (*wake)(void *arg); /* called after publishing chunks; thread-safe */
     void *wake_arg;
     au_metrics *metrics; /* may be NULL */
+    int realtime;       /* try SCHED_RR for the render threads */
 } au_workers_config;
 
 au_workers_config au_workers_config_default(void);

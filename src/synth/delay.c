@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dsp.h"
+#include "simd.h"
 
 void au_delay_init(au_delay *d, float rate)
 {
@@ -36,28 +37,72 @@ void au_delay_process(au_delay *d, const float *inL, const float *inR,
     float dl = d->d[0], dr = d->d[1];
     int il = (int)dl, ir = (int)dr;
     float fl = dl - (float)il, fr = dr - (float)ir;
-    float fb = d->fb, cr = d->cross, hp_a = d->hp_a, lp_a = d->lp_a;
-    float *bl = d->buf[0], *br = d->buf[1];
     uint32_t w = d->w;
-    for (int i = 0; i < n; i++) {
-        /* read at w - delay with linear interpolation */
-        uint32_t a = (w - (uint32_t)il) & mask, b = (a - 1) & mask;
-        float yl = bl[a] + fl * (bl[b] - bl[a]);
-        a = (w - (uint32_t)ir) & mask;
-        b = (a - 1) & mask;
-        float yr = br[a] + fr * (br[b] - br[a]);
-        outL[i] = yl;
-        outR[i] = yr;
-        float y[2] = {yl + cr * (yr - yl), yr + cr * (yl - yr)};
-        for (int c = 0; c < 2; c++) {
-            float h = hp_a * (d->hp_y1[c] + y[c] - d->hp_x1[c]);
-            d->hp_x1[c] = y[c];
-            d->hp_y1[c] = h;
-            d->lp_y1[c] += lp_a * (h - d->lp_y1[c]);
+    /* reads at w + i - delay with linear interpolation: one contiguous run
+     * per side (the guard covers the wrap), vectorisable */
+    const float *ql = d->buf[0] + ((w - (uint32_t)il - 1u) & mask);
+    const float *qr = d->buf[1] + ((w - (uint32_t)ir - 1u) & mask);
+    int i0 = 0;
+    if (n == AU_BLOCK) {
+        const v8f vfl = v8_set(fl), vfr = v8_set(fr);
+        for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+            v8f a = v8_load(ql + i), b = v8_load(ql + i + 1);
+            v8_store(outL + i, b + vfl * (a - b));
+            a = v8_load(qr + i);
+            b = v8_load(qr + i + 1);
+            v8_store(outR + i, b + vfr * (a - b));
         }
-        bl[w] = inL[i] + fb * d->lp_y1[0];
-        br[w] = inR[i] + fb * d->lp_y1[1];
-        w = (w + 1) & mask;
+        i0 = AU_BLOCK;
     }
-    d->w = w;
+    for (int i = i0; i < n; i++) {
+        outL[i] = ql[i + 1] + fl * (ql[i] - ql[i + 1]);
+        outR[i] = qr[i + 1] + fr * (qr[i] - qr[i + 1]);
+    }
+    /* feedback path: cross-feed, HP and LP one-poles, state in locals */
+    float fb = d->fb, cr = d->cross, hp_a = d->hp_a, lp_a = d->lp_a;
+    float hx0 = d->hp_x1[0], hy0 = d->hp_y1[0], lp0 = d->lp_y1[0];
+    float hx1 = d->hp_x1[1], hy1 = d->hp_y1[1], lp1 = d->lp_y1[1];
+    float wl[AU_BLOCK], wr[AU_BLOCK];
+    for (int i = 0; i < n; i++) {
+        float yl = outL[i], yr = outR[i];
+        float y0 = yl + cr * (yr - yl), y1 = yr + cr * (yl - yr);
+        hy0 = hp_a * (hy0 + y0 - hx0);
+        hx0 = y0;
+        hy1 = hp_a * (hy1 + y1 - hx1);
+        hx1 = y1;
+        lp0 += lp_a * (hy0 - lp0);
+        lp1 += lp_a * (hy1 - lp1);
+        wl[i] = inL[i] + fb * lp0;
+        wr[i] = inR[i] + fb * lp1;
+    }
+    d->hp_x1[0] = hx0;
+    d->hp_y1[0] = hy0;
+    d->lp_y1[0] = lp0;
+    d->hp_x1[1] = hx1;
+    d->hp_y1[1] = hy1;
+    d->lp_y1[1] = lp1;
+    if (n == AU_BLOCK && (w & (AU_BLOCK - 1)) == 0) {
+        /* whole aligned block: never wraps */
+        for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+            v8_store(d->buf[0] + w + i, v8_load(wl + i));
+            v8_store(d->buf[1] + w + i, v8_load(wr + i));
+        }
+        if (w < AU_DELAY_GUARD) {
+            memcpy(d->buf[0] + AU_DELAY_LEN + w, wl, sizeof wl);
+            memcpy(d->buf[1] + AU_DELAY_LEN + w, wr, sizeof wr);
+        }
+        i0 = n;
+    } else {
+        i0 = 0;
+    }
+    for (int i = i0; i < n; i++) {
+        uint32_t p = (w + (uint32_t)i) & mask;
+        d->buf[0][p] = wl[i];
+        d->buf[1][p] = wr[i];
+        if (p < AU_DELAY_GUARD) {
+            d->buf[0][AU_DELAY_LEN + p] = wl[i];
+            d->buf[1][AU_DELAY_LEN + p] = wr[i];
+        }
+    }
+    d->w = (w + (uint32_t)n) & mask;
 }

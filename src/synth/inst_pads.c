@@ -52,101 +52,146 @@ static void update(au_inst *in, int v)
     in->gr[v] = lvl * (1.0f - in->pan[v]) * 0.5f;
 }
 
-static inline v8f load8(const float *p)
+/* PolyBLEP saw, one polynomial for both sides of the reset: with t the
+ * distance to the nearest reset in samples (q = p or p - 1, t = q / dt),
+ * the residual is sign(t) (1 - |t|)^2 inside one sample, 0 outside. Same
+ * curve as the usual two-branch form, fewer operations. */
+static inline v8f blep_saw(v8f p, v8f idt)
 {
-    v8f v;
-    memcpy(&v, p, sizeof v);
-    return v;
+    const v8f one = v8_set(1.0f), zero = v8_set(0.0f);
+    const v8i sign = {INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN};
+    v8f q = p - (v8f)((v8i)one & (p > v8_set(0.5f)));
+    v8f t = q * idt;
+    v8f a = one - (v8f)((v8i)t & ~sign); /* 1 - |t| */
+    a = (v8f)((v8i)a & (a > zero));
+    v8f r = (v8f)((v8i)(a * a) | ((v8i)t & sign));
+    return p + p - one + r;
 }
 
-static inline void store8(float *p, v8f v)
+/* All voices of `groups` lane groups (4 voices each, see simd.h) in one
+ * pass. Idle lanes in a busy group run silently (their envelope is zero),
+ * which costs less than branching. Lane outputs are summed four samples at
+ * a time through a transpose instead of a horizontal add per sample. */
+static inline void process_groups(au_inst *in, const int *gs_idx, const int G,
+                                  float *L, float *R, int n)
 {
-    memcpy(p, &v, sizeof v);
-}
-
-/* Four voices at once, one lane each (see simd.h), in two groups; a group
- * with no sounding voice is skipped, idle lanes in a busy group run silently
- * (their envelope is zero), which costs less than branching. */
-static void process_group(au_inst *in, int g, float *L, float *R, int n)
-{
-    const int o = g * AU_LANES;
-    float ev[AU_LANES], et[AU_LANES], ec[AU_LANES], gs_[AU_LANES];
-    float c1[AU_LANES], c2[AU_LANES], c3[AU_LANES], s1[4][AU_LANES];
-    for (int k = 0; k < AU_LANES; k++) {
-        int v = o + k;
-        ev[k] = in->env[v].v;
-        et[k] = in->env[v].target;
-        ec[k] = in->env[v].coef;
-        gs_[k] = PAD_LEVEL * 0.45f * in->vel[v];
-        c1[k] = in->fc[v].a1;
-        c2[k] = in->fc[v].a2;
-        c3[k] = in->fc[v].a3;
-        s1[0][k] = in->fl[v].ic1;
-        s1[1][k] = in->fl[v].ic2;
-        s1[2][k] = in->fr[v].ic1;
-        s1[3][k] = in->fr[v].ic2;
+    enum { MAXG = 8 / AU_LANES };
+    v8f env[MAXG], tgt[MAXG], ecoef[MAXG], pa[MAXG], pb[MAXG], da[MAXG],
+        db[MAXG], ida[MAXG], idb[MAXG], a1[MAXG], a2[MAXG], a3[MAXG],
+        l1[MAXG], l2[MAXG], r1[MAXG], r2[MAXG], gn[MAXG], gf[MAXG], ss[MAXG],
+        sc[MAXG], rc[MAXG], rs[MAXG];
+    for (int gi = 0; gi < G; gi++) {
+        const int o = gs_idx[gi] * AU_LANES;
+        float ev[AU_LANES], et[AU_LANES], ec[AU_LANES], amp[AU_LANES];
+        float c1[AU_LANES], c2[AU_LANES], c3[AU_LANES], s1[4][AU_LANES];
+        for (int k = 0; k < AU_LANES; k++) {
+            int v = o + k;
+            ev[k] = in->env[v].v;
+            et[k] = in->env[v].target;
+            ec[k] = in->env[v].coef;
+            amp[k] = PAD_LEVEL * 0.45f * in->vel[v];
+            c1[k] = in->fc[v].a1;
+            c2[k] = in->fc[v].a2;
+            c3[k] = in->fc[v].a3;
+            s1[0][k] = in->fl[v].ic1;
+            s1[1][k] = in->fl[v].ic2;
+            s1[2][k] = in->fr[v].ic1;
+            s1[3][k] = in->fr[v].ic2;
+        }
+        env[gi] = v8_load(ev);
+        tgt[gi] = v8_load(et);
+        ecoef[gi] = v8_load(ec);
+        pa[gi] = v8_load(in->ph[0] + o);
+        pb[gi] = v8_load(in->ph[1] + o);
+        da[gi] = v8_load(in->dt[0] + o);
+        db[gi] = v8_load(in->dt[1] + o);
+        ida[gi] = v8_set(1.0f) / da[gi];
+        idb[gi] = v8_set(1.0f) / db[gi];
+        a1[gi] = v8_load(c1);
+        a2[gi] = v8_load(c2);
+        a3[gi] = v8_load(c3);
+        l1[gi] = v8_load(s1[0]);
+        l2[gi] = v8_load(s1[1]);
+        r1[gi] = v8_load(s1[2]);
+        r2[gi] = v8_load(s1[3]);
+        gn[gi] = v8_load(in->gl + o);
+        gf[gi] = v8_load(in->gr + o);
+        /* sub-octave sine by rotation from this run's start phase: the
+         * phase accumulator stays the reference, the rotation only spans
+         * <= 32 samples (drift ~1e-6) */
+        v8f ps = v8_load(in->ph[2] + o), ds = v8_load(in->dt[2] + o);
+        v8f am = v8_load(amp);
+        ss[gi] = am * v8_sin2pi(ps);
+        sc[gi] = am * v8_sin2pi(v8_wrap1(ps + v8_set(0.25f)));
+        rs[gi] = v8_sin2pi(ds);
+        rc[gi] = v8_sin2pi(ds + v8_set(0.25f));
+        v8f adv = ds * v8_set((float)n);
+        adv = adv - __builtin_convertvector(__builtin_convertvector(adv, v8i), v8f);
+        v8_store(in->ph[2] + o, v8_wrap1(ps + adv));
     }
-    v8f env = load8(ev), tgt = load8(et), ecoef = load8(ec);
-    v8f pa = load8(in->ph[0] + o), pb = load8(in->ph[1] + o),
-        ps = load8(in->ph[2] + o);
-    v8f da = load8(in->dt[0] + o), db = load8(in->dt[1] + o),
-        ds = load8(in->dt[2] + o);
-    v8f ida = v8_set(1.0f) / da, idb = v8_set(1.0f) / db;
-    v8f a1 = load8(c1), a2 = load8(c2), a3 = load8(c3);
-    v8f l1 = load8(s1[0]), l2 = load8(s1[1]), r1 = load8(s1[2]),
-        r2 = load8(s1[3]);
-    v8f gn = load8(in->gl + o), gf = load8(in->gr + o), gs = load8(gs_);
-    v8f one = v8_set(1.0f), two = v8_set(2.0f);
+    const v8f one = v8_set(1.0f), two = v8_set(2.0f);
+    v8f accl[AU_BLOCK], accr[AU_BLOCK];
     for (int i = 0; i < n; i++) {
-        env = v8_min(env + ecoef * (tgt - env), one);
-        v8f a = v8_blep_saw(pa, da, ida), b = v8_blep_saw(pb, db, idb);
-        v8f s = v8_sin2pi(ps);
-        pa = v8_wrap1(pa + da);
-        pb = v8_wrap1(pb + db);
-        ps = v8_wrap1(ps + ds);
-        /* two SVF low-passes (see au_svf_lp) */
-        v8f v3 = a - l2;
-        v8f v1 = a1 * l1 + a2 * v3;
-        v8f yl = l2 + a2 * l1 + a3 * v3;
-        l1 = two * v1 - l1;
-        l2 = two * yl - l2;
-        v3 = b - r2;
-        v1 = a1 * r1 + a2 * v3;
-        v8f yr = r2 + a2 * r1 + a3 * v3;
-        r1 = two * v1 - r1;
-        r2 = two * yr - r2;
-        v8f sub = gs * s;
-        v8f ol = env * (gn * yl + gf * yr + sub);
-        v8f orr = env * (gf * yl + gn * yr + sub);
-        L[i] += (ol[0] + ol[1]) + (ol[2] + ol[3]);
-        R[i] += (orr[0] + orr[1]) + (orr[2] + orr[3]);
+        v8f ol = v8_set(0.0f), orr = v8_set(0.0f);
+        for (int g = 0; g < G; g++) {
+            env[g] = v8_min(env[g] + ecoef[g] * (tgt[g] - env[g]), one);
+            v8f a = blep_saw(pa[g], ida[g]), b = blep_saw(pb[g], idb[g]);
+            v8f sub = ss[g];
+            v8f ns = ss[g] * rc[g] + sc[g] * rs[g];
+            sc[g] = sc[g] * rc[g] - ss[g] * rs[g];
+            ss[g] = ns;
+            pa[g] = v8_wrap1(pa[g] + da[g]);
+            pb[g] = v8_wrap1(pb[g] + db[g]);
+            /* two SVF low-passes (see au_svf_lp) */
+            v8f v3 = a - l2[g];
+            v8f v1 = a1[g] * l1[g] + a2[g] * v3;
+            v8f yl = l2[g] + a2[g] * l1[g] + a3[g] * v3;
+            l1[g] = two * v1 - l1[g];
+            l2[g] = two * yl - l2[g];
+            v3 = b - r2[g];
+            v1 = a1[g] * r1[g] + a2[g] * v3;
+            v8f yr = r2[g] + a2[g] * r1[g] + a3[g] * v3;
+            r1[g] = two * v1 - r1[g];
+            r2[g] = two * yr - r2[g];
+            ol += env[g] * (gn[g] * yl + gf[g] * yr + sub);
+            orr += env[g] * (gf[g] * yl + gn[g] * yr + sub);
+        }
+        accl[i] = ol;
+        accr[i] = orr;
     }
-    store8(ev, env);
-    store8(in->ph[0] + o, pa);
-    store8(in->ph[1] + o, pb);
-    store8(in->ph[2] + o, ps);
-    store8(s1[0], l1);
-    store8(s1[1], l2);
-    store8(s1[2], r1);
-    store8(s1[3], r2);
-    for (int k = 0; k < AU_LANES; k++) {
-        int v = o + k;
-        in->env[v].v = ev[k];
-        in->fl[v].ic1 = s1[0][k];
-        in->fl[v].ic2 = s1[1][k];
-        in->fr[v].ic1 = s1[2][k];
-        in->fr[v].ic2 = s1[3][k];
+    au_lanes_sum(accl, accr, L, R, n);
+    for (int gi = 0; gi < G; gi++) {
+        const int o = gs_idx[gi] * AU_LANES;
+        float ev[AU_LANES], s1[4][AU_LANES];
+        v8_store(ev, env[gi]);
+        v8_store(in->ph[0] + o, pa[gi]);
+        v8_store(in->ph[1] + o, pb[gi]);
+        v8_store(s1[0], l1[gi]);
+        v8_store(s1[1], l2[gi]);
+        v8_store(s1[2], r1[gi]);
+        v8_store(s1[3], r2[gi]);
+        for (int k = 0; k < AU_LANES; k++) {
+            int v = o + k;
+            in->env[v].v = ev[k];
+            in->fl[v].ic1 = s1[0][k];
+            in->fl[v].ic2 = s1[1][k];
+            in->fr[v].ic1 = s1[2][k];
+            in->fr[v].ic2 = s1[3][k];
+        }
     }
 }
 
 static void process(au_inst *in, float *L, float *R, int n)
 {
+    int act[8 / AU_LANES], G = 0;
     for (int g = 0; g < 8 / AU_LANES; g++) {
         int any = 0;
         for (int k = 0; k < AU_LANES; k++)
             any |= in->env[g * AU_LANES + k].stage != AU_ENV_IDLE;
-        if (any) process_group(in, g, L, R, n);
+        if (any) act[G++] = g;
     }
+    /* constant group counts so the lane loops unroll */
+    for (int g = 0; g < G; g++) process_groups(in, act + g, 1, L, R, n);
 }
 
 const au_inst_ops au_pads_ops = {setup, start, update, process};

@@ -5,6 +5,7 @@
 
 #include "../core/au.h"
 #include "dsp.h"
+#include "simd.h"
 
 au_master_config au_master_config_default(void)
 {
@@ -65,36 +66,82 @@ int au_master_init(au_master *m, float rate, const au_master_config *cfg)
     m->c_comp_rel = au_tau_coef(0.25f, br);
     m->ceil_lin = au_db_to_gain(cfg->ceiling_dbtp);
     design_tp(m->tp_h, &m->tp_l1);
+    for (int k = 0; k < AU_TP_TAPS / 2; k++) {
+        float a = m->tp_h[0][k], b = m->tp_h[0][AU_TP_TAPS - 1 - k];
+        m->tp_e[k] = 0.5f * (a + b);
+        m->tp_o[k] = 0.5f * (a - b);
+        m->tp_m[k] = m->tp_h[1][k];
+    }
+    /* the bound must cover the folded form's rounding as well */
+    m->tp_l1 *= 1.001f;
     for (int i = 0; i < AU_LIM_W; i++) m->greq[i] = m->relv[i] = 1.0f;
     m->box_sum = AU_LIM_W;
     m->rel_state = 1.0f;
     m->c_lim_rel = au_tau_coef(0.15f, rate);
     m->since_limit = AU_LIM_W;
+    m->unity = AU_LIM_W;
     m->min_gain = 1.0f;
     return 0;
 }
 
+/* Largest |x| over n samples (n any), four lanes at a time. */
+static float peak_abs(const float *x, int n)
+{
+    v8f mx = v8_set(0.0f);
+    const v8i absmask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+    int i = 0;
+    for (; i + AU_LANES <= n; i += AU_LANES) {
+        v8f v;
+        memcpy(&v, x + i, sizeof v);
+        v = (v8f)((v8i)v & absmask);
+        mx = v8_sel(v > mx, v, mx);
+    }
+    float p = mx[0] > mx[1] ? mx[0] : mx[1];
+    float q = mx[2] > mx[3] ? mx[2] : mx[3];
+    p = p > q ? p : q;
+    for (; i < n; i++) {
+        float a = fabsf(x[i]);
+        p = a > p ? a : p;
+    }
+    return p;
+}
+
 static void chunk(au_master *m, float *L, float *R, float *out, int n)
 {
-    float *ch[2] = {L, R};
-    /* 1. NaN guard and DC blocker; K-weighted power for the rider */
-    double pw = 0.0;
-    for (int c = 0; c < 2; c++) {
-        float x1 = m->dc_x1[c], y1 = m->dc_y1[c], r = m->dc_r;
-        float *x = ch[c];
+    /* 1. NaN guard and DC blocker; K-weighted power for the rider and plain
+     * power for the compressor, both channels in one pass (the four filter
+     * recursions overlap; float partial sums over <= 32 samples) */
+    float pl = 0.0f, pr = 0.0f, ql = 0.0f, qr = 0.0f;
+    {
+        float x1l = m->dc_x1[0], y1l = m->dc_y1[0];
+        float x1r = m->dc_x1[1], y1r = m->dc_y1[1], r = m->dc_r;
+        au_kweight kl = m->kw[0], kr = m->kw[1];
+        const au_kweight_coef kc = m->kc;
         for (int i = 0; i < n; i++) {
-            float v = au_sanitize(x[i]);
-            float y = v - x1 + r * y1;
-            x1 = v;
-            y1 = y;
-            x[i] = y;
-            float k = au_kweight_step(&m->kw[c], &m->kc, y);
-            pw += (double)k * k;
+            float vl = au_sanitize(L[i]), vr = au_sanitize(R[i]);
+            float yl = vl - x1l + r * y1l;
+            float yr = vr - x1r + r * y1r;
+            x1l = vl;
+            y1l = yl;
+            x1r = vr;
+            y1r = yr;
+            L[i] = yl;
+            R[i] = yr;
+            float a = au_kweight_step(&kl, &kc, yl);
+            float b = au_kweight_step(&kr, &kc, yr);
+            pl += a * a;
+            pr += b * b;
+            ql += yl * yl;
+            qr += yr * yr;
         }
-        m->dc_x1[c] = x1;
-        m->dc_y1[c] = y1;
+        m->dc_x1[0] = x1l;
+        m->dc_y1[0] = y1l;
+        m->dc_x1[1] = x1r;
+        m->dc_y1[1] = y1r;
+        m->kw[0] = kl;
+        m->kw[1] = kr;
     }
-    pw /= n;
+    double pw = ((double)pl + (double)pr) / n;
 
     /* 2. rider: gain toward target from the slower of two meters */
     float g0 = m->gain_lin;
@@ -115,9 +162,8 @@ static void chunk(au_master *m, float *L, float *R, float *out, int n)
 
     /* 3. compressor: RMS of the gained signal, 2:1 above -14 dBFS with a
      * 6 dB knee; reduction smoothed per block and ramped per sample */
-    double ms = 0.0;
-    for (int i = 0; i < n; i++) ms += (double)L[i] * L[i] + (double)R[i] * R[i];
-    ms = ms * 0.5 / n * (double)m->gain_lin * m->gain_lin;
+    double ms = ((double)ql + (double)qr) * 0.5 / n * (double)m->gain_lin *
+                m->gain_lin;
     m->comp_env += m->c_comp_det * ((float)ms - m->comp_env);
     float lvl = 10.0f * log10f(m->comp_env + 1e-20f);
     float over = lvl + 14.0f, gr = 0.0f;
@@ -129,94 +175,154 @@ static void chunk(au_master *m, float *L, float *R, float *out, int n)
     m->comp_lin = au_db_to_gain(-m->comp_gr_db);
     float gstart = g0 * c0, gend = m->gain_lin * m->comp_lin;
     float ginc = (gend - gstart) / (float)n;
-
-    /* fade-in at stream start */
-    int64_t fade_n = (int64_t)(m->cfg.fade_in_s * m->rate);
     for (int i = 0; i < n; i++) {
         float g = gstart + ginc * (float)(i + 1);
-        int64_t f = m->frames + i;
-        if (f < fade_n) g *= (float)f / (float)fade_n;
         L[i] *= g;
         R[i] *= g;
     }
+    /* fade-in at stream start */
+    int64_t fade_n = (int64_t)(m->cfg.fade_in_s * m->rate);
+    if (m->frames < fade_n) {
+        for (int i = 0; i < n; i++) {
+            int64_t f = m->frames + i;
+            if (f >= fade_n) break;
+            float k = (float)f / (float)fade_n;
+            L[i] *= k;
+            R[i] *= k;
+        }
+    }
     m->frames += n;
 
-    /* 4. limiter: true peak from a 32-tap 4x interpolator */
+    /* 4. limiter. ext: the interpolator's history then this block. */
+    float *ch[2] = {L, R};
     float ext[2][AU_TP_TAPS - 1 + AU_BLOCK];
     float amax = 0.0f;
     for (int c = 0; c < 2; c++) {
         memcpy(ext[c], m->hist[c], sizeof m->hist[c]);
-        memcpy(ext[c] + AU_TP_TAPS - 1, ch[c], sizeof(float) * n);
-        for (int i = 0; i < AU_TP_TAPS - 1 + n; i++) {
-            float a = fabsf(ext[c][i]);
-            amax = a > amax ? a : amax;
-        }
+        memcpy(ext[c] + AU_TP_TAPS - 1, ch[c], sizeof(float) * (size_t)n);
+        float a = peak_abs(ext[c], AU_TP_TAPS - 1 + n);
+        amax = a > amax ? a : amax;
         memcpy(m->hist[c], ext[c] + n, sizeof m->hist[c]);
     }
+    /* no interpolated value can exceed amax times the L1 norm of the
+     * interpolator: below that, no sample of this block needs the 4x meter */
     int need_tp = amax * m->tp_l1 >= m->ceil_lin;
-    for (int i = 0; i < n; i++) {
-        float g_req = 1.0f;
+    float g[AU_BLOCK];
+    if (!need_tp && m->since_limit >= AU_LIM_W && m->unity >= AU_LIM_W) {
+        /* at rest: every request and release value in the windows is
+         * exactly 1, so the averaged gain is exactly 1 for the block */
+        m->gi = (m->gi + (uint32_t)n) & (AU_LIM_W - 1);
+        for (int i = 0; i < n; i++) g[i] = 1.0f;
+    } else {
+        /* true peak at sample i - 15 (window ext[i .. i+31]), all
+         * phases for the whole block; loops over i vectorise */
+        float tp[AU_BLOCK];
+        for (int i = 0; i < AU_BLOCK; i++) tp[i] = 0.0f;
         if (need_tp) {
-            float tp = 0.0f;
+            /* explicit 4-lane vectors: the FIR runs along the block, each
+             * output summed over taps in the same order as au_true_peak */
             for (int c = 0; c < 2; c++) {
-                const float *w = ext[c] + i; /* window ends at sample i */
-                float a = fabsf(w[AU_TP_TAPS / 2 - 1]);
-                tp = a > tp ? a : tp;
-                /* an inter-sample peak of program material stays well
-                 * within twice its four neighbours: skip the interpolator
-                 * where even that could not reach the ceiling */
-                float nb = fabsf(w[AU_TP_TAPS / 2 - 2]);
-                float n2 = fabsf(w[AU_TP_TAPS / 2]);
-                float n3 = fabsf(w[AU_TP_TAPS / 2 + 1]);
-                nb = nb > a ? nb : a;
-                nb = nb > n2 ? nb : n2;
-                nb = nb > n3 ? nb : n3;
-                if (2.0f * nb < m->ceil_lin) continue;
-                for (int j = 0; j < 3; j++) {
-                    float s = 0.0f;
-                    for (int k = 0; k < AU_TP_TAPS; k++) s += m->tp_h[j][k] * w[k];
-                    s = fabsf(s);
-                    tp = s > tp ? s : tp;
+                float *e = ext[c];
+                for (int i = AU_TP_TAPS - 1 + n; i < AU_TP_TAPS - 1 + AU_BLOCK;
+                     i++)
+                    e[i] = 0.0f; /* short blocks: defined lanes past n */
+                const v8i absmask = {0x7fffffff, 0x7fffffff, 0x7fffffff,
+                                     0x7fffffff};
+                /* folded by symmetry: x[k] +- x[31-k] once, then the
+                 * three phases from 16 taps each */
+                enum { Q = AU_BLOCK / AU_LANES, H = AU_TP_TAPS / 2 };
+                for (int q = 0; q < Q; q++) {
+                    const float *b = e + AU_LANES * q;
+                    v8f t = (v8f)((v8i)v8_load(b + H - 1) & absmask);
+                    v8f ae = v8_set(0.0f), ao = ae, am = ae;
+#pragma GCC unroll 16
+                    for (int k = 0; k < H; k++) {
+                        v8f xa = v8_load(b + k),
+                            xb = v8_load(b + AU_TP_TAPS - 1 - k);
+                        v8f sum = xa + xb, dif = xa - xb;
+                        ae += v8_set(m->tp_e[k]) * sum;
+                        ao += v8_set(m->tp_o[k]) * dif;
+                        am += v8_set(m->tp_m[k]) * sum;
+                    }
+                    v8f y1 = (v8f)((v8i)(ae + ao) & absmask);
+                    v8f y3 = (v8f)((v8i)(ae - ao) & absmask);
+                    am = (v8f)((v8i)am & absmask);
+                    t = v8_sel(y1 > t, y1, t);
+                    t = v8_sel(y3 > t, y3, t);
+                    t = v8_sel(am > t, am, t);
+                    v8f old = v8_load(tp + AU_LANES * q);
+                    v8_store(tp + AU_LANES * q, v8_sel(t > old, t, old));
                 }
             }
-            if (tp > m->ceil_lin) g_req = m->ceil_lin / tp;
         }
-        uint32_t gi = m->gi;
-        m->greq[gi] = g_req;
-        float hold = 1.0f;
-        if (g_req < 1.0f) m->since_limit = 0;
-        else if (m->since_limit < AU_LIM_W) m->since_limit++;
-        if (m->since_limit < AU_LIM_W) {
-            for (int k = 0; k < AU_LIM_W; k++)
-                hold = m->greq[k] < hold ? m->greq[k] : hold;
+        for (int i = 0; i < n; i++) {
+            float g_req = tp[i] > m->ceil_lin ? m->ceil_lin / tp[i] : 1.0f;
+            uint32_t gi = m->gi;
+            m->greq[gi] = g_req;
+            float hold = 1.0f;
+            if (g_req < 1.0f) m->since_limit = 0;
+            else if (m->since_limit < AU_LIM_W) m->since_limit++;
+            if (m->since_limit < AU_LIM_W) {
+                for (int k = 0; k < AU_LIM_W; k++)
+                    hold = m->greq[k] < hold ? m->greq[k] : hold;
+            }
+            float rel = m->rel_state + m->c_lim_rel * (1.0f - m->rel_state);
+            /* snap the last 1e-5 dB so a recovered limiter is exactly at
+             * rest (and the block path above can take over) */
+            rel = rel > 0.999999f ? 1.0f : rel;
+            rel = hold < rel ? hold : rel;
+            m->rel_state = rel;
+            if (rel == 1.0f) m->unity += m->unity < AU_LIM_W;
+            else m->unity = 0;
+            m->box_sum += (double)rel - m->relv[gi];
+            m->relv[gi] = rel;
+            m->gi = (gi + 1) & (AU_LIM_W - 1);
+            float gg = (float)(m->box_sum * (1.0 / AU_LIM_W));
+            if (gg < m->min_gain) m->min_gain = gg;
+            g[i] = gg;
         }
-        float rel = m->rel_state + m->c_lim_rel * (1.0f - m->rel_state);
-        rel = hold < rel ? hold : rel;
-        m->rel_state = rel;
-        m->box_sum += (double)rel - m->relv[gi];
-        m->relv[gi] = rel;
-        m->gi = (gi + 1) & (AU_LIM_W - 1);
-        float g = (float)(m->box_sum * (1.0 / AU_LIM_W));
-        if (g < m->min_gain) m->min_gain = g;
-
-        /* the delayed sample lines up with the averaged gain */
-        uint32_t dw = m->dw;
-        m->dly[0][dw] = L[i];
-        m->dly[1][dw] = R[i];
-        uint32_t rd = (dw - AU_LIM_DELAY) & (AU_LIM_BUF - 1);
-        float ol = m->dly[0][rd] * g, orr = m->dly[1][rd] * g;
-        m->dw = (dw + 1) & (AU_LIM_BUF - 1);
-        /* last resort: never past the ceiling, never NaN */
-        float cl = m->ceil_lin;
-        ol = ol > cl ? cl : ol < -cl ? -cl : ol;
-        orr = orr > cl ? cl : orr < -cl ? -cl : orr;
-        out[2 * i] = au_sanitize(ol);
-        out[2 * i + 1] = au_sanitize(orr);
+        /* resync the running sum exactly once per block (no float drift) */
+        double s = 0.0;
+        for (int k = 0; k < AU_LIM_W; k++) s += m->relv[k];
+        m->box_sum = s;
     }
-    /* resync the running sum exactly once per block (no float drift) */
-    double s = 0.0;
-    for (int k = 0; k < AU_LIM_W; k++) s += m->relv[k];
-    m->box_sum = s;
+
+    /* the delayed samples line up with the averaged gain; last resort:
+     * never past the ceiling, never NaN */
+    for (int c = 0; c < 2; c++) {
+        float *d = m->dly[c];
+        memcpy(d + AU_LIM_DELAY, ch[c], sizeof(float) * (size_t)n);
+    }
+    const v8f cl = v8_set(m->ceil_lin), ncl = v8_set(-m->ceil_lin),
+              zero = v8_set(0.0f);
+    int i = 0;
+    for (; i + AU_LANES <= n; i += AU_LANES) {
+        v8f gg = v8_load(g + i), o[2];
+        for (int c = 0; c < 2; c++) {
+            v8f v = v8_load(m->dly[c] + i) * gg;
+            v = v8_sel(v > cl, cl, v);
+            v = v8_sel(v < ncl, ncl, v);
+            o[c] = v8_sel(v == v, v, zero);
+        }
+        v8_store(out + 2 * i, AU_SHUF(o[0], o[1], 0, 4, 1, 5));
+        v8_store(out + 2 * i + 4, AU_SHUF(o[0], o[1], 2, 6, 3, 7));
+    }
+    for (; i < n; i++) {
+        for (int c = 0; c < 2; c++) {
+            float o = m->dly[c][i] * g[i];
+            o = o > cl[0] ? cl[0] : o;
+            o = o < -cl[0] ? -cl[0] : o;
+            out[2 * i + c] = o == o ? o : 0.0f;
+        }
+    }
+    /* keep the last AU_LIM_DELAY samples (forward copy, source ahead) */
+    for (int c = 0; c < 2; c++) {
+        float *d = m->dly[c];
+        int k = 0;
+        for (; k + AU_LANES <= AU_LIM_DELAY; k += AU_LANES)
+            v8_store(d + k, v8_load(d + n + k));
+        for (; k < AU_LIM_DELAY; k++) d[k] = d[n + k];
+    }
 }
 
 void au_master_process(au_master *m, float *L, float *R, float *out, int n)

@@ -3,6 +3,12 @@
  * compressor, and a look-ahead limiter on 4x-oversampled (true) peaks.
  * Latency: 79 samples. Caller-owned, no heap. One owner thread.
  *
+ * Cost: the common block (nothing near the ceiling, limiter at rest) is one
+ * pass for the DC blocker and meters, one gain ramp and a copy; the 4x
+ * interpolator runs, vectorised over the whole block, only on blocks whose
+ * sample peak times the interpolator's L1 norm could reach the ceiling, so
+ * the ceiling stays a guarantee, not a heuristic.
+ *
  * Why a rider and not a hard limiter: ambient dynamics should breathe; the
  * rider evens loudness over seconds, the limiter only catches what the rider
  * could not foresee, so it rarely works. */
@@ -11,12 +17,12 @@
 
 #include <stdint.h>
 
+#include "dsp.h"
 #include "loudness.h"
 
 #define AU_LIM_W 64     /* limiter hold/average window, samples */
 #define AU_TP_TAPS 32   /* per oversampling phase */
 #define AU_LIM_DELAY (AU_TP_TAPS / 2 + AU_LIM_W - 1)
-#define AU_LIM_BUF 128
 
 typedef struct {
     float target_lufs;     /* -16 */
@@ -41,14 +47,18 @@ typedef struct {
         c_comp_rel;
     float ceil_lin;
     float tp_h[3][AU_TP_TAPS];
+    /* the same interpolators folded by symmetry (phase 3/4 is phase 1/4
+     * mirrored, 2/4 is symmetric): even and odd parts of 1/4, half of 2/4 */
+    float tp_e[AU_TP_TAPS / 2], tp_o[AU_TP_TAPS / 2], tp_m[AU_TP_TAPS / 2];
     float tp_l1;
     float hist[2][AU_TP_TAPS - 1];
-    float dly[2][AU_LIM_BUF];
-    uint32_t dw;
+    /* the last AU_LIM_DELAY samples, oldest first, then room for a block */
+    float dly[2][AU_LIM_DELAY + AU_BLOCK];
     float greq[AU_LIM_W];
     float relv[AU_LIM_W];
     uint32_t gi;
     int since_limit;
+    int unity; /* consecutive samples with release gain exactly 1 (<= W) */
     double box_sum;
     float rel_state, c_lim_rel;
     int64_t frames;

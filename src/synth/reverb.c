@@ -4,6 +4,7 @@
 
 #include "../core/au.h"
 #include "dsp.h"
+#include "simd.h"
 
 /* Mutually prime lengths at 48 kHz, spread over a factor 2.6 so that modal
  * spacing is even; the sum (~20k samples) gives a dense late field. */
@@ -26,6 +27,8 @@ int au_reverb_init(au_reverb *r, float rate, const au_reverb_config *cfg)
     float scale = cfg->size * rate / 48000.0f;
     if (base48[AU_REV_LINES - 1] * scale + cfg->mod_depth + 4 > AU_REV_LEN)
         return AU_EINVAL;
+    /* a block's reads must all come before its writes */
+    if (base48[0] * scale - cfg->mod_depth < AU_BLOCK + 2) return AU_EINVAL;
     memset(r, 0, sizeof *r);
     r->rate = rate;
     r->cfg = *cfg;
@@ -38,6 +41,7 @@ int au_reverb_init(au_reverb *r, float rate, const au_reverb_config *cfg)
     }
     for (int k = 0; k < AU_REV_AP; k++) {
         int len = (int)(ap48[k] * rate / 48000.0f);
+        len = len < AU_BLOCK ? AU_BLOCK : len;
         r->ap_len[k] = len < AU_REV_AP_LEN ? len : AU_REV_AP_LEN - 1;
     }
     au_reverb_set(r, cfg->decay_s, cfg->damping_hz);
@@ -58,84 +62,94 @@ void au_reverb_set(au_reverb *r, float decay_s, float damping_hz)
     r->damp_a = a;
 }
 
-/* Block form: every line is at least AU_BLOCK + 2 samples long, so a whole
- * block of reads can come before the block's writes; each stage is then a
- * loop over the block that the compiler vectorises. */
+/* Block form: every line is longer than a block, so a whole block of reads
+ * comes before the block's writes; writes start at multiples of AU_BLOCK
+ * (never wrap) and reads are contiguous thanks to the guard copies. The
+ * block runs in 4-frame steps with 4-lane vectors along time, except the
+ * damping recursion, which runs across lines (a 4x4 transpose there and
+ * back), so eight independent one-poles share each vector operation. */
 void au_reverb_process(au_reverb *r, const float *inL, const float *inR,
                        float *outL, float *outR, int frames)
 {
-    (void)frames; /* always AU_BLOCK: a constant trip count vectorises */
-    enum { n = AU_BLOCK };
+    (void)frames; /* always AU_BLOCK */
+    enum { n = AU_BLOCK, Q = AU_BLOCK / AU_LANES };
     const uint32_t mask = AU_REV_LEN - 1, amask = AU_REV_AP_LEN - 1;
     float x[2][AU_BLOCK];
     for (int i = 0; i < n; i++) {
         x[0][i] = inL[i];
         x[1][i] = inR[i];
     }
-    /* input diffusion: two allpasses per side (coefficient 0.6) */
+    /* input diffusion: two allpasses per side (coefficient 0.6); each
+     * reads at least a block behind its writes */
     uint32_t apw = r->apw;
+    const v8f c6 = v8_set(0.6f);
     for (int k = 0; k < AU_REV_AP; k++) {
         float *xc = x[k >> 1], *ap = r->ap[k];
-        uint32_t rd = apw - (uint32_t)r->ap_len[k];
-        for (int i = 0; i < n; i++) {
-            float dl = ap[(rd + (uint32_t)i) & amask];
-            float v = xc[i] + 0.6f * dl;
-            ap[(apw + (uint32_t)i) & amask] = v;
-            xc[i] = dl - 0.6f * v;
+        const float *rd = ap + ((apw - (uint32_t)r->ap_len[k]) & amask);
+        for (int q = 0; q < Q; q++) {
+            v8f dl = v8_load(rd + AU_LANES * q);
+            v8f v = v8_load(xc + AU_LANES * q) + c6 * dl;
+            v8_store(ap + apw + AU_LANES * q, v);
+            v8_store(xc + AU_LANES * q, dl - c6 * v);
         }
+        if (apw < AU_REV_GUARD)
+            memcpy(ap + AU_REV_AP_LEN + apw, ap + apw, sizeof(float) * n);
     }
     r->apw = (apw + (uint32_t)n) & amask;
 
-    float y[AU_REV_LINES][AU_BLOCK], s[AU_REV_LINES][AU_BLOCK];
-    float tmp[AU_BLOCK + 1];
     uint32_t w = r->w;
+    const float *rp[AU_REV_LINES];
+    v8f fr[AU_REV_LINES];
     for (int k = 0; k < AU_REV_LINES; k++) {
         r->lfo[k] += r->lfo_inc[k];
         if (r->lfo[k] >= 1.0f) r->lfo[k] -= 1.0f;
         float d = r->base[k] + r->cfg.mod_depth * au_sin2pi(r->lfo[k]);
         int di = (int)d;
-        float f = d - (float)di;
-        const float *ln = r->line[k];
-        uint32_t st = w - (uint32_t)di - 1u;
-        for (int j = 0; j <= n; j++) tmp[j] = ln[(st + (uint32_t)j) & mask];
-        for (int i = 0; i < n; i++)
-            y[k][i] = tmp[i + 1] + f * (tmp[i] - tmp[i + 1]);
+        fr[k] = v8_set(d - (float)di);
+        rp[k] = r->line[k] + ((w - (uint32_t)di - 1u) & mask);
     }
-    /* damping low-pass and RT60 gain: lines in the inner loop, so eight
-     * independent recursions overlap instead of one long latency chain */
-    float lp[AU_REV_LINES], g[AU_REV_LINES], da = r->damp_a;
-    for (int k = 0; k < AU_REV_LINES; k++) {
-        lp[k] = r->lp[k];
-        g[k] = r->g[k];
-    }
-    for (int i = 0; i < n; i++)
+    v8f lpa = v8_load(r->lp), lpb = v8_load(r->lp + 4);
+    v8f ga = v8_load(r->g), gb = v8_load(r->g + 4);
+    const v8f da = v8_set(r->damp_a), norm = v8_set(0.35355339f),
+              half = v8_set(0.5f), c3 = v8_set(0.3f);
+    for (int q = 0; q < Q; q++) {
+        const int o = AU_LANES * q;
+        v8f y[AU_REV_LINES], s[AU_REV_LINES];
         for (int k = 0; k < AU_REV_LINES; k++) {
-            lp[k] += da * (y[k][i] - lp[k]);
-            s[k][i] = g[k] * lp[k];
+            v8f t0 = v8_load(rp[k] + o), t1 = v8_load(rp[k] + o + 1);
+            y[k] = t1 + fr[k] * (t0 - t1);
+            s[k] = y[k];
         }
-    for (int k = 0; k < AU_REV_LINES; k++) r->lp[k] = lp[k];
-    /* 8-point Walsh-Hadamard across lines, scaled by 1/sqrt(8) */
-    for (int h = 1; h < AU_REV_LINES; h <<= 1)
-        for (int a = 0; a < AU_REV_LINES; a += h << 1)
-            for (int j = a; j < a + h; j++) {
-                float *restrict p = s[j], *restrict q = s[j + h];
-                for (int i = 0; i < n; i++) {
-                    float u = p[i], v = q[i];
-                    p[i] = u + v;
-                    q[i] = u - v;
+        v8_store(outL + o, half * (y[0] - y[2] + y[4] - y[6] + c3 * y[1]));
+        v8_store(outR + o, half * (y[1] - y[3] + y[5] - y[7] + c3 * y[0]));
+        /* damping low-pass and RT60 gain, lines across lanes */
+        v8_transpose4(s);
+        v8_transpose4(s + 4);
+        for (int j = 0; j < AU_LANES; j++) {
+            lpa += da * (s[j] - lpa);
+            lpb += da * (s[4 + j] - lpb);
+            s[j] = ga * lpa;
+            s[4 + j] = gb * lpb;
+        }
+        v8_transpose4(s);
+        v8_transpose4(s + 4);
+        /* 8-point Walsh-Hadamard across lines, scaled by 1/sqrt(8) */
+        for (int h = 1; h < AU_REV_LINES; h <<= 1)
+            for (int a = 0; a < AU_REV_LINES; a += h << 1)
+                for (int j = a; j < a + h; j++) {
+                    v8f u = s[j], v = s[j + h];
+                    s[j] = u + v;
+                    s[j + h] = u - v;
                 }
-            }
-    for (int k = 0; k < AU_REV_LINES; k++) {
-        float *ln = r->line[k];
-        const float *xc = x[k & 1];
-        for (int i = 0; i < n; i++)
-            ln[(w + (uint32_t)i) & mask] = 0.35355339f * s[k][i] + 0.5f * xc[i];
+        v8f xl = half * v8_load(x[0] + o), xr = half * v8_load(x[1] + o);
+        for (int k = 0; k < AU_REV_LINES; k++)
+            v8_store(r->line[k] + w + o, norm * s[k] + (k & 1 ? xr : xl));
     }
-    for (int i = 0; i < n; i++) {
-        outL[i] = 0.5f * (y[0][i] - y[2][i] + y[4][i] - y[6][i] +
-                          0.3f * y[1][i]);
-        outR[i] = 0.5f * (y[1][i] - y[3][i] + y[5][i] - y[7][i] +
-                          0.3f * y[0][i]);
-    }
+    v8_store(r->lp, lpa);
+    v8_store(r->lp + 4, lpb);
+    if (w < AU_REV_GUARD)
+        for (int k = 0; k < AU_REV_LINES; k++)
+            memcpy(r->line[k] + AU_REV_LEN + w, r->line[k] + w,
+                   sizeof(float) * n);
     r->w = (w + (uint32_t)n) & mask;
 }

@@ -13,6 +13,9 @@
 #define AU_REV_LEN 8192 /* per line; fits size 1.4 at 48 kHz */
 #define AU_REV_AP 4
 #define AU_REV_AP_LEN 512
+/* every buffer repeats its first samples after its end, so a block's reads
+ * are always contiguous (vector loads, no index masking) */
+#define AU_REV_GUARD 64
 
 typedef struct {
     float decay_s;    /* RT60 at low and mid frequencies */
@@ -22,8 +25,8 @@ typedef struct {
 } au_reverb_config;
 
 typedef struct {
-    float line[AU_REV_LINES][AU_REV_LEN];
-    float ap[AU_REV_AP][AU_REV_AP_LEN];
+    float line[AU_REV_LINES][AU_REV_LEN + AU_REV_GUARD];
+    float ap[AU_REV_AP][AU_REV_AP_LEN + AU_REV_GUARD];
     int ap_len[AU_REV_AP];
     uint32_t w, apw;
     float rate;

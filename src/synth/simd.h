@@ -29,6 +29,55 @@ static inline v8f v8_min(v8f a, v8f b)
     return v8_sel(a < b, a, b);
 }
 
+#if defined(__clang__)
+#define AU_SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define AU_SHUF(a, b, ...) __builtin_shuffle(a, b, (v8i){__VA_ARGS__})
+#endif
+
+/* 4x4 transpose in place: r[j][k] <- r[k][j] (unpack/movlh shuffles) */
+static inline void v8_transpose4(v8f r[4])
+{
+    v8f t0 = AU_SHUF(r[0], r[1], 0, 4, 1, 5), t1 = AU_SHUF(r[0], r[1], 2, 6, 3, 7);
+    v8f t2 = AU_SHUF(r[2], r[3], 0, 4, 1, 5), t3 = AU_SHUF(r[2], r[3], 2, 6, 3, 7);
+    r[0] = AU_SHUF(t0, t2, 0, 1, 4, 5);
+    r[1] = AU_SHUF(t0, t2, 2, 3, 6, 7);
+    r[2] = AU_SHUF(t1, t3, 0, 1, 4, 5);
+    r[3] = AU_SHUF(t1, t3, 2, 3, 6, 7);
+}
+
+static inline v8f v8_load(const float *p)
+{
+    v8f v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void v8_store(float *p, v8f v)
+{
+    __builtin_memcpy(p, &v, sizeof v);
+}
+
+/* Adds per-lane outputs (one vector per sample, a lane per voice) into L
+ * and R: lanes summed four samples at a time through a transpose. */
+static inline void au_lanes_sum(v8f *accl, v8f *accr, float *L, float *R,
+                                int n)
+{
+    int i = 0;
+    for (; i + AU_LANES <= n; i += AU_LANES) {
+        v8_transpose4(accl + i);
+        v8_transpose4(accr + i);
+        v8_store(L + i, v8_load(L + i) + ((accl[i] + accl[i + 1]) +
+                                          (accl[i + 2] + accl[i + 3])));
+        v8_store(R + i, v8_load(R + i) + ((accr[i] + accr[i + 1]) +
+                                          (accr[i + 2] + accr[i + 3])));
+    }
+    for (; i < n; i++) {
+        L[i] += (accl[i][0] + accl[i][1]) + (accl[i][2] + accl[i][3]);
+        R[i] += (accr[i][0] + accr[i][1]) + (accr[i][2] + accr[i][3]);
+    }
+}
+
 /* subtract 1 where x >= 1 (phase wrap for increments below 1) */
 static inline v8f v8_wrap1(v8f x)
 {

@@ -93,13 +93,16 @@ export function startMock(port = 0, { isolate = true } = {}) {
     res.end(fs.readFileSync(p));
   });
   const wss = new WebSocketServer({ noServer: true });
+  const queries = []; // every stream's query string, for tests
   server.on('upgrade', (req, sock, head) => {
     const u = new URL(req.url, 'http://x');
     if (u.pathname !== '/ws') return sock.destroy();
+    queries.push(u.search);
     wss.handleUpgrade(req, sock, head, (ws) => stream(ws, u.searchParams));
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({
     port: server.address().port,
+    queries,
     close: () => new Promise((r) => { for (const c of wss.clients) c.close(1001); server.closeAllConnections?.(); server.close(() => r()); }),
   })));
 }

@@ -57,3 +57,39 @@ for (const isolate of [true, false]) {
     }
   });
 }
+
+test('settings survive a reload; a station is joined by name and carried by the link', { timeout: 60000 }, async () => {
+  const mock = await startMock(0);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${mock.port}/?seed=7&key=A&mode=aeolian`);
+    await page.click('#play');
+    await page.waitForFunction(() => window.auralis.stats().state === 'playing', null, { timeout: 10000 });
+    await page.$eval('#volume', (el) => { el.value = '0.3'; el.dispatchEvent(new Event('input')); });
+    await page.click('[data-layer="percussion"]');
+    assert.equal(await page.getAttribute('[data-layer="percussion"]', 'aria-pressed'), 'false');
+    assert.match(page.url(), /seed=7/);
+    assert.match(page.url(), /off=percussion/);
+    // reload without the query: everything comes back from localStorage
+    await page.goto(`http://127.0.0.1:${mock.port}/`);
+    await page.waitForFunction(() => window.auralis);
+    assert.equal(await page.inputValue('#volume'), '0.3');
+    assert.equal(await page.textContent('#seed'), '7');
+    assert.equal(await page.inputValue('#key'), 'A');
+    assert.equal(await page.getAttribute('[data-layer="percussion"]', 'aria-pressed'), 'false');
+    await page.click('#play');
+    await page.waitForFunction(() => window.auralis.stats().state === 'playing', null, { timeout: 10000 });
+    assert.match(mock.queries.at(-1), /seed=7&key=A&mode=aeolian/, 'reconnects to the same piece');
+    // join a station by name
+    await page.fill('#station', 'lobby');
+    await page.click('#join');
+    await page.waitForFunction(() => window.auralis.stats().state === 'playing' && location.search.includes('station=lobby'), null, { timeout: 10000 });
+    assert.equal(mock.queries.at(-1), '?station=lobby&codec=pcm16');
+    assert.equal(await page.isHidden('#leave'), false);
+    assert.match(await page.textContent('#status-text'), /station lobby/);
+  } finally {
+    await browser.close();
+    await mock.close();
+  }
+});

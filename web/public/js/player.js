@@ -100,11 +100,12 @@ export class Player extends EventTarget {
   // New piece or station: drop what is buffered and reconnect.
   retune(desired) {
     this.desired = { ...desired };
-    this.post({ type: 'flush', upTo: this.written + this.pendingFrames() });
+    // pending chunks are dropped here, never written: flush what the ring has
+    this.post({ type: 'flush', upTo: this.written });
     this.pending = [];
     this.closeSocket();
     this.attempts = 0;
-    if (this.wantPlaying) { this.wantConnected = true; this.m.play_at = performance.now(); this.m.first_output_ms = null; this.connect(); }
+    if (this.wantPlaying) { this.wantConnected = true; this.connect(); }
     this.refreshState();
   }
 
