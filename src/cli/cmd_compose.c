@@ -61,12 +61,7 @@ int au_cmd_compose(int argc, char **argv)
 
     au_outfile out;
     char err[512];
-    if (au_outfile_open(&out, o.output, err, sizeof err)) {
-        fprintf(stderr, "auralis: %s\n", err);
-        return 2;
-    }
-    if (!o.quiet && !o.seed_given)
-        fprintf(stderr, "seed: %llu\n", (unsigned long long)o.params.seed);
+    if (au_cli_open_output(&o, &out)) return 2;
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -102,12 +102,7 @@ int au_cmd_render(int argc, char **argv)
 
     au_outfile out;
     char err[512];
-    if (au_outfile_open(&out, o.output, err, sizeof err)) {
-        fprintf(stderr, "auralis: %s\n", err);
-        return 2;
-    }
-    if (!o.quiet && !o.seed_given)
-        fprintf(stderr, "seed: %llu\n", (unsigned long long)o.params.seed);
+    if (au_cli_open_output(&o, &out)) return 2;
     char desc[256];
     au_cli_describe(&o.params, desc, sizeof desc);
     au_audio_writer *w = NULL;

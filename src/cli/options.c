@@ -267,3 +267,15 @@ void au_cli_print_params(FILE *f, const au_params *p)
     au_cli_describe(p, buf, sizeof buf);
     fprintf(f, "%s\n", buf);
 }
+
+int au_cli_open_output(const au_cli_options *o, au_outfile *out)
+{
+    char err[512];
+    if (au_outfile_open(out, o->output, err, sizeof err)) {
+        fprintf(stderr, "auralis: %s\n", err);
+        return 2;
+    }
+    if (!o->quiet && !o->seed_given)
+        fprintf(stderr, "seed: %llu\n", (unsigned long long)o->params.seed);
+    return 0;
+}

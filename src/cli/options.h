@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli/outfile.h"
 #include "core/params.h"
 
 #define AU_CLI_MAX_CHANGES 256
@@ -61,6 +62,10 @@ uint64_t au_cli_random_seed(void);
 
 /* "seed=7 key=D mode=dorian bpm=66 intensity=0.5 wander=off" */
 void au_cli_describe(const au_params *p, char *buf, size_t len);
+
+/* Opens o->output as an all-or-nothing file (printing the error line), then
+ * prints the seed when it was drawn at random. 0, or 2 (the exit status). */
+int au_cli_open_output(const au_cli_options *o, au_outfile *out);
 
 /* Write the params' text used in file tags and messages. */
 void au_cli_print_params(FILE *f, const au_params *p);
