@@ -72,8 +72,8 @@ static double proc_cpu_s(pid_t pid)
     if (!p) return 0;
     unsigned long ut = 0, st = 0;
     /* fields after ") ": state(3) ... utime(14) stime(15) */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-               &st) != 2)
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+               &ut, &st) != 2)
         return 0;
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -94,13 +94,13 @@ static double self_cpu_s(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec * 1e-6;
+    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+           ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
 }
 
 static int port_g;
 static int epfd;
-static double t_batch;
+static double t_batch, first_gap_ms, last_gap_ms;
 
 static void conn_start(conn_t *c)
 {
@@ -129,8 +129,10 @@ static void send_handshake(conn_t *c)
                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                      "Sec-WebSocket-Version: 13\r\n\r\n",
                      c->query, port_g);
-    if (write(c->fd, req, (size_t)n) != n) c->state = 3;
-    else c->state = 1;
+    if (write(c->fd, req, (size_t)n) != n)
+        c->state = 3;
+    else
+        c->state = 1;
     struct epoll_event ev = {EPOLLIN, {.ptr = c}};
     epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -138,10 +140,15 @@ static void send_handshake(conn_t *c)
 static void on_chunk(conn_t *c, const uint8_t *p, size_t len, double t)
 {
     if (len < 24 || memcmp(p, "AUR1", 4)) return;
-    uint32_t seq = (uint32_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
-    if (c->nchunks == 0) c->first_seq = seq;
-    else if ((int64_t)seq != c->last_seq + 1)
+    uint32_t seq =
+        (uint32_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
+    if (c->nchunks == 0)
+        c->first_seq = seq;
+    else if ((int64_t)seq != c->last_seq + 1) {
         c->gaps += (uint64_t)((int64_t)seq - c->last_seq - 1);
+        if (!first_gap_ms) first_gap_ms = t;
+        last_gap_ms = t;
+    }
     c->last_seq = seq;
     if (c->nchunks < c->cap) {
         c->arrival[c->nchunks] = (float)(t - c->t_open);
@@ -167,7 +174,8 @@ static void parse_frames(conn_t *c, double t)
         } else if (len == 127) {
             if (avail < 10) break;
             len = 0;
-            for (int i = 0; i < 8; i++) len = len << 8 | b[2 + i];
+            for (int i = 0; i < 8; i++)
+                len = len << 8 | b[2 + i];
             h = 10;
         }
         if (avail < h + len) break;
@@ -188,7 +196,8 @@ static void on_readable(conn_t *c)
         ssize_t n = read(c->fd, c->rx + c->rxlen, RXBUF - c->rxlen);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
         if (n <= 0) {
-            if (c->state != 3) c->close_code = c->close_code ? c->close_code : 1006;
+            if (c->state != 3)
+                c->close_code = c->close_code ? c->close_code : 1006;
             c->state = 3;
             epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
             close(c->fd);
@@ -200,7 +209,8 @@ static void on_readable(conn_t *c)
             uint8_t *e = memmem(c->rx, c->rxlen, "\r\n\r\n", 4);
             if (!e) continue;
             if (memcmp(c->rx, "HTTP/1.1 101", 12) != 0) {
-                fprintf(stderr, "load: upgrade refused: %.40s\n", (char *)c->rx);
+                fprintf(stderr, "load: upgrade refused: %.40s\n",
+                        (char *)c->rx);
                 c->state = 3;
                 c->close_code = -1;
                 epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
@@ -223,8 +233,8 @@ static int cmp_float(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static pid_t start_server(const char *bin, int max_clients, int workers, int realtime,
-                          int *port)
+static pid_t start_server(const char *bin, int max_clients, int workers,
+                          int realtime, int *port)
 {
     int pfd[2];
     if (pipe(pfd)) return -1;
@@ -268,22 +278,34 @@ static pid_t start_server(const char *bin, int max_clients, int workers, int rea
 int main(int argc, char **argv)
 {
     const char *server = NULL, *json_path = NULL;
-    int nstation = 1000, nstations = 4, npersonal = 50, workers = 0, realtime = 0;
+    int nstation = 1000, nstations = 4, npersonal = 50, workers = 0,
+        realtime = 0;
     double seconds = 180, warmup = 10;
     pid_t pid = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
-        if (!strcmp(a, "--server")) server = v;
-        else if (!strcmp(a, "--port")) port_g = atoi(v);
-        else if (!strcmp(a, "--pid")) pid = atoi(v);
-        else if (!strcmp(a, "--stations")) nstation = atoi(v);
-        else if (!strcmp(a, "--station-count")) nstations = atoi(v);
-        else if (!strcmp(a, "--personal")) npersonal = atoi(v);
-        else if (!strcmp(a, "--seconds")) seconds = atof(v);
-        else if (!strcmp(a, "--warmup")) warmup = atof(v);
-        else if (!strcmp(a, "--workers")) workers = atoi(v);
-        else if (!strcmp(a, "--json")) json_path = v;
-        else if (!strcmp(a, "--realtime")) realtime = atoi(v);
+        if (!strcmp(a, "--server"))
+            server = v;
+        else if (!strcmp(a, "--port"))
+            port_g = atoi(v);
+        else if (!strcmp(a, "--pid"))
+            pid = atoi(v);
+        else if (!strcmp(a, "--stations"))
+            nstation = atoi(v);
+        else if (!strcmp(a, "--station-count"))
+            nstations = atoi(v);
+        else if (!strcmp(a, "--personal"))
+            npersonal = atoi(v);
+        else if (!strcmp(a, "--seconds"))
+            seconds = atof(v);
+        else if (!strcmp(a, "--warmup"))
+            warmup = atof(v);
+        else if (!strcmp(a, "--workers"))
+            workers = atoi(v);
+        else if (!strcmp(a, "--json"))
+            json_path = v;
+        else if (!strcmp(a, "--realtime"))
+            realtime = atoi(v);
         else {
             fprintf(stderr, "load: unknown option %s\n", a);
             return 2;
@@ -314,8 +336,12 @@ int main(int argc, char **argv)
     for (int i = 0; i < total; i++) {
         conn_t *c = &cs[i];
         c->personal = i >= nstation;
-        if (c->personal) snprintf(c->query, sizeof c->query, "seed=%d&intensity=0.5", 1000 + i);
-        else snprintf(c->query, sizeof c->query, "station=load%d", i % nstations);
+        if (c->personal)
+            snprintf(c->query, sizeof c->query, "seed=%d&intensity=0.5",
+                     1000 + i);
+        else
+            snprintf(c->query, sizeof c->query, "station=load%d",
+                     i % nstations);
         c->rx = malloc(RXBUF);
         c->cap = cap;
         c->arrival = malloc(cap * sizeof *c->arrival);
@@ -328,7 +354,8 @@ int main(int argc, char **argv)
     /* phases: one listener per station, the rest of the stations'
      * listeners, then personal streams; RSS between phases gives memory per
      * station listener and per personal stream */
-    int phase_end[3] = {nstations < nstation ? nstations : nstation, nstation, total};
+    int phase_end[3] = {nstations < nstation ? nstations : nstation, nstation,
+                        total};
     double rss_phase[3] = {0};
     int next = 0;
     struct epoll_event evs[1024];
@@ -344,7 +371,8 @@ int main(int argc, char **argv)
         if (phase < 3) {
             /* connect in batches of 25 every 50 ms, then settle 1.5 s */
             if (next < phase_end[phase] && t - phase_t >= 50) {
-                for (int k = 0; k < 25 && next < phase_end[phase]; k++) conn_start(&cs[next++]);
+                for (int k = 0; k < 25 && next < phase_end[phase]; k++)
+                    conn_start(&cs[next++]);
                 phase_t = t;
             } else if (next >= phase_end[phase] && t - phase_t >= 1500) {
                 rss_phase[phase] = proc_rss_mib(pid);
@@ -353,9 +381,11 @@ int main(int argc, char **argv)
                 if (phase == 3) {
                     measure_from = t + warmup * 1000;
                     end_at = measure_from + seconds * 1000;
-                    fprintf(stderr, "load: %d connections up after %.1f s; measuring %g s "
-                                    "after %g s warm-up\n",
-                            total, (t - t_start) / 1000, seconds, warmup);
+                    fprintf(
+                        stderr,
+                        "load: %d connections up after %.1f s; measuring %g s "
+                        "after %g s warm-up\n",
+                        total, (t - t_start) / 1000, seconds, warmup);
                 }
             }
         }
@@ -363,7 +393,8 @@ int main(int argc, char **argv)
             cpu_srv0 = proc_cpu_s(pid);
             cpu_cli0 = self_cpu_s();
         }
-        if (measure_from && t >= measure_from && t >= next_sample && nrss < 4096) {
+        if (measure_from && t >= measure_from && t >= next_sample &&
+            nrss < 4096) {
             rss_t[nrss] = (t - measure_from) / 60000.0;
             rss_v[nrss++] = proc_rss_mib(pid);
             next_sample = t + 1000;
@@ -401,10 +432,12 @@ int main(int argc, char **argv)
 
     /* lateness of every paced chunk scheduled inside the window */
     size_t nlate_cap = 0;
-    for (int i = 0; i < total; i++) nlate_cap += cs[i].nchunks < cs[i].cap ? cs[i].nchunks : cs[i].cap;
+    for (int i = 0; i < total; i++)
+        nlate_cap += cs[i].nchunks < cs[i].cap ? cs[i].nchunks : cs[i].cap;
     float *late = malloc((nlate_cap + 1) * sizeof *late);
     size_t nl = 0;
     uint64_t on_time = 0, expected = 0, closed = 0, gaps = 0;
+    uint64_t late_by_kind[2] = {0, 0}, count_by_kind[2] = {0, 0};
     for (int i = 0; i < total; i++) {
         conn_t *c = &cs[i];
         if (c->state != 2) closed++;
@@ -413,13 +446,15 @@ int main(int argc, char **argv)
         if (n <= PREFILL + 1) continue;
         double phase_ms = 1e18;
         for (uint32_t k = PREFILL; k < n; k++) {
-            double s = c->arrival[k] - (double)(c->seqs[k] - c->first_seq) * CHUNK_MS;
+            double s =
+                c->arrival[k] - (double)(c->seqs[k] - c->first_seq) * CHUNK_MS;
             if (s < phase_ms) phase_ms = s;
         }
         int64_t first_in = -1, last_in = -1;
         uint64_t got = 0;
         for (uint32_t k = PREFILL; k < n; k++) {
-            double sched = phase_ms + (double)(c->seqs[k] - c->first_seq) * CHUNK_MS;
+            double sched =
+                phase_ms + (double)(c->seqs[k] - c->first_seq) * CHUNK_MS;
             double abs_sched = c->t_open + sched;
             if (abs_sched < measure_from || abs_sched >= end_at - 500) continue;
             if (first_in < 0) first_in = c->seqs[k];
@@ -427,14 +462,20 @@ int main(int argc, char **argv)
             float l = (float)(c->arrival[k] - sched);
             late[nl++] = l;
             got++;
-            if (l <= 20.0f) on_time++;
+            if (l <= 20.0f)
+                on_time++;
+            else
+                late_by_kind[c->personal]++;
+            count_by_kind[c->personal]++;
         }
         if (first_in >= 0) expected += (uint64_t)(last_in - first_in + 1);
         (void)got;
     }
     qsort(late, nl, sizeof *late, cmp_float);
-    double p50 = nl ? late[nl / 2] : 0, p99 = nl ? late[(size_t)(nl * 0.99)] : 0,
-           p999 = nl ? late[(size_t)(nl * 0.999)] : 0, pmax = nl ? late[nl - 1] : 0;
+    double p50 = nl ? late[nl / 2] : 0,
+           p99 = nl ? late[(size_t)(nl * 0.99)] : 0,
+           p999 = nl ? late[(size_t)(nl * 0.999)] : 0,
+           pmax = nl ? late[nl - 1] : 0;
     double frac = expected ? (double)on_time / (double)expected : 0;
 
     /* RSS slope: least squares over the window */
@@ -445,47 +486,66 @@ int main(int argc, char **argv)
         sxx += rss_t[i] * rss_t[i];
         sxy += rss_t[i] * rss_v[i];
     }
-    double slope = nrss > 2 ? (nrss * sxy - sx * sy) / (nrss * sxx - sx * sx) : 0;
+    double slope =
+        nrss > 2 ? (nrss * sxy - sx * sy) / (nrss * sxx - sx * sx) : 0;
     double rss_end = proc_rss_mib(pid);
     int stations_first = phase_end[0];
-    double per_listener_kib =
-        nstation > stations_first
-            ? (rss_phase[1] - rss_phase[0]) * 1024.0 / (nstation - stations_first)
-            : 0;
+    double per_listener_kib = nstation > stations_first
+                                  ? (rss_phase[1] - rss_phase[0]) * 1024.0 /
+                                        (nstation - stations_first)
+                                  : 0;
     double per_personal_mib =
         npersonal ? (rss_phase[2] - rss_phase[1]) / npersonal : 0;
 
-    printf("auralis load test: %d station listeners on %d stations + %d personal "
-           "streams, %.0f s measured\n",
-           nstation, nstations, npersonal, wall);
+    printf(
+        "auralis load test: %d station listeners on %d stations + %d personal "
+        "streams, %.0f s measured\n",
+        nstation, nstations, npersonal, wall);
     printf("  chunks on time (<= 20 ms late, after burst): %.4f%% of %llu "
            "(missing %llu, connections lost %llu)\n",
            frac * 100, (unsigned long long)expected, (unsigned long long)gaps,
            (unsigned long long)closed);
-    printf("  lateness ms: p50 %.2f  p99 %.2f  p99.9 %.2f  max %.1f\n", p50, p99, p999, pmax);
-    printf("  server CPU %.1f%% of one core; client CPU %.1f%%\n", cpu_srv, cpu_cli);
-    printf("  server RSS: idle %.1f MiB, %d station listeners %.1f MiB, all %.1f MiB, "
+    if (gaps)
+        printf("  gaps seen from %.1f s to %.1f s after start (measuring from "
+               "%.1f s)\n",
+               (first_gap_ms - t_start) / 1000, (last_gap_ms - t_start) / 1000,
+               (measure_from - t_start) / 1000);
+    printf("  lateness ms: p50 %.2f  p99 %.2f  p99.9 %.2f  max %.1f\n", p50,
+           p99, p999, pmax);
+    printf("  late chunks: station listeners %.3f%%, personal streams %.3f%%\n",
+           count_by_kind[0] ? 100.0 * late_by_kind[0] / count_by_kind[0] : 0,
+           count_by_kind[1] ? 100.0 * late_by_kind[1] / count_by_kind[1] : 0);
+    printf("  server CPU %.1f%% of one core; client CPU %.1f%%\n", cpu_srv,
+           cpu_cli);
+    printf("  server RSS: idle %.1f MiB, %d station listeners %.1f MiB, all "
+           "%.1f MiB, "
            "end %.1f MiB\n",
            rss0, nstation, rss_phase[1], rss_phase[2], rss_end);
-    printf("  memory per station listener %.1f KiB; per personal stream %.2f MiB\n",
+    printf("  memory per station listener %.1f KiB; per personal stream %.2f "
+           "MiB\n",
            per_listener_kib, per_personal_mib);
     printf("  RSS slope over the window %.3f MiB/min\n", slope);
     if (json_path) {
         FILE *f = fopen(json_path, "w");
         if (f) {
-            fprintf(f,
-                    "{\"station_listeners\":%d,\"stations\":%d,\"personal\":%d,"
-                    "\"seconds\":%.1f,\"on_time_fraction\":%.6f,\"chunks\":%llu,"
-                    "\"missing\":%llu,\"lost_connections\":%llu,\"late_p50_ms\":%.3f,"
-                    "\"late_p99_ms\":%.3f,\"late_p999_ms\":%.3f,\"late_max_ms\":%.3f,"
-                    "\"server_cpu_pct\":%.2f,\"client_cpu_pct\":%.2f,"
-                    "\"rss_idle_mib\":%.2f,\"rss_end_mib\":%.2f,"
-                    "\"kib_per_station_listener\":%.2f,\"mib_per_personal_stream\":%.3f,"
-                    "\"rss_slope_mib_per_min\":%.4f}\n",
-                    nstation, nstations, npersonal, wall, frac,
-                    (unsigned long long)expected, (unsigned long long)gaps,
-                    (unsigned long long)closed, p50, p99, p999, pmax, cpu_srv, cpu_cli,
-                    rss0, rss_end, per_listener_kib, per_personal_mib, slope);
+            fprintf(
+                f,
+                "{\"station_listeners\":%d,\"stations\":%d,\"personal\":%d,"
+                "\"seconds\":%.1f,\"on_time_fraction\":%.6f,\"chunks\":%llu,"
+                "\"missing\":%llu,\"lost_connections\":%llu,\"late_p50_ms\":%."
+                "3f,"
+                "\"late_p99_ms\":%.3f,\"late_p999_ms\":%.3f,\"late_max_ms\":%."
+                "3f,"
+                "\"server_cpu_pct\":%.2f,\"client_cpu_pct\":%.2f,"
+                "\"rss_idle_mib\":%.2f,\"rss_end_mib\":%.2f,"
+                "\"kib_per_station_listener\":%.2f,\"mib_per_personal_stream\":"
+                "%.3f,"
+                "\"rss_slope_mib_per_min\":%.4f}\n",
+                nstation, nstations, npersonal, wall, frac,
+                (unsigned long long)expected, (unsigned long long)gaps,
+                (unsigned long long)closed, p50, p99, p999, pmax, cpu_srv,
+                cpu_cli, rss0, rss_end, per_listener_kib, per_personal_mib,
+                slope);
             fclose(f);
         }
     }

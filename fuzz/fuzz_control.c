@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (au_wire_state_json(&p, 4800, buf, sizeof buf) < 0) __builtin_trap();
     } else if (t == AU_MSG_ERROR) {
         char buf[1024];
-        if (!m.error_code || au_wire_error_json(m.error_code, m.message, buf, sizeof buf) < 0)
+        if (!m.error_code ||
+            au_wire_error_json(m.error_code, m.message, buf, sizeof buf) < 0)
             __builtin_trap();
     } else if (t == AU_MSG_PING && m.has_t && strlen(m.t) >= sizeof m.t) {
         __builtin_trap();

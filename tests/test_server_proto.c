@@ -17,7 +17,8 @@ static void header_roundtrip(void **state)
 {
     (void)state;
     uint8_t b[AU_WIRE_HEADER_BYTES];
-    au_wire_header h = {0xDEADBEEFu, 0x0102030405060708LL, 4800, AU_CODEC_PCM16, 2};
+    au_wire_header h = {0xDEADBEEFu, 0x0102030405060708LL, 4800, AU_CODEC_PCM16,
+                        2};
     au_wire_header_write(b, &h);
     assert_memory_equal(b, "AUR1", 4);
     /* little-endian byte layout, field by field */
@@ -53,14 +54,18 @@ static void params_json_parses(void **state)
     json_t *j = json_loads(buf, 0, &e);
     assert_non_null(j);
     assert_string_equal(json_string_value(json_object_get(j, "type")), "state");
-    assert_int_equal(json_integer_value(json_object_get(j, "applies_at")), 96000);
+    assert_int_equal(json_integer_value(json_object_get(j, "applies_at")),
+                     96000);
     json_t *pp = json_object_get(j, "params");
     assert_int_equal(json_integer_value(json_object_get(pp, "seed")), 42);
     assert_string_equal(json_string_value(json_object_get(pp, "key")), "D");
-    assert_string_equal(json_string_value(json_object_get(pp, "mode")), "dorian");
+    assert_string_equal(json_string_value(json_object_get(pp, "mode")),
+                        "dorian");
     assert_true(json_real_value(json_object_get(pp, "bpm")) == 66.5);
-    assert_true(json_is_false(json_object_get(json_object_get(pp, "layers"), "bass")));
-    assert_true(json_is_true(json_object_get(json_object_get(pp, "layers"), "pads")));
+    assert_true(
+        json_is_false(json_object_get(json_object_get(pp, "layers"), "bass")));
+    assert_true(
+        json_is_true(json_object_get(json_object_get(pp, "layers"), "pads")));
     json_decref(j);
     /* seeds beyond 2^53 are strings so JavaScript keeps every digit */
     p.seed = 18446744073709551615ULL;
@@ -88,7 +93,8 @@ static void events_json(void **state)
     assert_true(au_wire_event_json(&ev, buf, sizeof buf) > 0);
     json_t *j = json_loads(buf, 0, NULL);
     assert_non_null(j);
-    assert_string_equal(json_string_value(json_object_get(j, "event")), "chord");
+    assert_string_equal(json_string_value(json_object_get(j, "event")),
+                        "chord");
     assert_string_equal(json_string_value(json_object_get(j, "name")), "Dm\"9");
     assert_string_equal(json_string_value(json_object_get(j, "root")), "D");
     assert_int_equal(json_array_size(json_object_get(j, "tones")), 3);
@@ -111,10 +117,12 @@ static void error_escapes(void **state)
 {
     (void)state;
     char buf[256];
-    assert_true(au_wire_error_json("bad_json", "a \"b\" \\ \n", buf, sizeof buf) > 0);
+    assert_true(
+        au_wire_error_json("bad_json", "a \"b\" \\ \n", buf, sizeof buf) > 0);
     json_t *j = json_loads(buf, 0, NULL);
     assert_non_null(j);
-    assert_string_equal(json_string_value(json_object_get(j, "message")), "a \"b\" \\ \n");
+    assert_string_equal(json_string_value(json_object_get(j, "message")),
+                        "a \"b\" \\ \n");
     json_decref(j);
 }
 
@@ -124,9 +132,13 @@ static void query_valid(void **state)
     au_stream_request r;
     au_stream_request_init(&r);
     char err[256] = "";
-    assert_int_equal(au_query_parse(&r, "seed=7&key=F%23&mode=lydian&bpm=72&"
-                                        "intensity=0.25&codec=pcm16&station=lobby-1&"
-                                        "percussion=off&utm_source=x", err, sizeof err), 0);
+    assert_int_equal(
+        au_query_parse(&r,
+                       "seed=7&key=F%23&mode=lydian&bpm=72&"
+                       "intensity=0.25&codec=pcm16&station=lobby-1&"
+                       "percussion=off&utm_source=x",
+                       err, sizeof err),
+        0);
     assert_true(r.seed_given);
     assert_true(r.seed == 7);
     au_params p = au_params_default();
@@ -142,7 +154,9 @@ static void query_valid(void **state)
 static void query_invalid(void **state)
 {
     (void)state;
-    static const struct { const char *qs, *msg; } cases[] = {
+    static const struct {
+        const char *qs, *msg;
+    } cases[] = {
         {"bpm=500", "bpm must be between 30 and 200 (got 500)"},
         {"bpm=fast", "bpm must be a number between 30 and 200 (got 'fast')"},
         {"intensity=2", "intensity must be between 0.0 and 1.0 (got 2)"},
@@ -161,7 +175,8 @@ static void query_invalid(void **state)
         au_stream_request_init(&r);
         char err[256] = "";
         assert_int_equal(au_query_parse(&r, cases[i].qs, err, sizeof err), -1);
-        if (!strstr(err, cases[i].msg)) fail_msg("%s: got '%s'", cases[i].qs, err);
+        if (!strstr(err, cases[i].msg))
+            fail_msg("%s: got '%s'", cases[i].qs, err);
     }
 }
 
@@ -171,7 +186,8 @@ static void url_decode(void **state)
     char out[8];
     assert_int_equal(au_url_decode("a+b%41", 6, out, sizeof out), 0);
     assert_string_equal(out, "a bA");
-    assert_int_equal(au_url_decode("abcdefgh", 8, out, sizeof out), -1); /* no room */
+    assert_int_equal(au_url_decode("abcdefgh", 8, out, sizeof out),
+                     -1); /* no room */
     assert_true(au_station_name_ok("Focus_1.b-2"));
     assert_false(au_station_name_ok("../etc"));
     assert_false(au_station_name_ok("012345678901234567890123456789012"));
@@ -186,10 +202,12 @@ static void control_set(void **state)
 {
     (void)state;
     au_control_msg m;
-    assert_int_equal(parse("{\"type\":\"set\",\"bpm\":80,\"intensity\":0.7,"
-                           "\"key\":\"Eb\",\"mode\":\"aeolian\",\"wander\":true,"
-                           "\"layers\":{\"bells\":false},\"pads\":false}", &m),
-                     AU_MSG_SET);
+    assert_int_equal(
+        parse("{\"type\":\"set\",\"bpm\":80,\"intensity\":0.7,"
+              "\"key\":\"Eb\",\"mode\":\"aeolian\",\"wander\":true,"
+              "\"layers\":{\"bells\":false},\"pads\":false}",
+              &m),
+        AU_MSG_SET);
     au_params p = au_params_default();
     au_params_apply(&p, &m.update);
     assert_true(p.bpm == 80.0);
@@ -210,11 +228,13 @@ static void control_set_refused_whole(void **state)
     (void)state;
     au_control_msg m;
     /* one bad field refuses everything, with the shared message */
-    assert_int_equal(parse("{\"type\":\"set\",\"intensity\":0.5,\"bpm\":500}", &m),
-                     AU_MSG_ERROR);
+    assert_int_equal(
+        parse("{\"type\":\"set\",\"intensity\":0.5,\"bpm\":500}", &m),
+        AU_MSG_ERROR);
     assert_string_equal(m.error_code, "invalid_param");
     assert_string_equal(m.message, "bpm must be between 30 and 200 (got 500)");
-    assert_int_equal(m.update.mask & AU_P_INTENSITY, AU_P_INTENSITY); /* parsed... */
+    assert_int_equal(m.update.mask & AU_P_INTENSITY,
+                     AU_P_INTENSITY); /* parsed... */
     /* ...but the caller only applies AU_MSG_SET, so nothing changes */
     static const char *const bad[] = {
         "{\"type\":\"set\",\"bpm\":\"fast\"}",
@@ -238,17 +258,22 @@ static void control_other(void **state)
 {
     (void)state;
     au_control_msg m;
-    assert_int_equal(parse("{\"type\":\"ping\",\"t\":1234.5}", &m), AU_MSG_PING);
+    assert_int_equal(parse("{\"type\":\"ping\",\"t\":1234.5}", &m),
+                     AU_MSG_PING);
     assert_true(m.has_t);
     assert_string_equal(m.t, "1234.5");
-    assert_int_equal(parse("{\"type\":\"ping\",\"t\":\"abc\"}", &m), AU_MSG_PING);
+    assert_int_equal(parse("{\"type\":\"ping\",\"t\":\"abc\"}", &m),
+                     AU_MSG_PING);
     assert_string_equal(m.t, "\"abc\"");
     assert_int_equal(parse("{\"type\":\"ping\"}", &m), AU_MSG_PING);
     assert_false(m.has_t);
-    assert_int_equal(parse("{\"type\":\"ping\",\"t\":{\"a\":1}}", &m), AU_MSG_ERROR);
-    assert_int_equal(parse("{\"type\":\"client_stats\",\"buffer_ms\":420,"
-                           "\"tier\":\"good\",\"underruns\":3,\"jitter_ms\":4.5}", &m),
-                     AU_MSG_CLIENT_STATS);
+    assert_int_equal(parse("{\"type\":\"ping\",\"t\":{\"a\":1}}", &m),
+                     AU_MSG_ERROR);
+    assert_int_equal(
+        parse("{\"type\":\"client_stats\",\"buffer_ms\":420,"
+              "\"tier\":\"good\",\"underruns\":3,\"jitter_ms\":4.5}",
+              &m),
+        AU_MSG_CLIENT_STATS);
     assert_true(m.stats.has_buffer && m.stats.buffer_ms == 420);
     assert_true(m.stats.has_underruns && m.stats.underruns == 3);
     assert_string_equal(m.stats.tier, "good");
@@ -261,7 +286,8 @@ static void control_other(void **state)
     assert_non_null(strstr(m.message, "dance"));
     assert_int_equal(parse("{\"t\":1}", &m), AU_MSG_ERROR);
     assert_string_equal(m.error_code, "unknown_type");
-    assert_int_equal(parse("{\"type\":\"set\",\"bpm\":60,\"bpm\":70}", &m), AU_MSG_ERROR);
+    assert_int_equal(parse("{\"type\":\"set\",\"bpm\":60,\"bpm\":70}", &m),
+                     AU_MSG_ERROR);
     assert_string_equal(m.error_code, "bad_json");
 }
 
@@ -272,7 +298,8 @@ static void ratelimit(void **state)
     int64_t t = 1000000000;
     au_ratelimit_init(&r, 20, t);
     int passed = 0;
-    for (int i = 0; i < 30; i++) passed += au_ratelimit_take(&r, 20, 20, t);
+    for (int i = 0; i < 30; i++)
+        passed += au_ratelimit_take(&r, 20, 20, t);
     assert_int_equal(passed, 20); /* the burst */
     /* 20 per second sustained: over 5 s at 40 msg/s, about 100 pass */
     passed = 0;
@@ -286,11 +313,16 @@ static void ratelimit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(header_roundtrip),  cmocka_unit_test(params_json_parses),
-        cmocka_unit_test(events_json),       cmocka_unit_test(error_escapes),
-        cmocka_unit_test(query_valid),       cmocka_unit_test(query_invalid),
-        cmocka_unit_test(url_decode),        cmocka_unit_test(control_set),
-        cmocka_unit_test(control_set_refused_whole), cmocka_unit_test(control_other),
+        cmocka_unit_test(header_roundtrip),
+        cmocka_unit_test(params_json_parses),
+        cmocka_unit_test(events_json),
+        cmocka_unit_test(error_escapes),
+        cmocka_unit_test(query_valid),
+        cmocka_unit_test(query_invalid),
+        cmocka_unit_test(url_decode),
+        cmocka_unit_test(control_set),
+        cmocka_unit_test(control_set_refused_whole),
+        cmocka_unit_test(control_other),
         cmocka_unit_test(ratelimit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

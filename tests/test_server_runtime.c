@@ -1,5 +1,6 @@
 /* The server's pure machinery: the SPSC ring under two threads, the pacing
  * clock, histograms and metrics text, and request path confinement. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,9 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -21,7 +21,9 @@
 
 #define N_ITEMS 2000000
 
-typedef struct { uint64_t seq, check; } item_t;
+typedef struct {
+    uint64_t seq, check;
+} item_t;
 static item_t items[64];
 static au_spsc ring;
 
@@ -67,10 +69,12 @@ static void ring_full_empty(void **state)
     au_spsc r;
     assert_int_equal(au_spsc_init(&r, small, sizeof(item_t), 4), 0);
     item_t it = {1, 1};
-    for (int i = 0; i < 4; i++) assert_true(au_spsc_push(&r, &it));
+    for (int i = 0; i < 4; i++)
+        assert_true(au_spsc_push(&r, &it));
     assert_false(au_spsc_push(&r, &it));
     assert_int_equal(au_spsc_count(&r), 4);
-    for (int i = 0; i < 4; i++) assert_true(au_spsc_pop(&r, &it));
+    for (int i = 0; i < 4; i++)
+        assert_true(au_spsc_pop(&r, &it));
     assert_false(au_spsc_pop(&r, &it));
 }
 
@@ -79,7 +83,8 @@ static void pacer_schedule(void **state)
     (void)state;
     au_pacer p = {1000000000LL, 100000000LL, 5};
     /* the burst: chunks 0..4 due at the start, then one per 100 ms */
-    for (int k = 0; k < 5; k++) assert_true(au_pacer_due(&p, k) == p.t0_ns);
+    for (int k = 0; k < 5; k++)
+        assert_true(au_pacer_due(&p, k) == p.t0_ns);
     assert_true(au_pacer_due(&p, 5) == p.t0_ns + 100000000LL);
     assert_true(au_pacer_live(&p, p.t0_ns - 1) == 0);
     assert_true(au_pacer_live(&p, p.t0_ns) == 5);
@@ -116,16 +121,20 @@ static void hist_quantiles(void **state)
     const double b[] = {1, 2, 5, 10};
     au_hist_init(&h, b, 4);
     assert_true(au_hist_quantile(&h, 0.5) == 0.0);
-    for (int i = 0; i < 90; i++) au_hist_observe(&h, 0.5);  /* bucket <= 1 */
-    for (int i = 0; i < 9; i++) au_hist_observe(&h, 4.0);   /* bucket <= 5 */
-    au_hist_observe(&h, 50.0);                               /* +Inf */
+    for (int i = 0; i < 90; i++)
+        au_hist_observe(&h, 0.5); /* bucket <= 1 */
+    for (int i = 0; i < 9; i++)
+        au_hist_observe(&h, 4.0); /* bucket <= 5 */
+    au_hist_observe(&h, 50.0);    /* +Inf */
     assert_int_equal(atomic_load(&h.count), 100);
     double p50 = au_hist_quantile(&h, 0.5);
     assert_true(p50 > 0.0 && p50 <= 1.0);
     double p95 = au_hist_quantile(&h, 0.95);
     assert_true(p95 > 2.0 && p95 <= 5.0);
-    assert_true(au_hist_quantile(&h, 0.999) == 10.0); /* +Inf reports the last bound */
-    assert_true(atomic_load(&h.sum_micro) == (uint64_t)(90 * 0.5e6 + 9 * 4e6 + 50e6));
+    assert_true(au_hist_quantile(&h, 0.999) ==
+                10.0); /* +Inf reports the last bound */
+    assert_true(atomic_load(&h.sum_micro) ==
+                (uint64_t)(90 * 0.5e6 + 9 * 4e6 + 50e6));
 }
 
 static void metrics_text(void **state)
@@ -147,10 +156,13 @@ static void metrics_text(void **state)
     assert_true(n > 0 && (size_t)n == strlen(buf));
     assert_non_null(strstr(buf, "\nauralis_listeners 3\n"));
     assert_non_null(strstr(buf, "\nauralis_chunks_sent_total 1234\n"));
-    assert_non_null(strstr(buf, "auralis_control_messages_total{result=\"rate_limited\"} 7\n"));
+    assert_non_null(strstr(
+        buf, "auralis_control_messages_total{result=\"rate_limited\"} 7\n"));
     assert_non_null(strstr(buf, "auralis_send_jitter_ms_bucket{le=\"5\"} 1\n"));
-    assert_non_null(strstr(buf, "auralis_send_jitter_ms_bucket{le=\"50\"} 2\n"));
-    assert_non_null(strstr(buf, "auralis_send_jitter_ms_bucket{le=\"+Inf\"} 2\n"));
+    assert_non_null(
+        strstr(buf, "auralis_send_jitter_ms_bucket{le=\"50\"} 2\n"));
+    assert_non_null(
+        strstr(buf, "auralis_send_jitter_ms_bucket{le=\"+Inf\"} 2\n"));
     assert_non_null(strstr(buf, "auralis_send_jitter_ms_count 2\n"));
     assert_non_null(strstr(buf, "# TYPE auralis_render_ms histogram\n"));
     /* every sample line is "name{labels} value" with a name we declared */
@@ -164,9 +176,12 @@ static void metrics_text(void **state)
     json_t *j = json_loads(buf, 0, NULL);
     assert_non_null(j);
     assert_int_equal(json_integer_value(json_object_get(j, "listeners")), 3);
-    assert_int_equal(json_integer_value(json_object_get(j, "chunks_sent")), 1234);
-    assert_non_null(json_object_get(json_object_get(j, "send_jitter_ms"), "p99"));
-    assert_true(json_number_value(json_object_get(j, "uptime_seconds")) == 12.5);
+    assert_int_equal(json_integer_value(json_object_get(j, "chunks_sent")),
+                     1234);
+    assert_non_null(
+        json_object_get(json_object_get(j, "send_jitter_ms"), "p99"));
+    assert_true(json_number_value(json_object_get(j, "uptime_seconds")) ==
+                12.5);
     json_decref(j);
     assert_int_equal(au_metrics_json(&m, &ps, buf, 100), -1);
 }
@@ -181,17 +196,23 @@ static void web_paths(void **state)
     assert_string_equal(out, "/js/app.js");
     assert_int_equal(au_web_clean_path("/js/", out, sizeof out), 0);
     assert_string_equal(out, "/js/index.html");
-    static const char *const bad[] = {"", "x", "/../etc/passwd", "/a/../../b",
-                                      "/./a", "//etc/passwd", "/a//b",
-                                      "/a\\..\\b", "/a\x01", "/.."};
+    static const char *const bad[] = {
+        "",           "x",         "/../etc/passwd",
+        "/a/../../b", "/./a",      "//etc/passwd",
+        "/a//b",      "/a\\..\\b", "/a\x01",
+        "/.."};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (au_web_clean_path(bad[i], out, sizeof out) == 0)
             fail_msg("accepted '%s'", bad[i]);
-    assert_string_equal(au_web_content_type("/a/b.js"), "text/javascript; charset=utf-8");
-    assert_string_equal(au_web_content_type("/x.html"), "text/html; charset=utf-8");
-    assert_string_equal(au_web_content_type("/x.v1/noext"), "application/octet-stream");
-    const au_web_asset table[] = {{"/index.html", "text/html", (const unsigned char *)"hi", 2},
-                                  {NULL, NULL, NULL, 0}};
+    assert_string_equal(au_web_content_type("/a/b.js"),
+                        "text/javascript; charset=utf-8");
+    assert_string_equal(au_web_content_type("/x.html"),
+                        "text/html; charset=utf-8");
+    assert_string_equal(au_web_content_type("/x.v1/noext"),
+                        "application/octet-stream");
+    const au_web_asset table[] = {
+        {"/index.html", "text/html", (const unsigned char *)"hi", 2},
+        {NULL, NULL, NULL, 0}};
     assert_non_null(au_web_find(table, "/index.html"));
     assert_null(au_web_find(table, "/other.html"));
 }
@@ -210,10 +231,14 @@ static void web_root_confined(void **state)
     snprintf(path, sizeof path, "%s/escape", dir);
     assert_int_equal(symlink("/etc/passwd", path), 0);
     assert_non_null(realpath(dir, real_root));
-    assert_int_equal(au_web_resolve_root(real_root, "/in.txt", out, sizeof out), 0);
-    assert_int_equal(au_web_resolve_root(real_root, "/escape", out, sizeof out), -1);
-    assert_int_equal(au_web_resolve_root(real_root, "/missing", out, sizeof out), -1);
-    assert_int_equal(au_web_resolve_root(real_root, "/", out, sizeof out), -1); /* a dir */
+    assert_int_equal(au_web_resolve_root(real_root, "/in.txt", out, sizeof out),
+                     0);
+    assert_int_equal(au_web_resolve_root(real_root, "/escape", out, sizeof out),
+                     -1);
+    assert_int_equal(
+        au_web_resolve_root(real_root, "/missing", out, sizeof out), -1);
+    assert_int_equal(au_web_resolve_root(real_root, "/", out, sizeof out),
+                     -1); /* a dir */
     unlink(path);
     snprintf(path, sizeof path, "%s/in.txt", dir);
     unlink(path);
@@ -229,7 +254,8 @@ static void presets_valid(void **state)
     assert_true(json_array_size(a) >= 4);
     size_t i;
     json_t *p;
-    json_array_foreach(a, i, p) {
+    json_array_foreach(a, i, p)
+    {
         double bpm = json_number_value(json_object_get(p, "bpm"));
         double in = json_number_value(json_object_get(p, "intensity"));
         assert_true(bpm >= 30 && bpm <= 200);

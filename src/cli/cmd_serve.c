@@ -28,7 +28,8 @@ static const char usage[] =
     "  --station-linger S  seconds an empty station keeps playing before it\n"
     "                      is freed, 0..86400 (default 30)\n"
     "  --realtime          run the render threads with\n"
-    "                      real-time (SCHED_RR) priority where permitted, so a\n"
+    "                      real-time (SCHED_RR) priority where permitted, so "
+    "a\n"
     "                      busy machine cannot make chunks late\n"
     "  --quiet             print nothing but errors\n";
 
@@ -38,8 +39,9 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
     errno = 0;
     long v = s ? strtol(s, &end, 10) : 0;
     if (!s || !*s || errno || *end || v < lo || v > hi) {
-        fprintf(stderr, "auralis: %s must be an integer between %ld and %ld "
-                        "(got '%s')\n",
+        fprintf(stderr,
+                "auralis: %s must be an integer between %ld and %ld "
+                "(got '%s')\n",
                 opt, lo, hi, s ? s : "");
         return -1;
     }
@@ -67,14 +69,15 @@ int au_cmd_serve(int argc, char **argv)
             continue;
         }
         static const char *const with_value[] = {
-            "--host", "--port", "--max-clients", "--rate", "--workers",
-            "--web-root", "--station-linger"};
+            "--host",    "--port",     "--max-clients",   "--rate",
+            "--workers", "--web-root", "--station-linger"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             if (!strcmp(a, with_value[k])) known = 1;
         if (!known) {
-            fprintf(stderr, "auralis: serve: unknown option '%s' (see auralis "
-                            "serve --help)\n",
+            fprintf(stderr,
+                    "auralis: serve: unknown option '%s' (see auralis "
+                    "serve --help)\n",
                     a);
             return 2;
         }
@@ -92,7 +95,9 @@ int au_cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--rate")) {
             if (parse_int(a, v, 0, 1000000, &cfg.rate)) return 2;
             if (cfg.rate != 48000 && cfg.rate != 44100) {
-                fprintf(stderr, "auralis: --rate must be 48000 or 44100 (got '%s')\n", v);
+                fprintf(stderr,
+                        "auralis: --rate must be 48000 or 44100 (got '%s')\n",
+                        v);
                 return 2;
             }
         } else if (!strcmp(a, "--workers")) {

@@ -61,6 +61,7 @@ struct au_engine {
     uint64_t ring_dropped;
 
     float bus[AU_LAYER_COUNT][2][AU_BLOCK];
+    unsigned bus_used; /* layers whose bus was written this block */
     au_inst inst[AU_LAYER_COUNT];
     au_composer comp;
     au_delay delay;
@@ -205,8 +206,9 @@ static void render_instruments(au_engine *e, int from, int to)
 {
     if (to <= from) return;
     for (int l = 0; l < AU_LAYER_COUNT; l++)
-        au_inst_process(&e->inst[l], e->bus[l][0] + from, e->bus[l][1] + from,
-                        to - from);
+        if (au_inst_process(&e->inst[l], e->bus[l][0] + from,
+                            e->bus[l][1] + from, to - from))
+            e->bus_used |= 1u << l;
 }
 
 static void render_block(au_engine *e)
@@ -231,7 +233,12 @@ static void render_block(au_engine *e)
     }
 
     /* instruments, split at the exact frame of every event */
-    memset(e->bus, 0, sizeof e->bus);
+    /* buses left silent last block are still zero */
+    for (int l = 0; l < AU_LAYER_COUNT; l++)
+        if (e->bus_used & (1u << l))
+            for (int i = 0; i < 2 * AU_BLOCK; i += AU_LANES)
+                v8_store(e->bus[l][0] + i, v8_set(0.0f));
+    e->bus_used = 0;
     int seg = 0;
     au_event ev;
     while (au_composer_next(&e->comp, end, &ev)) {
@@ -244,35 +251,39 @@ static void render_block(au_engine *e)
     render_instruments(e, seg, AU_BLOCK);
 
     /* mix: dry, reverb and delay sends, per-layer gains ramped; a layer
-     * whose bus is silent this block adds nothing and is skipped */
-    float dry[2][AU_BLOCK] = {{0}}, rin[2][AU_BLOCK] = {{0}},
-          din[2][AU_BLOCK] = {{0}};
+     * whose bus is silent this block adds nothing and is skipped. Layers
+     * innermost, so each send is stored once per vector. */
+    float dry[2][AU_BLOCK], rin[2][AU_BLOCK], din[2][AU_BLOCK];
     float rev_scale = 0.6f + 0.8f * sp;
-    const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
+    int used[AU_LAYER_COUNT], nu = 0;
+    float mg0[AU_LAYER_COUNT], minc[AU_LAYER_COUNT];
     for (int l = 0; l < AU_LAYER_COUNT; l++) {
         float g0 = e->s_gain[l].y;
         float want = layer_on(&e->params, l) ? e->ctl_layer[l] : 0.0f;
         float g1 = au_smooth_step(&e->s_gain[l], want);
         if (g0 < 1e-6f && g1 < 1e-6f) continue;
-        v8i any = {0, 0, 0, 0};
-        for (int c = 0; c < 2; c++)
-            for (int i = 0; i < AU_BLOCK; i += AU_LANES)
-                any |= (v8i)v8_load(e->bus[l][c] + i);
-        if (!((any[0] | any[1] | any[2] | any[3]) & 0x7fffffff)) continue;
-        float inc = (g1 - g0) * (1.0f / AU_BLOCK);
-        v8f kd = v8_set(mix_dry[l]), kr = v8_set(mix_rev[l] * rev_scale),
-            kl = v8_set(mix_dly[l]), vinc = v8_set(inc), vg0 = v8_set(g0);
-        for (int c = 0; c < 2; c++) {
-            const float *x = e->bus[l][c];
-            for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
-                v8f g = vg0 + vinc * (v8_set((float)i) + step);
-                v8f v = v8_load(x + i) * g;
-                v8_store(dry[c] + i, v8_load(dry[c] + i) + kd * v);
-                v8_store(rin[c] + i, v8_load(rin[c] + i) + kr * v);
-                v8_store(din[c] + i, v8_load(din[c] + i) + kl * v);
-            }
-        }
+        if (!(e->bus_used & (1u << l))) continue;
+        used[nu] = l;
+        mg0[nu] = g0;
+        minc[nu] = (g1 - g0) * (1.0f / AU_BLOCK);
+        nu++;
     }
+    const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+            v8f ad = v8_set(0.0f), ar = ad, al = ad;
+            v8f fi = v8_set((float)i) + step;
+            for (int u = 0; u < nu; u++) {
+                int l = used[u];
+                v8f v = v8_load(e->bus[l][c] + i) * (v8_set(mg0[u]) + v8_set(minc[u]) * fi);
+                ad += v8_set(mix_dry[l]) * v;
+                ar += v8_set(mix_rev[l] * rev_scale) * v;
+                al += v8_set(mix_dly[l]) * v;
+            }
+            v8_store(dry[c] + i, ad);
+            v8_store(rin[c] + i, ar);
+            v8_store(din[c] + i, al);
+        }
     float dout[2][AU_BLOCK], rout[2][AU_BLOCK];
     au_delay_process(&e->delay, din[0], din[1], dout[0], dout[1], AU_BLOCK);
     const v8f k3 = v8_set(0.3f), k6 = v8_set(0.6f);

@@ -31,8 +31,8 @@ static void value_text(json_t *v, char *buf, size_t len)
     }
 }
 
-static int set_field(au_param_update *u, const char *name, json_t *v,
-                     char *err, size_t errlen)
+static int set_field(au_param_update *u, const char *name, json_t *v, char *err,
+                     size_t errlen)
 {
     if (json_is_number(v) && !strcmp(name, "bpm")) {
         double x = json_number_value(v);
@@ -75,12 +75,14 @@ static au_msg_type parse_set(json_t *root, au_control_msg *m)
     json_t *v;
     char err[256];
     memset(&m->update, 0, sizeof m->update);
-    json_object_foreach(root, name, v) {
+    json_object_foreach(root, name, v)
+    {
         if (!strcmp(name, "type")) continue;
         if (!strcmp(name, "layers") && json_is_object(v)) {
             const char *ln;
             json_t *lv;
-            json_object_foreach(v, ln, lv) {
+            json_object_foreach(v, ln, lv)
+            {
                 if (au_layer_from_name(ln) < 0) {
                     char q[48];
                     snprintf(q, sizeof q, "%.40s", ln);

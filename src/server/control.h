@@ -25,7 +25,7 @@ typedef struct {
     au_param_update update; /* AU_MSG_SET: validated fields */
     bool has_t;             /* AU_MSG_PING: t, as compact JSON text */
     char t[72];
-    struct {                /* AU_MSG_CLIENT_STATS: fields present */
+    struct { /* AU_MSG_CLIENT_STATS: fields present */
         bool has_buffer, has_underruns, has_jitter;
         double buffer_ms, jitter_ms;
         uint64_t underruns; /* cumulative, as the player counts them */

@@ -12,8 +12,10 @@ void au_hist_init(au_hist *h, const double *bounds, int nbounds)
 {
     if (nbounds > AU_HIST_MAX_BUCKETS) nbounds = AU_HIST_MAX_BUCKETS;
     h->nbounds = nbounds;
-    for (int i = 0; i < nbounds; i++) h->bounds[i] = bounds[i];
-    for (int i = 0; i <= AU_HIST_MAX_BUCKETS; i++) atomic_init(&h->counts[i], 0);
+    for (int i = 0; i < nbounds; i++)
+        h->bounds[i] = bounds[i];
+    for (int i = 0; i <= AU_HIST_MAX_BUCKETS; i++)
+        atomic_init(&h->counts[i], 0);
     atomic_init(&h->count, 0);
     atomic_init(&h->sum_micro, 0);
 }
@@ -22,7 +24,8 @@ void au_hist_observe(au_hist *h, double v)
 {
     if (!(v >= 0)) v = 0; /* NaN and negatives (clock quirks) count as 0 */
     int i = 0;
-    while (i < h->nbounds && v > h->bounds[i]) i++;
+    while (i < h->nbounds && v > h->bounds[i])
+        i++;
     atomic_fetch_add_explicit(&h->counts[i], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&h->count, 1, memory_order_relaxed);
     double micro = v * 1e6;
@@ -43,7 +46,8 @@ double au_hist_quantile(const au_hist *h, double q)
     uint64_t below = 0;
     for (int i = 0; i <= h->nbounds; i++) {
         if (counts[i] && (double)(below + counts[i]) >= rank) {
-            if (i == h->nbounds) return h->nbounds ? h->bounds[h->nbounds - 1] : 0;
+            if (i == h->nbounds)
+                return h->nbounds ? h->bounds[h->nbounds - 1] : 0;
             double lo = i ? h->bounds[i - 1] : 0.0, hi = h->bounds[i];
             double f = (rank - (double)below) / (double)counts[i];
             if (f < 0) f = 0;
@@ -55,8 +59,8 @@ double au_hist_quantile(const au_hist *h, double q)
 }
 
 static const char *const result_names[AU_CTL_RESULT_COUNT] = {
-    "ok", "invalid_param", "bad_json", "unknown_type", "rate_limited",
-    "too_big", "binary"};
+    "ok",           "invalid_param", "bad_json", "unknown_type",
+    "rate_limited", "too_big",       "binary"};
 
 const char *au_ctl_result_name(int r)
 {
@@ -68,9 +72,12 @@ void au_metrics_init(au_metrics *m)
     memset(m, 0, sizeof *m);
     static const double render_b[] = {0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100};
     static const double jitter_b[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000};
-    static const double buffer_b[] = {50, 100, 200, 300, 500, 750, 1000, 2000, 5000};
-    au_hist_init(&m->render_ms, render_b, (int)(sizeof render_b / sizeof *render_b));
-    au_hist_init(&m->jitter_ms, jitter_b, (int)(sizeof jitter_b / sizeof *jitter_b));
+    static const double buffer_b[] = {50,  100,  200,  300, 500,
+                                      750, 1000, 2000, 5000};
+    au_hist_init(&m->render_ms, render_b,
+                 (int)(sizeof render_b / sizeof *render_b));
+    au_hist_init(&m->jitter_ms, jitter_b,
+                 (int)(sizeof jitter_b / sizeof *jitter_b));
     au_hist_init(&m->client_buffer_ms, buffer_b,
                  (int)(sizeof buffer_b / sizeof *buffer_b));
 }
@@ -79,8 +86,9 @@ int au_proc_read(au_proc_stats *p)
 {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0)
-        p->cpu_seconds = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
-                         (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
+        p->cpu_seconds =
+            (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 +
+            (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec * 1e-6;
     FILE *f = fopen("/proc/self/statm", "r");
     if (!f) return -1;
     unsigned long size = 0, resident = 0;
@@ -97,7 +105,8 @@ typedef struct {
     int bad;
 } out_t;
 
-static void outf(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void outf(out_t *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void outf(out_t *o, const char *fmt, ...)
 {
     if (o->bad) return;
@@ -136,24 +145,27 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
          p->max_clients, p->workers, (unsigned long long)LD(m->connections),
          (unsigned long long)LD(m->rejected_full),
          (unsigned long long)LD(m->rejected_bad));
-    outf(&o,
-         "\"chunks_rendered\":%llu,\"chunks_sent\":%llu,\"chunks_dropped\":%llu,"
-         "\"render_late\":%llu,\"slow_listeners_closed\":%llu,"
-         "\"text_dropped\":%llu,",
-         (unsigned long long)LD(m->chunks_rendered),
-         (unsigned long long)LD(m->chunks_sent),
-         (unsigned long long)LD(m->chunks_dropped),
-         (unsigned long long)LD(m->render_late),
-         (unsigned long long)LD(m->slow_closed),
-         (unsigned long long)LD(m->text_dropped));
+    outf(
+        &o,
+        "\"chunks_rendered\":%llu,\"chunks_sent\":%llu,\"chunks_dropped\":%llu,"
+        "\"render_late\":%llu,\"slow_listeners_closed\":%llu,"
+        "\"text_dropped\":%llu,",
+        (unsigned long long)LD(m->chunks_rendered),
+        (unsigned long long)LD(m->chunks_sent),
+        (unsigned long long)LD(m->chunks_dropped),
+        (unsigned long long)LD(m->render_late),
+        (unsigned long long)LD(m->slow_closed),
+        (unsigned long long)LD(m->text_dropped));
     outf(&o,
          "\"render_ms\":{\"p50\":%.4g,\"p99\":%.4g,\"count\":%llu},"
          "\"send_jitter_ms\":{\"p50\":%.4g,\"p99\":%.4g,\"count\":%llu},"
          "\"client_buffer_ms\":{\"p50\":%.4g,\"count\":%llu},"
          "\"client_underruns\":%llu,\"controls\":{",
-         au_hist_quantile(&m->render_ms, 0.5), au_hist_quantile(&m->render_ms, 0.99),
+         au_hist_quantile(&m->render_ms, 0.5),
+         au_hist_quantile(&m->render_ms, 0.99),
          (unsigned long long)LD(m->render_ms.count),
-         au_hist_quantile(&m->jitter_ms, 0.5), au_hist_quantile(&m->jitter_ms, 0.99),
+         au_hist_quantile(&m->jitter_ms, 0.5),
+         au_hist_quantile(&m->jitter_ms, 0.99),
          (unsigned long long)LD(m->jitter_ms.count),
          au_hist_quantile(&m->client_buffer_ms, 0.5),
          (unsigned long long)LD(m->client_buffer_ms.count),
@@ -198,17 +210,19 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
     out_t o = {buf, len, 0, 0};
     prom_one(&o, "auralis_listeners", "gauge", "WebSocket listeners connected",
              (double)LD(m->listeners));
-    outf(&o, "# HELP auralis_streams Streams being rendered, by kind\n"
-             "# TYPE auralis_streams gauge\n"
-             "auralis_streams{kind=\"personal\"} %lld\n"
-             "auralis_streams{kind=\"station\"} %lld\n",
+    outf(&o,
+         "# HELP auralis_streams Streams being rendered, by kind\n"
+         "# TYPE auralis_streams gauge\n"
+         "auralis_streams{kind=\"personal\"} %lld\n"
+         "auralis_streams{kind=\"station\"} %lld\n",
          (long long)LD(m->personal_streams), (long long)LD(m->stations));
     prom_one(&o, "auralis_connections_total", "counter",
              "WebSocket connections accepted", (double)LD(m->connections));
-    outf(&o, "# HELP auralis_connections_rejected_total Upgrades refused, by "
-             "reason\n# TYPE auralis_connections_rejected_total counter\n"
-             "auralis_connections_rejected_total{reason=\"full\"} %llu\n"
-             "auralis_connections_rejected_total{reason=\"bad_request\"} %llu\n",
+    outf(&o,
+         "# HELP auralis_connections_rejected_total Upgrades refused, by "
+         "reason\n# TYPE auralis_connections_rejected_total counter\n"
+         "auralis_connections_rejected_total{reason=\"full\"} %llu\n"
+         "auralis_connections_rejected_total{reason=\"bad_request\"} %llu\n",
          (unsigned long long)LD(m->rejected_full),
          (unsigned long long)LD(m->rejected_bad));
     prom_one(&o, "auralis_chunks_rendered_total", "counter",
@@ -221,8 +235,9 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
     prom_one(&o, "auralis_slow_listeners_closed_total", "counter",
              "Listeners closed with 1013 after being stuck",
              (double)LD(m->slow_closed));
-    outf(&o, "# HELP auralis_control_messages_total Client messages, by result\n"
-             "# TYPE auralis_control_messages_total counter\n");
+    outf(&o,
+         "# HELP auralis_control_messages_total Client messages, by result\n"
+         "# TYPE auralis_control_messages_total counter\n");
     for (int i = 0; i < AU_CTL_RESULT_COUNT; i++)
         outf(&o, "auralis_control_messages_total{result=\"%s\"} %llu\n",
              result_names[i], (unsigned long long)LD(m->controls[i]));
@@ -230,7 +245,8 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
               "Time to render and convert one 100 ms chunk, milliseconds",
               &m->render_ms);
     prom_hist(&o, "auralis_send_jitter_ms",
-              "Chunk send time minus its due time, milliseconds", &m->jitter_ms);
+              "Chunk send time minus its due time, milliseconds",
+              &m->jitter_ms);
     prom_hist(&o, "auralis_client_buffer_ms",
               "Buffer depth reported by players, milliseconds",
               &m->client_buffer_ms);

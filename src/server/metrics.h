@@ -12,11 +12,11 @@
 #define AU_HIST_MAX_BUCKETS 16
 
 typedef struct {
-    int nbounds;                          /* finite upper bounds */
-    double bounds[AU_HIST_MAX_BUCKETS];   /* ascending, in the unit */
+    int nbounds;                        /* finite upper bounds */
+    double bounds[AU_HIST_MAX_BUCKETS]; /* ascending, in the unit */
     _Atomic uint64_t counts[AU_HIST_MAX_BUCKETS + 1]; /* last: +Inf */
     _Atomic uint64_t count;
-    _Atomic uint64_t sum_micro;           /* sum * 1e6, for Prometheus _sum */
+    _Atomic uint64_t sum_micro; /* sum * 1e6, for Prometheus _sum */
 } au_hist;
 
 void au_hist_init(au_hist *h, const double *bounds, int nbounds);
@@ -46,8 +46,8 @@ typedef struct {
     _Atomic uint64_t slow_closed, text_dropped, render_late;
     _Atomic uint64_t controls[AU_CTL_RESULT_COUNT];
     _Atomic uint64_t client_underruns;
-    au_hist render_ms;      /* worker: time to render+convert one chunk */
-    au_hist jitter_ms;      /* service: send time minus due time */
+    au_hist render_ms;        /* worker: time to render+convert one chunk */
+    au_hist jitter_ms;        /* service: send time minus due time */
     au_hist client_buffer_ms; /* players' reported buffer depth */
 } au_metrics;
 

@@ -5,15 +5,15 @@
  * per-chunk path (pump, writeable) does not allocate, lock or log. */
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
-#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +36,12 @@
 
 _Static_assert(AU_WIRE_PRE >= LWS_PRE, "AU_WIRE_PRE must cover LWS_PRE");
 
-#define MAX_TEXT 4096    /* client text messages above this close with 1009 */
-#define TQ 32            /* queued personal text messages per listener: a full
-                          * burst of 20 pongs plus errors fits */
+#define MAX_TEXT 4096 /* client text messages above this close with 1009 */
+#define TQ                                                                     \
+    32 /* queued personal text messages per listener: a full                   \
+        * burst of 20 pongs plus errors fits */
 #define TQ_MAX 640
-#define RATE_PER_S 20.0  /* client messages per second */
+#define RATE_PER_S 20.0 /* client messages per second */
 #define HTTP_PIECE 16384
 
 typedef struct au_listener au_listener;
@@ -49,9 +50,9 @@ struct au_listener {
     au_stream *stream;
     au_listener *prev, *next; /* in the stream's list, or the free list */
     int64_t cursor;           /* next chunk to send */
-    int64_t offset_ns;        /* this listener's send phase after the stream's */
+    int64_t offset_ns; /* this listener's send phase after the stream's */
     int group;
-    int msg_idx;              /* texts of that chunk already sent */
+    int msg_idx; /* texts of that chunk already sent */
     int64_t joined_ns, last_progress_ns, last_rl_error_ns;
     bool in_use, want_write, closing, skipped;
     int close_code;
@@ -89,7 +90,7 @@ typedef struct {
     lws_sorted_usec_list_t sul;
     int64_t start_ns;
     int64_t last_housekeeping_ns;
-    bool shutting_down, done;
+    bool shutting_down, done, destroying;
     int64_t shutdown_deadline;
     int prefill, backlog;
     int64_t stuck_ns, linger_ns;
@@ -158,8 +159,10 @@ static void stream_attach(au_stream *s, au_listener *l, int group)
 
 static void stream_detach(au_stream *s, au_listener *l)
 {
-    if (l->prev) l->prev->next = l->next;
-    else s->groups[l->group] = l->next;
+    if (l->prev)
+        l->prev->next = l->next;
+    else
+        s->groups[l->group] = l->next;
     if (l->next) l->next->prev = l->prev;
     s->nlisteners--;
     l->stream = NULL;
@@ -171,7 +174,8 @@ static void stream_detach(au_stream *s, au_listener *l)
 static int64_t listener_edge(const au_listener *l, int64_t now)
 {
     const au_stream *s = l->stream;
-    int64_t head = atomic_load_explicit(&((au_stream *)s)->head, memory_order_acquire);
+    int64_t head =
+        atomic_load_explicit(&((au_stream *)s)->head, memory_order_acquire);
     int64_t live = au_pacer_live(&s->pacer, now - l->offset_ns);
     return head < live ? head : live;
 }
@@ -202,10 +206,10 @@ static au_stream *new_stream(au_server *srv, const au_stream_request *req,
      * group's) due times then coincide on at most 100 instants a second,
      * so one service wake-up - a poll over every socket - serves all the
      * streams due at that instant. Costs the first frame at most 10 ms. */
-    const int64_t grid = 10000000;
+    const int64_t grid = 100000000 / AU_PHASES;
     int64_t t0 = (now + grid - 1) / grid * grid;
-    au_stream *s = au_stream_create(++srv->next_id, &p, srv->cfg.rate,
-                                    srv->prefill, t0);
+    au_stream *s =
+        au_stream_create(++srv->next_id, &p, srv->cfg.rate, srv->prefill, t0);
     if (!s) return NULL;
     if (req->station[0]) {
         s->station = true;
@@ -219,7 +223,8 @@ static au_stream *new_stream(au_server *srv, const au_stream_request *req,
     srv->streams = s;
     atomic_fetch_add(&srv->metrics.streams, 1);
     atomic_fetch_add(s->station ? &srv->metrics.stations
-                                : &srv->metrics.personal_streams, 1);
+                                : &srv->metrics.personal_streams,
+                     1);
     return s;
 }
 
@@ -229,7 +234,8 @@ static void retire_stream(au_server *srv, au_stream *s)
     if (au_workers_remove(srv->workers, s) != 0) return; /* retried later */
     s->removing = true;
     atomic_fetch_sub(s->station ? &srv->metrics.stations
-                                : &srv->metrics.personal_streams, 1);
+                                : &srv->metrics.personal_streams,
+                     1);
 }
 
 /* ----------------------------------------------------------------- pump */
@@ -305,11 +311,14 @@ static void pump(au_server *srv)
                         l->cursor = c;
                         l->msg_idx = 0;
                         atomic_fetch_add_explicit(&srv->metrics.chunks_dropped,
-                                                  dropped, memory_order_relaxed);
+                                                  dropped,
+                                                  memory_order_relaxed);
                     }
                     bool pending = l->cursor < edge || l->tq_count > 0;
-                    if (!pending) l->last_progress_ns = now;
-                    else if (!l->closing && now - l->last_progress_ns > srv->stuck_ns) {
+                    if (!pending)
+                        l->last_progress_ns = now;
+                    else if (!l->closing &&
+                             now - l->last_progress_ns > srv->stuck_ns) {
                         atomic_fetch_add_explicit(&srv->metrics.slow_closed, 1,
                                                   memory_order_relaxed);
                         start_close(l, 1013, "listener too slow");
@@ -326,9 +335,10 @@ static void pump(au_server *srv)
         }
         if (head > 0) s->shown = au_stream_chunk(s, head - 1)->params;
         atomic_store_explicit(&s->tail, tail, memory_order_release);
-        if (s->station && s->nlisteners == 0 &&
-            now - s->empty_since_ns > srv->linger_ns)
-            retire_stream(srv, s);
+        if (s->nlisteners == 0 &&
+            (!s->station || now - s->empty_since_ns > srv->linger_ns))
+            retire_stream(srv, s); /* also retries a remove that found the
+                                      worker's command ring full */
         link = &s->next;
     }
     schedule_pump(srv, now);
@@ -348,7 +358,9 @@ static void schedule_pump(au_server *srv, int64_t now)
         for (int g = 0; g < AU_PHASES; g++) {
             if (!s->groups[g]) continue;
             int64_t off = (int64_t)g * (s->pacer.chunk_ns / AU_PHASES);
-            int64_t due = au_pacer_due(&s->pacer, au_pacer_live(&s->pacer, now - off)) + off;
+            int64_t due =
+                au_pacer_due(&s->pacer, au_pacer_live(&s->pacer, now - off)) +
+                off;
             if (due < next) next = due;
         }
     }
@@ -415,7 +427,9 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     /* the send phase follows the join time, which spreads a station's
      * listeners evenly over the chunk period */
     int64_t slot_ns = s->pacer.chunk_ns / AU_PHASES;
-    int group = joined ? (int)(((now - s->pacer.t0_ns) % s->pacer.chunk_ns) / slot_ns) : 0;
+    int group =
+        joined ? (int)(((now - s->pacer.t0_ns) % s->pacer.chunk_ns) / slot_ns)
+               : 0;
     if (group < 0 || group >= AU_PHASES) group = 0;
     stream_attach(s, l, group);
     int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
@@ -443,8 +457,10 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     char params[400], hello[TQ_MAX], id[64];
     const au_params *p = joined ? &s->shown : &s->init;
     if (au_wire_params_json(p, params, sizeof params) < 0) params[0] = '\0';
-    if (s->station) snprintf(id, sizeof id, "station-%s", s->name);
-    else snprintf(id, sizeof id, "personal-%llu", (unsigned long long)s->id);
+    if (s->station)
+        snprintf(id, sizeof id, "station-%s", s->name);
+    else
+        snprintf(id, sizeof id, "personal-%llu", (unsigned long long)s->id);
     int n = snprintf(hello, sizeof hello,
                      "{\"type\":\"hello\",\"protocol\":%d,\"stream\":\"%s\","
                      "\"station\":%s%s%s,\"sample_rate\":%d,\"channels\":2,"
@@ -467,8 +483,10 @@ static void listener_close(au_server *srv, pss_t *pss)
     au_stream *s = l->stream;
     if (s) {
         stream_detach(s, l);
-        if (!s->station) retire_stream(srv, s);
-        else if (s->nlisteners == 0) s->empty_since_ns = au_mono_ns();
+        if (!s->station)
+            retire_stream(srv, s);
+        else if (s->nlisteners == 0)
+            s->empty_since_ns = au_mono_ns();
     }
     l->in_use = false;
     l->wsi = NULL;
@@ -476,7 +494,8 @@ static void listener_close(au_server *srv, pss_t *pss)
     srv->free_list = l;
     srv->nlisteners--;
     atomic_fetch_sub(&srv->metrics.listeners, 1);
-    if (srv->shutting_down && srv->nlisteners == 0) lws_cancel_service(srv->ctx);
+    if (srv->shutting_down && srv->nlisteners == 0 && !srv->destroying)
+        lws_cancel_service(srv->ctx);
 }
 
 static bool has_chunk(const au_listener *l, int64_t now)
@@ -499,7 +518,8 @@ static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
     for (int n = 0; n < 24; n++) {
         /* lws allows one write per writeable callback unless the pipe can
          * take more; asking costs a poll(), so only when there is more */
-        if (n > 0 && (l->tq_count || has_chunk(l, now)) && lws_send_pipe_choked(wsi))
+        if (n > 0 && (l->tq_count || has_chunk(l, now)) &&
+            lws_send_pipe_choked(wsi))
             break;
         if (l->tq_count) {
             int i = l->tq_head;
@@ -511,7 +531,8 @@ static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
             continue;
         }
         if (l->closing || !s) break;
-        if (atomic_load_explicit(&s->state, memory_order_relaxed) != AU_STREAM_RUNNING)
+        if (atomic_load_explicit(&s->state, memory_order_relaxed) !=
+            AU_STREAM_RUNNING)
             break;
         if (l->cursor >= listener_edge(l, now)) break;
         au_chunk *c = au_stream_chunk(s, l->cursor);
@@ -564,9 +585,11 @@ static void handle_message(au_server *srv, au_listener *l)
     char buf[TQ_MAX];
     switch (m.type) {
     case AU_MSG_ERROR:
-        count_ctl(srv, !strcmp(m.error_code, "bad_json")       ? AU_CTL_RESULT_BAD_JSON
-                       : !strcmp(m.error_code, "unknown_type") ? AU_CTL_RESULT_UNKNOWN_TYPE
-                                                               : AU_CTL_RESULT_INVALID_PARAM);
+        count_ctl(srv, !strcmp(m.error_code, "bad_json")
+                           ? AU_CTL_RESULT_BAD_JSON
+                       : !strcmp(m.error_code, "unknown_type")
+                           ? AU_CTL_RESULT_UNKNOWN_TYPE
+                           : AU_CTL_RESULT_INVALID_PARAM);
         queue_error(srv, l, m.error_code, m.message);
         break;
     case AU_MSG_SET:
@@ -580,7 +603,8 @@ static void handle_message(au_server *srv, au_listener *l)
         break;
     case AU_MSG_PING: {
         count_ctl(srv, AU_CTL_RESULT_OK);
-        int n = m.has_t ? snprintf(buf, sizeof buf, "{\"type\":\"pong\",\"t\":%s}", m.t)
+        int n = m.has_t ? snprintf(buf, sizeof buf,
+                                   "{\"type\":\"pong\",\"t\":%s}", m.t)
                         : snprintf(buf, sizeof buf, "{\"type\":\"pong\"}");
         queue_text(srv, l, buf, n);
         break;
@@ -594,7 +618,8 @@ static void handle_message(au_server *srv, au_listener *l)
                 atomic_fetch_add(&srv->metrics.client_underruns,
                                  m.stats.underruns - l->last_underruns);
             else if (!l->have_underruns)
-                atomic_fetch_add(&srv->metrics.client_underruns, m.stats.underruns);
+                atomic_fetch_add(&srv->metrics.client_underruns,
+                                 m.stats.underruns);
             l->last_underruns = m.stats.underruns;
             l->have_underruns = true;
         }
@@ -634,7 +659,8 @@ static int listener_receive(au_server *srv, struct lws *wsi, au_listener *l,
 static uint64_t fnv1a(const unsigned char *d, size_t n)
 {
     uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++) h = (h ^ d[i]) * 0x100000001b3ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ d[i]) * 0x100000001b3ULL;
     return h;
 }
 
@@ -658,7 +684,8 @@ static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
     pss->len = len;
     pss->off = 0;
     pss->owned = owned;
-    if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end)) return -1;
+    if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end))
+        return -1;
 #define HDR(n, v)                                                              \
     if (lws_add_http_header_by_name(wsi, (const unsigned char *)n,             \
                                     (const unsigned char *)v, (int)strlen(v),  \
@@ -772,7 +799,8 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
 {
     http_reset(pss);
     if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
-        return http_simple(wsi, pss, 405, "{\"error\":\"only GET is supported\"}");
+        return http_simple(wsi, pss, 405,
+                           "{\"error\":\"only GET is supported\"}");
     if (!strcmp(uri, "/api/health")) return http_report(srv, wsi, pss, 0);
     if (!strcmp(uri, "/api/metrics")) return http_report(srv, wsi, pss, 1);
     if (!strcmp(uri, "/metrics")) return http_report(srv, wsi, pss, 2);
@@ -821,7 +849,8 @@ static int refuse_upgrade(struct lws *wsi, unsigned status, const char *code,
     if (lws_add_http_common_headers(wsi, status, "application/json",
                                     (lws_filepos_t)n, &p, end) ||
         lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
-                                    (const unsigned char *)"close", 5, &p, end) ||
+                                    (const unsigned char *)"close", 5, &p,
+                                    end) ||
         lws_finalize_http_header(wsi, &p, end))
         return -1;
     if (p + n > end) return -1;
@@ -869,12 +898,11 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
         return srv->shutting_down ? -1 : 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        if (srv->ctx) pump(srv);
+        if (srv->ctx && !srv->destroying) pump(srv);
         return 0;
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return http_writeable(wsi, pss);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(wsi, pss);
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
         if (pss) http_reset(pss);
@@ -892,11 +920,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_RECEIVE:
         if (!pss->l) return -1;
         return listener_receive(srv, wsi, pss->l, in, len);
-    case LWS_CALLBACK_CLOSED:
-        listener_close(srv, pss);
-        return 0;
-    default:
-        return 0;
+    case LWS_CALLBACK_CLOSED: listener_close(srv, pss); return 0;
+    default: return 0;
     }
 }
 
@@ -940,7 +965,8 @@ static void *signal_main(void *arg)
 static void wake_service(void *arg)
 {
     (void)arg;
-    struct lws_context *ctx = atomic_load_explicit(&g_ctx, memory_order_acquire);
+    struct lws_context *ctx =
+        atomic_load_explicit(&g_ctx, memory_order_acquire);
     if (ctx) lws_cancel_service(ctx);
 }
 
@@ -1005,7 +1031,8 @@ int au_server_run(const au_server_config *cfg)
         return AU_EINVAL;
     }
     size_t nassets = 0;
-    while (au_web_assets[nassets].path) nassets++;
+    while (au_web_assets[nassets].path)
+        nassets++;
     srv->etags = calloc(nassets + 1, sizeof *srv->etags);
     srv->pool = calloc((size_t)cfg->max_clients, sizeof *srv->pool);
     if (!srv->etags || !srv->pool) goto out;
@@ -1042,7 +1069,8 @@ int au_server_run(const au_server_config *cfg)
 
     au_workers_config wc = au_workers_config_default();
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    wc.nworkers = cfg->workers > 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
+    wc.nworkers =
+        cfg->workers > 0 ? cfg->workers : (cores > 0 ? (int)cores : 2);
     wc.max_streams = cfg->max_clients + 64;
     wc.wake = wake_service;
     wc.metrics = &srv->metrics;
@@ -1066,7 +1094,8 @@ int au_server_run(const au_server_config *cfg)
     info.ka_time = 0;
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
-        fprintf(stderr, "auralis: cannot listen on %s:%d\n", cfg->host, cfg->port);
+        fprintf(stderr, "auralis: cannot listen on %s:%d\n", cfg->host,
+                cfg->port);
         r = AU_EIO;
         goto out;
     }
@@ -1075,8 +1104,9 @@ int au_server_run(const au_server_config *cfg)
     int port = srv->vh ? lws_get_vhost_listen_port(srv->vh) : cfg->port;
     if (!cfg->quiet) {
         if (!strcmp(cfg->host, "0.0.0.0"))
-            fprintf(stderr, "auralis: warning: listening on all interfaces "
-                            "(0.0.0.0): the server is exposed to the network\n");
+            fprintf(stderr,
+                    "auralis: warning: listening on all interfaces "
+                    "(0.0.0.0): the server is exposed to the network\n");
         printf("auralis serve: %d render workers, up to %d listeners, %d Hz\n",
                wc.nworkers, cfg->max_clients, cfg->rate);
         printf("listening on http://%s:%d/\n", cfg->host, port);
@@ -1088,6 +1118,7 @@ int au_server_run(const au_server_config *cfg)
         if (lws_service(srv->ctx, 0) < 0) break;
     }
     atomic_store(&g_ctx, NULL);
+    srv->destroying = true; /* closes still arrive, as callbacks */
     lws_sul_cancel(&srv->sul);
     lws_context_destroy(srv->ctx);
     srv->ctx = NULL;

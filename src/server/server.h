@@ -8,18 +8,18 @@
 #include <stdbool.h>
 
 typedef struct {
-    const char *host;       /* "127.0.0.1" */
-    int port;               /* 8000; 0 = any free port (printed) */
-    int max_clients;        /* WebSocket listeners; more get HTTP 503 */
-    int rate;               /* 48000 or 44100 */
-    int workers;            /* render threads; 0 = number of cores */
-    const char *web_root;   /* NULL = the embedded player */
-    int prefill_ms;         /* start-up burst, 500 */
-    int backlog_ms;         /* slow-listener backlog before skipping, 2000 */
-    int stuck_ms;           /* no progress this long closes with 1013, 10000 */
-    int station_linger_ms;  /* an empty station lives on this long, 30000 */
-    bool quiet;             /* no start-up lines on stdout */
-    bool realtime;          /* try SCHED_RR for the render threads */
+    const char *host;      /* "127.0.0.1" */
+    int port;              /* 8000; 0 = any free port (printed) */
+    int max_clients;       /* WebSocket listeners; more get HTTP 503 */
+    int rate;              /* 48000 or 44100 */
+    int workers;           /* render threads; 0 = number of cores */
+    const char *web_root;  /* NULL = the embedded player */
+    int prefill_ms;        /* start-up burst, 500 */
+    int backlog_ms;        /* slow-listener backlog before skipping, 2000 */
+    int stuck_ms;          /* no progress this long closes with 1013, 10000 */
+    int station_linger_ms; /* an empty station lives on this long, 30000 */
+    bool quiet;            /* no start-up lines on stdout */
+    bool realtime;         /* try SCHED_RR for the render threads */
 } au_server_config;
 
 au_server_config au_server_config_default(void);

@@ -33,7 +33,8 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
     atomic_init(&s->head, 0);
     atomic_init(&s->tail, 0);
     atomic_init(&s->state, AU_STREAM_NEW);
-    au_spsc_init(&s->sets, s->set_items, sizeof s->set_items[0], AU_STREAM_SETS);
+    au_spsc_init(&s->sets, s->set_items, sizeof s->set_items[0],
+                 AU_STREAM_SETS);
     return s;
 }
 
@@ -52,7 +53,8 @@ int au_stream_start(au_stream *s)
     int r = au_engine_create(&s->engine, &s->init, s->rate);
     if (r) {
         s->engine = NULL;
-        atomic_store_explicit(&s->state, AU_STREAM_FAILED, memory_order_release);
+        atomic_store_explicit(&s->state, AU_STREAM_FAILED,
+                              memory_order_release);
         return r;
     }
     /* the same dither seeding as `auralis render`: bit-identical output */
@@ -92,12 +94,14 @@ void au_stream_render_next(au_stream *s)
     }
     c->params = *au_engine_params(s->engine);
     if (changed)
-        add_msg(s, c, text, au_wire_state_json(&c->params, pos, text, sizeof text));
+        add_msg(s, c, text,
+                au_wire_state_json(&c->params, pos, text, sizeof text));
 
     au_engine_render(s->engine, s->fbuf, s->frames);
     au_pcm16_convert_le(&s->dither, s->fbuf, c->frame + AU_WIRE_HEADER_BYTES,
                         (size_t)s->frames * 2);
-    au_wire_header h = {(uint32_t)k, pos, (uint32_t)s->frames, AU_CODEC_PCM16, 2};
+    au_wire_header h = {(uint32_t)k, pos, (uint32_t)s->frames, AU_CODEC_PCM16,
+                        2};
     au_wire_header_write(c->frame, &h);
 
     au_event ev;

@@ -24,28 +24,32 @@
 /* 32 x 100 ms = 3.2 s of history: the 2 s slow-listener backlog, the 0.5 s
  * burst, one chunk rendered ahead, and slack. */
 #define AU_STREAM_SLOTS 32
-#define AU_CHUNK_MSGS 6       /* text messages carried with one chunk */
-#define AU_CHUNK_MSG_MAX 480  /* bytes each (state is the longest, ~260) */
-#define AU_STREAM_SETS 16     /* pending changes per stream */
+#define AU_CHUNK_MSGS 6      /* text messages carried with one chunk */
+#define AU_CHUNK_MSG_MAX 480 /* bytes each (state is the longest, ~260) */
+#define AU_STREAM_SETS 16    /* pending changes per stream */
 /* A station's listeners are sent to in 10 phases 10 ms apart (by join
  * time), so a tick's fan-out is spread over the chunk period instead of
  * landing on the socket layer all at once. */
-#define AU_PHASES 10
+#define AU_PHASES 25
 
 typedef struct {
-    int64_t pos;       /* frame position of the chunk */
+    int64_t pos; /* frame position of the chunk */
     uint32_t seq;
-    int nmsg;          /* state/event messages to send before the audio */
+    int nmsg; /* state/event messages to send before the audio */
     uint16_t msglen[AU_CHUNK_MSGS];
     /* each message at msg[i] + AU_WIRE_PRE (headroom for the WS header) */
     unsigned char msg[AU_CHUNK_MSGS][AU_WIRE_PRE + AU_CHUNK_MSG_MAX];
-    au_params params;  /* in force from this chunk's first frame */
+    au_params params;     /* in force from this chunk's first frame */
     unsigned char *frame; /* AU_WIRE_PRE bytes of headroom before it */
     size_t frame_bytes;   /* 24-byte header + payload */
 } au_chunk;
 
-enum { AU_STREAM_NEW = 0, AU_STREAM_RUNNING = 1, AU_STREAM_FAILED = -1,
-       AU_STREAM_RELEASED = 2 };
+enum {
+    AU_STREAM_NEW = 0,
+    AU_STREAM_RUNNING = 1,
+    AU_STREAM_FAILED = -1,
+    AU_STREAM_RELEASED = 2
+};
 
 typedef struct au_stream au_stream;
 struct au_stream {
@@ -80,7 +84,7 @@ struct au_stream {
     int worker;
     bool removing;
     int64_t empty_since_ns;
-    au_params shown;  /* params of the newest chunk the service has seen */
+    au_params shown; /* params of the newest chunk the service has seen */
     au_stream *next;
 };
 

@@ -60,7 +60,9 @@ int au_web_resolve_root(const char *root, const char *clean, char *out,
 
 const char *au_web_content_type(const char *path)
 {
-    static const struct { const char *ext, *type; } types[] = {
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
         {".html", "text/html; charset=utf-8"},
         {".js", "text/javascript; charset=utf-8"},
         {".mjs", "text/javascript; charset=utf-8"},
@@ -87,7 +89,8 @@ const char *au_web_content_type(const char *path)
  * notes. */
 static const char presets[] =
     "{\"presets\":["
-    "{\"name\":\"Focus\",\"description\":\"steady, bright enough to stay awake, "
+    "{\"name\":\"Focus\",\"description\":\"steady, bright enough to stay "
+    "awake, "
     "nothing that asks for attention\",\"key\":\"D\",\"mode\":\"dorian\","
     "\"bpm\":72,\"intensity\":0.45,\"wander\":false,"
     "\"layers\":{\"pads\":true,\"melody\":true,\"bass\":true,"
@@ -114,4 +117,7 @@ static const char presets[] =
     "\"percussion\":false,\"textures\":true,\"bells\":true}}"
     "]}";
 
-const char *au_presets_json(void) { return presets; }
+const char *au_presets_json(void)
+{
+    return presets;
+}

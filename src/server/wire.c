@@ -12,18 +12,21 @@ static void put_u16(uint8_t *p, uint16_t v)
 
 static void put_u32(uint8_t *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static void put_u64(uint8_t *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint64_t get_le(const uint8_t *p, int n)
 {
     uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
     return v;
 }
 
@@ -56,7 +59,8 @@ typedef struct {
     int bad;
 } out_t;
 
-static void outf(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void outf(out_t *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void outf(out_t *o, const char *fmt, ...)
 {
     if (o->bad) return;
@@ -116,8 +120,9 @@ static void params_body(out_t *o, const au_params *p)
         outf(o, "{\"seed\":%llu", (unsigned long long)p->seed);
     else
         outf(o, "{\"seed\":\"%llu\"", (unsigned long long)p->seed);
-    outf(o, ",\"key\":\"%s\",\"mode\":\"%s\",\"bpm\":%.10g,\"intensity\":%.10g,"
-            "\"wander\":%s,\"layers\":{",
+    outf(o,
+         ",\"key\":\"%s\",\"mode\":\"%s\",\"bpm\":%.10g,\"intensity\":%.10g,"
+         "\"wander\":%s,\"layers\":{",
          au_key_name(p->key), au_mode_name(p->mode), p->bpm, p->intensity,
          p->wander ? "true" : "false");
     for (int i = 0; i < AU_LAYER_COUNT; i++)
@@ -153,8 +158,9 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
         memcpy(raw, ev->u.chord.name, sizeof ev->u.chord.name);
         raw[sizeof ev->u.chord.name] = '\0';
         if (au_wire_escape(raw, name, sizeof name) < 0) name[0] = '\0';
-        outf(&o, "{\"type\":\"event\",\"event\":\"chord\",\"position\":%lld,"
-                 "\"name\":\"%s\",\"degree\":%u,\"root\":\"%s\",\"tones\":[",
+        outf(&o,
+             "{\"type\":\"event\",\"event\":\"chord\",\"position\":%lld,"
+             "\"name\":\"%s\",\"degree\":%u,\"root\":\"%s\",\"tones\":[",
              (long long)ev->pos, name, (unsigned)ev->u.chord.degree,
              au_key_name(ev->u.chord.root % 12));
         int nt = ev->u.chord.ntones;
@@ -169,14 +175,16 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
         memcpy(raw, ev->u.section.name, sizeof ev->u.section.name);
         raw[sizeof ev->u.section.name] = '\0';
         if (au_wire_escape(raw, name, sizeof name) < 0) name[0] = '\0';
-        outf(&o, "{\"type\":\"event\",\"event\":\"section\",\"position\":%lld,"
-                 "\"index\":%u,\"name\":\"%s\"}",
+        outf(&o,
+             "{\"type\":\"event\",\"event\":\"section\",\"position\":%lld,"
+             "\"index\":%u,\"name\":\"%s\"}",
              (long long)ev->pos, (unsigned)ev->u.section.index, name);
         break;
     }
     case AU_EV_KEY:
-        outf(&o, "{\"type\":\"event\",\"event\":\"key\",\"position\":%lld,"
-                 "\"key\":\"%s\",\"mode\":\"%s\"}",
+        outf(&o,
+             "{\"type\":\"event\",\"event\":\"key\",\"position\":%lld,"
+             "\"key\":\"%s\",\"mode\":\"%s\"}",
              (long long)ev->pos, au_key_name(ev->u.key.key % 12),
              au_mode_name(ev->u.key.mode));
         break;

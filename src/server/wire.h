@@ -20,10 +20,10 @@
 enum { AU_CODEC_PCM16 = 0, AU_CODEC_OPUS = 1 };
 
 typedef struct {
-    uint32_t seq;      /* chunk number from 0 */
-    int64_t pos;       /* sample frame of the chunk's first frame */
-    uint32_t frames;   /* frames in the chunk */
-    uint16_t codec;    /* AU_CODEC_* */
+    uint32_t seq;    /* chunk number from 0 */
+    int64_t pos;     /* sample frame of the chunk's first frame */
+    uint32_t frames; /* frames in the chunk */
+    uint16_t codec;  /* AU_CODEC_* */
     uint16_t channels;
 } au_wire_header;
 

@@ -61,8 +61,10 @@ static void handle_cmds(worker_t *w)
     while (au_spsc_pop(&w->cmds, &c)) {
         if (c.op == CMD_ADD) {
             au_stream_start(c.s); /* FAILED streams stay listed, never render */
-            if (w->n < w->cap) w->list[w->n++] = c.s;
-            else au_stream_stop(c.s); /* cannot happen: add checked capacity */
+            if (w->n < w->cap)
+                w->list[w->n++] = c.s;
+            else
+                au_stream_stop(c.s); /* cannot happen: add checked capacity */
         } else {
             for (int i = 0; i < w->n; i++)
                 if (w->list[i] == c.s) {
@@ -121,7 +123,8 @@ static void *worker_main(void *arg)
             au_stream_render_next(best);
             int64_t t1 = au_mono_ns();
             if (cfg->metrics) {
-                au_hist_observe(&cfg->metrics->render_ms, (double)(t1 - t0) * 1e-6);
+                au_hist_observe(&cfg->metrics->render_ms,
+                                (double)(t1 - t0) * 1e-6);
                 atomic_fetch_add_explicit(&cfg->metrics->chunks_rendered, 1,
                                           memory_order_relaxed);
                 if (t1 > au_pacer_due(&best->pacer, k))
@@ -148,7 +151,8 @@ static void *worker_main(void *arg)
     }
     /* drain: stop what is still attached so no engine leaks */
     handle_cmds(w);
-    for (int i = 0; i < w->n; i++) au_stream_stop(w->list[i]);
+    for (int i = 0; i < w->n; i++)
+        au_stream_stop(w->list[i]);
     w->n = 0;
     return NULL;
 }
@@ -159,7 +163,8 @@ int au_workers_start(au_workers **out, const au_workers_config *cfg)
     au_workers *ws = calloc(1, sizeof *ws);
     if (!ws) return AU_ENOMEM;
     ws->cfg = *cfg;
-    ws->w = aligned_alloc(64, ((size_t)cfg->nworkers * sizeof(worker_t) + 63) / 64 * 64);
+    ws->w = aligned_alloc(64, ((size_t)cfg->nworkers * sizeof(worker_t) + 63) /
+                                  64 * 64);
     if (!ws->w) {
         free(ws);
         return AU_ENOMEM;

@@ -15,13 +15,13 @@
 typedef struct au_workers au_workers;
 
 typedef struct {
-    int nworkers;       /* >= 1 */
-    int max_streams;    /* per worker list capacity */
-    int64_t lead_ns;    /* render a chunk this long before it is due */
+    int nworkers;            /* >= 1 */
+    int max_streams;         /* per worker list capacity */
+    int64_t lead_ns;         /* render a chunk this long before it is due */
     void (*wake)(void *arg); /* called after publishing chunks; thread-safe */
     void *wake_arg;
     au_metrics *metrics; /* may be NULL */
-    int realtime;       /* try SCHED_RR for the render threads */
+    int realtime;        /* try SCHED_RR for the render threads */
 } au_workers_config;
 
 au_workers_config au_workers_config_default(void);

@@ -29,8 +29,9 @@ void au_delay_set(au_delay *d, float left_s, float right_s, float feedback)
     d->fb = feedback < 0.0f ? 0.0f : feedback > 0.9f ? 0.9f : feedback;
 }
 
-void au_delay_process(au_delay *d, const float *inL, const float *inR,
-                      float *outL, float *outR, int n)
+static inline __attribute__((always_inline)) void
+process_body(au_delay *d, const float *inL, const float *inR, float *outL,
+             float *outR, int n)
 {
     const uint32_t mask = AU_DELAY_LEN - 1;
     for (int c = 0; c < 2; c++) d->d[c] += d->smooth_c * (d->target[c] - d->d[c]);
@@ -58,29 +59,32 @@ void au_delay_process(au_delay *d, const float *inL, const float *inR,
         outL[i] = ql[i + 1] + fl * (ql[i] - ql[i + 1]);
         outR[i] = qr[i + 1] + fr * (qr[i] - qr[i + 1]);
     }
-    /* feedback path: cross-feed, HP and LP one-poles, state in locals */
-    float fb = d->fb, cr = d->cross, hp_a = d->hp_a, lp_a = d->lp_a;
-    float hx0 = d->hp_x1[0], hy0 = d->hp_y1[0], lp0 = d->lp_y1[0];
-    float hx1 = d->hp_x1[1], hy1 = d->hp_y1[1], lp1 = d->lp_y1[1];
+    /* feedback path: cross-feed, HP and LP one-poles; both sides as lanes
+     * 0 and 1 of one vector (the recursions run side by side) */
+    const v8f fb = v8_set(d->fb), cr = v8_set(d->cross), hp_a = v8_set(d->hp_a),
+              lp_a = v8_set(d->lp_a);
+    v8f hx = {d->hp_x1[0], d->hp_x1[1], 0.0f, 0.0f};
+    v8f hy = {d->hp_y1[0], d->hp_y1[1], 0.0f, 0.0f};
+    v8f lp = {d->lp_y1[0], d->lp_y1[1], 0.0f, 0.0f};
     float wl[AU_BLOCK], wr[AU_BLOCK];
     for (int i = 0; i < n; i++) {
-        float yl = outL[i], yr = outR[i];
-        float y0 = yl + cr * (yr - yl), y1 = yr + cr * (yl - yr);
-        hy0 = hp_a * (hy0 + y0 - hx0);
-        hx0 = y0;
-        hy1 = hp_a * (hy1 + y1 - hx1);
-        hx1 = y1;
-        lp0 += lp_a * (hy0 - lp0);
-        lp1 += lp_a * (hy1 - lp1);
-        wl[i] = inL[i] + fb * lp0;
-        wr[i] = inR[i] + fb * lp1;
+        v8f y = {outL[i], outR[i], 0.0f, 0.0f};
+        v8f ys = AU_SHUF(y, y, 1, 0, 2, 3);
+        y = y + cr * (ys - y);
+        hy = hp_a * (hy + y - hx);
+        hx = y;
+        lp += lp_a * (hy - lp);
+        v8f in = {inL[i], inR[i], 0.0f, 0.0f};
+        v8f wv = in + fb * lp;
+        wl[i] = wv[0];
+        wr[i] = wv[1];
     }
-    d->hp_x1[0] = hx0;
-    d->hp_y1[0] = hy0;
-    d->lp_y1[0] = lp0;
-    d->hp_x1[1] = hx1;
-    d->hp_y1[1] = hy1;
-    d->lp_y1[1] = lp1;
+    d->hp_x1[0] = hx[0];
+    d->hp_x1[1] = hx[1];
+    d->hp_y1[0] = hy[0];
+    d->hp_y1[1] = hy[1];
+    d->lp_y1[0] = lp[0];
+    d->lp_y1[1] = lp[1];
     if (n == AU_BLOCK && (w & (AU_BLOCK - 1)) == 0) {
         /* whole aligned block: never wraps */
         for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
@@ -105,4 +109,31 @@ void au_delay_process(au_delay *d, const float *inL, const float *inR,
         }
     }
     d->w = (w + (uint32_t)n) & mask;
+}
+
+static void process_generic(au_delay *d, const float *inL, const float *inR,
+                            float *outL, float *outR, int n)
+{
+    process_body(d, inL, inR, outL, outR, n);
+}
+
+#if AU_SIMD_DISPATCH
+AU_TARGET_AVX2 static void process_avx2(au_delay *d, const float *inL,
+                                        const float *inR, float *outL,
+                                        float *outR, int n)
+{
+    process_body(d, inL, inR, outL, outR, n);
+}
+#endif
+
+void au_delay_process(au_delay *d, const float *inL, const float *inR,
+                      float *outL, float *outR, int n)
+{
+#if AU_SIMD_DISPATCH
+    if (au_simd_avx2()) {
+        process_avx2(d, inL, inR, outL, outR, n);
+        return;
+    }
+#endif
+    process_generic(d, inL, inR, outL, outR, n);
 }

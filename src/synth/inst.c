@@ -191,14 +191,23 @@ void au_inst_tick(au_inst *in, const au_inst_ctl *ctl)
             continue;
         }
         in->t_on[v] += dt_tick;
-        kind_ops[in->kind]->update(in, v);
+        if (!kind_ops[in->kind]->update_all) kind_ops[in->kind]->update(in, v);
     }
+    if (kind_ops[in->kind]->update_all) kind_ops[in->kind]->update_all(in);
 }
 
-void au_inst_process(au_inst *in, float *L, float *R, int n)
+int au_inst_process(au_inst *in, float *L, float *R, int n)
 {
-    if (n <= 0) return;
+    if (n <= 0) return 0;
+    /* an idle pool adds nothing (the bells' group high-pass still rings
+     * out its state) */
+    if (!au_inst_active(in) &&
+        !(in->kind == AU_INST_BELLS &&
+          (in->bus_y1[0] != 0.0f || in->bus_y1[1] != 0.0f ||
+           in->bus_x1[0] != 0.0f || in->bus_x1[1] != 0.0f)))
+        return 0;
     kind_ops[in->kind]->process(in, L, R, n);
+    return 1;
 }
 
 int au_inst_active(const au_inst *in)

@@ -77,6 +77,9 @@ typedef struct {
     float last_note, last_off_t; /* melody glide memory */
     float t_now;
     float bus_x1[2], bus_y1[2]; /* bells group high-pass */
+    float kc[8]; /* per-kind constants computed once in setup */
+    /* per-kind lane state, one lane per voice (pads: inst_pads.c) */
+    float kl[24][AU_INST_MAXV] __attribute__((aligned(32)));
     au_inst_ctl ctl;
 } au_inst;
 
@@ -87,8 +90,9 @@ void au_inst_note_on(au_inst *in, int note, int vel);
 void au_inst_note_off(au_inst *in, int note);
 void au_inst_all_off(au_inst *in);
 void au_inst_tick(au_inst *in, const au_inst_ctl *ctl);
-/* Adds n frames (n <= frames left in the current block) into L and R. */
-void au_inst_process(au_inst *in, float *L, float *R, int n);
+/* Adds n frames (n <= frames left in the current block) into L and R;
+ * returns 0 when the pool was silent and nothing was added. */
+int au_inst_process(au_inst *in, float *L, float *R, int n);
 int au_inst_active(const au_inst *in);
 
 #endif

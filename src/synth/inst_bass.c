@@ -29,30 +29,85 @@ static void update(au_inst *in, int v)
     in->gl[v] = BASS_LEVEL * in->vel[v];
 }
 
+/* Everything in locals (the output stores cannot alias the state), the
+ * envelope as target + (v - target) r^i, the filter as its state update
+ * (inst_kinds.h); sounding voices run two at a time so their dependency
+ * chains overlap. */
+typedef struct {
+    float env, tgt, er, dv, p, d, l1, l2, g;
+    const float *ts;
+    au_svf_ss c;
+} bass_voice;
+
+static inline __attribute__((always_inline)) float bass_step(bass_voice *b, const float *sine)
+{
+    float bp2;
+    b->dv *= b->er;
+    float env = b->tgt + b->dv;
+    b->env = env > 1.0f ? 1.0f : env;
+    float s = au_wt_read(sine, b->p);
+    float saw2 = au_svf_ss_step(&b->c, &b->l1, &b->l2, au_wt_read(b->ts, b->p), &bp2);
+    b->p += b->d;
+    b->p -= b->p >= 1.0f ? 1.0f : 0.0f;
+    return b->env * b->g * (s + 0.15f * saw2); /* 0.3 x the low-pass */
+}
+
+static void bass_load(const au_inst *in, int v, bass_voice *b)
+{
+    const au_env *e = &in->env[v];
+    b->env = e->v;
+    b->tgt = e->target;
+    b->er = 1.0f - e->coef;
+    b->dv = e->v - e->target;
+    b->p = in->ph[0][v];
+    b->d = in->dt[0][v];
+    b->ts = in->tab[0][v];
+    b->l1 = in->fl[v].ic1;
+    b->l2 = in->fl[v].ic2;
+    b->c = au_svf_ss_of(&in->fc[v]);
+    b->g = in->gl[v];
+}
+
+static void bass_store(au_inst *in, int v, const bass_voice *b)
+{
+    in->env[v].v = b->env;
+    in->ph[0][v] = b->p;
+    in->fl[v].ic1 = b->l1;
+    in->fl[v].ic2 = b->l2;
+}
+
 static void process(au_inst *in, float *L, float *R, int n)
 {
     const float *sine = in->wt->sine;
-    for (int v = 0; v < in->nv; v++) {
-        au_env *e = &in->env[v];
-        if (e->stage == AU_ENV_IDLE) continue;
-        float p = in->ph[0][v], d = in->dt[0][v];
-        const float *ts = in->tab[0][v];
-        au_svf f = in->fl[v];
-        au_svf_coef c = in->fc[v];
-        float g = in->gl[v];
+    int act[AU_INST_MAXV], na = 0;
+    for (int v = 0; v < in->nv; v++)
+        if (in->env[v].stage != AU_ENV_IDLE) act[na++] = v;
+    int k = 0;
+    for (; k + 1 < na; k += 2) {
+        bass_voice a, b;
+        bass_load(in, act[k], &a);
+        bass_load(in, act[k + 1], &b);
         for (int i = 0; i < n; i++) {
-            float env = au_inst_env_step(e);
-            float s = au_wt_read(sine, p);
-            float saw = au_svf_lp(&f, &c, au_wt_read(ts, p));
-            p += d;
-            p -= p >= 1.0f ? 1.0f : 0.0f;
-            float y = env * g * (s + 0.3f * saw);
+            float y = bass_step(&a, sine);
+            float z = bass_step(&b, sine);
+            L[i] += y;
+            R[i] += y;
+            L[i] += z;
+            R[i] += z;
+        }
+        bass_store(in, act[k], &a);
+        bass_store(in, act[k + 1], &b);
+    }
+    if (k < na) {
+        bass_voice a;
+        bass_load(in, act[k], &a);
+        for (int i = 0; i < n; i++) {
+            float y = bass_step(&a, sine);
             L[i] += y;
             R[i] += y;
         }
-        in->ph[0][v] = p;
-        in->fl[v] = f;
+        bass_store(in, act[k], &a);
     }
 }
 
-const au_inst_ops au_bass_ops = {setup, start, update, process};
+const au_inst_ops au_bass_ops = {setup, start, update, process, NULL};

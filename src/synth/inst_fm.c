@@ -16,6 +16,9 @@ static void mel_setup(au_inst *in)
     in->dec_c = au_tau_coef(2.5f, in->rate);
     in->sus = 0.7f;
     in->rel_c = au_env_release_coef(1.8f, in->rate);
+    float tick_rate = in->rate / AU_BLOCK;
+    in->kc[0] = au_tau_coef(0.06f, tick_rate); /* glide */
+    in->kc[1] = au_tau_coef(0.8f, tick_rate);  /* index easing */
 }
 
 static void mel_start(au_inst *in, int v)
@@ -41,7 +44,7 @@ static void mel_update(au_inst *in, int v)
     float rate = in->rate;
     float tick = (float)AU_BLOCK / rate;
     float target = (float)in->note[v];
-    in->pitch[v] += (target - in->pitch[v]) * au_tau_coef(0.06f, 1.0f / tick);
+    in->pitch[v] += (target - in->pitch[v]) * in->kc[0];
     in->lfo[v] = au_frac(in->lfo[v] + 4.8f * tick);
     float late = (in->t_on[v] - 0.6f) * (1.0f / 1.5f);
     late = late < 0.0f ? 0.0f : late > 1.0f ? 1.0f : late;
@@ -49,7 +52,7 @@ static void mel_update(au_inst *in, int v)
     float f = au_midi_hz(in->pitch[v] + vib);
     in->dt[0][v] = f / rate;
     in->dt[1][v] = f / rate;
-    in->mod[v] += (0.3f - in->mod[v]) * au_tau_coef(0.8f, 1.0f / tick);
+    in->mod[v] += (0.3f - in->mod[v]) * in->kc[1];
     float lvl = MEL_LEVEL * in->vel[v];
     au_pan_gains(in->pan[v], &in->gl[v], &in->gr[v]);
     in->gl[v] *= lvl;
@@ -62,7 +65,8 @@ static void mel_update(au_inst *in, int v)
  * (error 4e-6, like the table it replaces); groups without a sounding voice
  * are skipped, silent lanes in a busy group cost nothing extra. Lane
  * outputs are summed four samples at a time through a transpose. */
-static void fm_group(au_inst *in, int o, float *L, float *R, int n)
+static inline __attribute__((always_inline)) void
+fm_body(au_inst *in, int o, float *L, float *R, int n)
 {
     float ev[AU_LANES], et[AU_LANES], ec[AU_LANES];
     for (int k = 0; k < AU_LANES; k++) {
@@ -75,24 +79,59 @@ static void fm_group(au_inst *in, int o, float *L, float *R, int n)
     v8f dc = v8_load(in->dt[0] + o), dm = v8_load(in->dt[1] + o);
     v8f idx = v8_load(in->dt[2] + o);
     v8f gl = v8_load(in->gl + o), gr = v8_load(in->gr + o);
-    const v8f one = v8_set(1.0f), eight = v8_set(8.0f);
+    const v8f one = v8_set(1.0f);
+    /* short loop-carried chains only: the carrier phase is start + i *
+     * increment (+8 keeps its argument positive), the modulator sine a
+     * rotation from this run's start phase (<= 32 steps, drift ~1e-6;
+     * the phase accumulator stays the reference), the envelope
+     * target + (v - target) r^i */
+    v8f pc8 = pc + v8_set(8.0f), fi = v8_set(0.0f);
+    v8f ms = v8_sin2pi(pm), mc = v8_sin2pi(v8_wrap1(pm + v8_set(0.25f)));
+    v8f rs = v8_sin2pi(dm), rc = v8_sin2pi(dm + v8_set(0.25f));
+    v8f dv = env - tgt, er = one - ecoef;
     v8f accl[AU_BLOCK], accr[AU_BLOCK];
     for (int i = 0; i < n; i++) {
-        env = v8_min(env + ecoef * (tgt - env), one);
-        v8f m = v8_sin2pi(pm);
-        v8f x = pc + idx * m + eight;
-        x = x - __builtin_convertvector(__builtin_convertvector(x, v8i), v8f);
-        v8f y = env * v8_sin2pi(x);
-        pc = v8_wrap1(pc + dc);
-        pm = v8_wrap1(pm + dm);
+        dv *= er;
+        env = v8_min(tgt + dv, one);
+        v8f y = env * v8_sin2pi(v8_frac(pc8 + fi * dc + idx * ms));
+        v8f ns = ms * rc + mc * rs;
+        mc = mc * rc - ms * rs;
+        ms = ns;
+        fi += one;
         accl[i] = gl * y;
         accr[i] = gr * y;
     }
+    pc = v8_frac(pc + fi * dc);
+    pm = v8_frac(pm + fi * dm);
     au_lanes_sum(accl, accr, L, R, n);
     v8_store(ev, env);
     for (int k = 0; k < AU_LANES; k++) in->env[o + k].v = ev[k];
     v8_store(in->ph[0] + o, pc);
     v8_store(in->ph[1] + o, pm);
+}
+
+static void fm_generic(au_inst *in, int o, float *L, float *R, int n)
+{
+    fm_body(in, o, L, R, n);
+}
+
+#if AU_SIMD_DISPATCH
+AU_TARGET_AVX2 static void fm_avx2(au_inst *in, int o, float *L, float *R,
+                                   int n)
+{
+    fm_body(in, o, L, R, n);
+}
+#endif
+
+static void fm_group(au_inst *in, int o, float *L, float *R, int n)
+{
+#if AU_SIMD_DISPATCH
+    if (au_simd_avx2()) {
+        fm_avx2(in, o, L, R, n);
+        return;
+    }
+#endif
+    fm_generic(in, o, L, R, n);
 }
 
 static void fm_process(au_inst *in, float *L, float *R, int n)
@@ -112,6 +151,7 @@ static void bell_setup(au_inst *in)
     in->dec_c = au_env_release_coef(4.5f, in->rate); /* rings out */
     in->sus = 0.0f;
     in->rel_c = in->dec_c;
+    in->kc[0] = expf(-(float)AU_BLOCK / in->rate / 0.35f); /* index decay */
 }
 
 static void bell_start(au_inst *in, int v)
@@ -123,11 +163,10 @@ static void bell_start(au_inst *in, int v)
 static void bell_update(au_inst *in, int v)
 {
     float rate = in->rate;
-    float tick = (float)AU_BLOCK / rate;
     float f = au_midi_hz((float)in->note[v]);
     in->dt[0][v] = f / rate;
     in->dt[1][v] = 1.4f * f / rate;
-    in->mod[v] *= expf(-tick / 0.35f);
+    in->mod[v] *= in->kc[0];
     in->dt[2][v] = (0.15f + 2.2f * in->mod[v]) * in->vel[v];
     float lvl = BELL_LEVEL * in->vel[v];
     au_pan_gains(in->pan[v], &in->gl[v], &in->gr[v]);
@@ -158,6 +197,6 @@ static void bell_process(au_inst *in, float *L, float *R, int n)
 }
 
 const au_inst_ops au_melody_ops = {mel_setup, mel_start, mel_update,
-                                   fm_process};
+                                   fm_process, NULL};
 const au_inst_ops au_bells_ops = {bell_setup, bell_start, bell_update,
-                                  bell_process};
+                                  bell_process, NULL};

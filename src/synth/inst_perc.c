@@ -37,6 +37,10 @@ static void setup(au_inst *in)
     in->dec_c = au_env_release_coef(0.3f, in->rate);
     in->sus = 0.0f;
     in->rel_c = in->dec_c;
+    for (int k = 0; k < 4; k++) {
+        in->kc[k] = expf(-(float)AU_BLOCK / in->rate / recipes[k].sweep_s);
+        in->kc[4 + k] = au_env_release_coef(recipes[k].decay_s, in->rate);
+    }
 }
 
 static void start(au_inst *in, int v)
@@ -57,12 +61,11 @@ static void start(au_inst *in, int v)
 static void update(au_inst *in, int v)
 {
     const recipe *r = &recipes[in->sub[v]];
-    float tick = (float)AU_BLOCK / in->rate;
     if (in->env[v].stage == AU_ENV_SUSTAIN)
-        in->env[v].coef = au_env_release_coef(r->decay_s, in->rate);
+        in->env[v].coef = in->kc[4 + in->sub[v]];
     float f = r->f_end + (r->f_start - r->f_end) * in->mod[v];
     in->dt[0][v] = f / in->rate;
-    in->mod[v] *= expf(-tick / r->sweep_s);
+    in->mod[v] *= in->kc[in->sub[v]];
     in->npos[0][v] = au_rng_next(&in->rng) & (AU_NOISE_LEN - 1);
 }
 
@@ -94,4 +97,4 @@ static void process(au_inst *in, float *L, float *R, int n)
     }
 }
 
-const au_inst_ops au_perc_ops = {setup, start, update, process};
+const au_inst_ops au_perc_ops = {setup, start, update, process, NULL};

@@ -38,32 +38,95 @@ static void update(au_inst *in, int v)
     in->npos[1][v] = au_rng_next(&in->rng) & (AU_NOISE_LEN - 1);
 }
 
+/* Everything in locals, two sounding voices at a time (see inst_bass.c). */
+typedef struct {
+    float env, tgt, er, dv, a1, a2, c1, c2, p, d, gn, gs;
+    const float *nl, *nr;
+    au_svf_ss c;
+} tex_voice;
+
+static inline __attribute__((always_inline)) void tex_step(tex_voice *t, const float *sine, int i, float *yl,
+                            float *yr)
+{
+    float bl2, br2;
+    t->dv *= t->er;
+    float env = t->tgt + t->dv;
+    t->env = env > 1.0f ? 1.0f : env;
+    float s = t->gs * au_wt_read(sine, t->p);
+    t->p += t->d;
+    t->p -= t->p >= 1.0f ? 1.0f : 0.0f;
+    au_svf_ss_step(&t->c, &t->a1, &t->a2, t->nl[i], &bl2);
+    au_svf_ss_step(&t->c, &t->c1, &t->c2, t->nr[i], &br2);
+    *yl = t->env * (t->gn * bl2 + s);
+    *yr = t->env * (t->gn * br2 + s);
+}
+
+static void tex_load(const au_inst *in, int v, tex_voice *t)
+{
+    const au_env *e = &in->env[v];
+    t->env = e->v;
+    t->tgt = e->target;
+    t->er = 1.0f - e->coef;
+    t->dv = e->v - e->target;
+    t->nl = in->noise + in->npos[0][v];
+    t->nr = in->noise + in->npos[1][v];
+    t->a1 = in->fl[v].ic1;
+    t->a2 = in->fl[v].ic2;
+    t->c1 = in->fr[v].ic1;
+    t->c2 = in->fr[v].ic2;
+    t->c = au_svf_ss_of(&in->fc[v]);
+    t->p = in->ph[0][v];
+    t->d = in->dt[0][v];
+    t->gn = 0.5f * in->gl[v]; /* the band-passes come out doubled */
+    t->gs = in->gr[v];
+}
+
+static void tex_store(au_inst *in, int v, const tex_voice *t, int n)
+{
+    in->env[v].v = t->env;
+    in->npos[0][v] += (uint32_t)n;
+    in->npos[1][v] += (uint32_t)n;
+    in->ph[0][v] = t->p;
+    in->fl[v].ic1 = t->a1;
+    in->fl[v].ic2 = t->a2;
+    in->fr[v].ic1 = t->c1;
+    in->fr[v].ic2 = t->c2;
+}
+
 static void process(au_inst *in, float *L, float *R, int n)
 {
     const float *sine = in->wt->sine;
-    for (int v = 0; v < in->nv; v++) {
-        au_env *e = &in->env[v];
-        if (e->stage == AU_ENV_IDLE) continue;
-        const float *nl = in->noise + in->npos[0][v];
-        const float *nr = in->noise + in->npos[1][v];
-        au_svf fl = in->fl[v], fr = in->fr[v];
-        au_svf_coef c = in->fc[v];
-        float p = in->ph[0][v], d = in->dt[0][v];
-        float gn = in->gl[v], gs = in->gr[v];
+    int act[AU_INST_MAXV], na = 0;
+    for (int v = 0; v < in->nv; v++)
+        if (in->env[v].stage != AU_ENV_IDLE) act[na++] = v;
+    int k = 0;
+    for (; k + 1 < na; k += 2) {
+        tex_voice a, b;
+        tex_load(in, act[k], &a);
+        tex_load(in, act[k + 1], &b);
         for (int i = 0; i < n; i++) {
-            float env = au_inst_env_step(e);
-            float s = gs * au_wt_read(sine, p);
-            p += d;
-            p -= p >= 1.0f ? 1.0f : 0.0f;
-            L[i] += env * (gn * au_svf_bp(&fl, &c, nl[i]) + s);
-            R[i] += env * (gn * au_svf_bp(&fr, &c, nr[i]) + s);
+            float al, ar, bl, br;
+            tex_step(&a, sine, i, &al, &ar);
+            tex_step(&b, sine, i, &bl, &br);
+            L[i] += al;
+            R[i] += ar;
+            L[i] += bl;
+            R[i] += br;
         }
-        in->npos[0][v] += (uint32_t)n;
-        in->npos[1][v] += (uint32_t)n;
-        in->ph[0][v] = p;
-        in->fl[v] = fl;
-        in->fr[v] = fr;
+        tex_store(in, act[k], &a, n);
+        tex_store(in, act[k + 1], &b, n);
+    }
+    if (k < na) {
+        tex_voice a;
+        tex_load(in, act[k], &a);
+        for (int i = 0; i < n; i++) {
+            float al, ar;
+            tex_step(&a, sine, i, &al, &ar);
+            L[i] += al;
+            R[i] += ar;
+        }
+        tex_store(in, act[k], &a, n);
     }
 }
 
-const au_inst_ops au_texture_ops = {setup, start, update, process};
+const au_inst_ops au_texture_ops = {setup, start, update, process, NULL};

@@ -106,40 +106,99 @@ static float peak_abs(const float *x, int n)
     return p;
 }
 
-static void chunk(au_master *m, float *L, float *R, float *out, int n)
+static inline __attribute__((always_inline)) void
+chunk_body(au_master *m, float *L, float *R, float *out, int n)
 {
-    /* 1. NaN guard and DC blocker; K-weighted power for the rider and plain
-     * power for the compressor, both channels in one pass (the four filter
-     * recursions overlap; float partial sums over <= 32 samples) */
-    float pl = 0.0f, pr = 0.0f, ql = 0.0f, qr = 0.0f;
+    /* 1. NaN guard and DC blocker (two scalar chains), then the two
+     * K-weighting biquads of both channels as one 4-lane recursion:
+     * lanes (L, R) run stage 1 on sample i while lanes (L, R) + 2 run
+     * stage 2 on stage 1's output of sample i - 1 (the meter lags one
+     * sample, which a rider cannot tell). Float partial sums over <= 32
+     * samples: K-weighted power for the rider, plain for the compressor. */
+    const v8i absm = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
     {
-        float x1l = m->dc_x1[0], y1l = m->dc_y1[0];
-        float x1r = m->dc_x1[1], y1r = m->dc_y1[1], r = m->dc_r;
-        au_kweight kl = m->kw[0], kr = m->kw[1];
-        const au_kweight_coef kc = m->kc;
-        for (int i = 0; i < n; i++) {
-            float vl = au_sanitize(L[i]), vr = au_sanitize(R[i]);
-            float yl = vl - x1l + r * y1l;
-            float yr = vr - x1r + r * y1r;
-            x1l = vl;
-            y1l = yl;
-            x1r = vr;
-            y1r = yr;
-            L[i] = yl;
-            R[i] = yr;
-            float a = au_kweight_step(&kl, &kc, yl);
-            float b = au_kweight_step(&kr, &kc, yr);
-            pl += a * a;
-            pr += b * b;
-            ql += yl * yl;
-            qr += yr * yr;
+        /* NaN guard: non-finite or absurd (>= 1e6) samples become 0 */
+        const v8f big = v8_set(1e6f);
+        float *ch[2] = {L, R};
+        for (int c = 0; c < 2; c++) {
+            float *x = ch[c];
+            int i = 0;
+            for (; i + AU_LANES <= n; i += AU_LANES) {
+                v8f v = v8_load(x + i);
+                v8f a = (v8f)((v8i)v & absm);
+                v8_store(x + i, (v8f)((v8i)v & (a < big)));
+            }
+            for (; i < n; i++) x[i] = au_sanitize(x[i]);
         }
-        m->dc_x1[0] = x1l;
-        m->dc_y1[0] = y1l;
-        m->dc_x1[1] = x1r;
-        m->dc_y1[1] = y1r;
-        m->kw[0] = kl;
-        m->kw[1] = kr;
+    }
+    /* 1. DC blocker and the two K-weighting biquads, both channels as
+     * lanes L, R of one vector per stage. Direct form I: the only
+     * loop-carried chain per stage is y1 -> a1 y1 -> y (the feed-forward
+     * part and a2 y2 are computed off it). Float partial sums over <= 32
+     * samples: K-weighted power for the rider, plain for the compressor. */
+    float lr[2 * AU_BLOCK + 2];
+    float pl, pr, ql, qr;
+    {
+        const au_kweight_coef *c = &m->kc;
+        const v8f b10 = v8_set(c->fb[0][0]), b11 = v8_set(c->fb[0][1]),
+                  b12 = v8_set(c->fb[0][2]), a11 = v8_set(c->fa[0][1]),
+                  a12 = v8_set(c->fa[0][2]);
+        const v8f b20 = v8_set(c->fb[1][0]), b21 = v8_set(c->fb[1][1]),
+                  b22 = v8_set(c->fb[1][2]), a21 = v8_set(c->fa[1][1]),
+                  a22 = v8_set(c->fa[1][2]);
+        const v8f rr = v8_set(m->dc_r);
+        v8f dx1 = {m->dc_x1[0], m->dc_x1[1], 0.0f, 0.0f};
+        v8f dy1 = {m->dc_y1[0], m->dc_y1[1], 0.0f, 0.0f};
+        v8f p1x1 = v8_load(m->kst[0]), p1x2 = v8_load(m->kst[1]),
+            p1y1 = v8_load(m->kst[2]), p1y2 = v8_load(m->kst[3]);
+        v8f p2x1 = v8_load(m->kst[4]), p2x2 = v8_load(m->kst[5]),
+            p2y1 = v8_load(m->kst[6]), p2y2 = v8_load(m->kst[7]);
+        v8f acc = v8_set(0.0f), acc2 = acc;
+        for (int i = 0; i < n; i++) {
+            v8f v = {L[i], R[i], 0.0f, 0.0f};
+            v8f x = v - dx1 + rr * dy1; /* DC blocker */
+            dx1 = v;
+            dy1 = x;
+            __builtin_memcpy(lr + 2 * i, &x, 2 * sizeof(float));
+            v8f y = (b10 * x + b11 * p1x1 + b12 * p1x2 - a12 * p1y2) - a11 * p1y1;
+            p1x2 = p1x1;
+            p1x1 = x;
+            p1y2 = p1y1;
+            p1y1 = y;
+            v8f k = (b20 * y + b21 * p2x1 + b22 * p2x2 - a22 * p2y2) - a21 * p2y1;
+            p2x2 = p2x1;
+            p2x1 = y;
+            p2y2 = p2y1;
+            p2y1 = k;
+            acc += k * k;
+            acc2 += x * x;
+        }
+        m->dc_x1[0] = dx1[0];
+        m->dc_x1[1] = dx1[1];
+        m->dc_y1[0] = dy1[0];
+        m->dc_y1[1] = dy1[1];
+        v8_store(m->kst[0], p1x1);
+        v8_store(m->kst[1], p1x2);
+        v8_store(m->kst[2], p1y1);
+        v8_store(m->kst[3], p1y2);
+        v8_store(m->kst[4], p2x1);
+        v8_store(m->kst[5], p2x2);
+        v8_store(m->kst[6], p2y1);
+        v8_store(m->kst[7], p2y2);
+        pl = acc[0];
+        pr = acc[1];
+        ql = acc2[0];
+        qr = acc2[1];
+        int i = 0;
+        for (; i + AU_LANES <= n; i += AU_LANES) {
+            v8f a = v8_load(lr + 2 * i), b = v8_load(lr + 2 * i + 4);
+            v8_store(L + i, AU_SHUF(a, b, 0, 2, 4, 6));
+            v8_store(R + i, AU_SHUF(a, b, 1, 3, 5, 7));
+        }
+        for (; i < n; i++) {
+            L[i] = lr[2 * i];
+            R[i] = lr[2 * i + 1];
+        }
     }
     double pw = ((double)pl + (double)pr) / n;
 
@@ -175,10 +234,20 @@ static void chunk(au_master *m, float *L, float *R, float *out, int n)
     m->comp_lin = au_db_to_gain(-m->comp_gr_db);
     float gstart = g0 * c0, gend = m->gain_lin * m->comp_lin;
     float ginc = (gend - gstart) / (float)n;
-    for (int i = 0; i < n; i++) {
-        float g = gstart + ginc * (float)(i + 1);
-        L[i] *= g;
-        R[i] *= g;
+    {
+        const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
+        const v8f g0v = v8_set(gstart), gi = v8_set(ginc);
+        int i = 0;
+        for (; i + AU_LANES <= n; i += AU_LANES) {
+            v8f g = g0v + gi * (v8_set((float)i) + step);
+            v8_store(L + i, v8_load(L + i) * g);
+            v8_store(R + i, v8_load(R + i) * g);
+        }
+        for (; i < n; i++) {
+            float g = gstart + ginc * (float)(i + 1);
+            L[i] *= g;
+            R[i] *= g;
+        }
     }
     /* fade-in at stream start */
     int64_t fade_n = (int64_t)(m->cfg.fade_in_s * m->rate);
@@ -195,7 +264,7 @@ static void chunk(au_master *m, float *L, float *R, float *out, int n)
 
     /* 4. limiter. ext: the interpolator's history then this block. */
     float *ch[2] = {L, R};
-    float ext[2][AU_TP_TAPS - 1 + AU_BLOCK];
+    float ext[2][AU_TP_TAPS - 1 + AU_BLOCK + 1]; /* + 1: group padding */
     float amax = 0.0f;
     for (int c = 0; c < 2; c++) {
         memcpy(ext[c], m->hist[c], sizeof m->hist[c]);
@@ -207,54 +276,56 @@ static void chunk(au_master *m, float *L, float *R, float *out, int n)
     /* no interpolated value can exceed amax times the L1 norm of the
      * interpolator: below that, no sample of this block needs the 4x meter */
     int need_tp = amax * m->tp_l1 >= m->ceil_lin;
+    /* true peak at sample i - 15 (window ext[i .. i+31]), all phases, for
+     * the 4-sample groups whose window could reach the ceiling at all */
+    float tp[AU_BLOCK], tpmax = 0.0f;
+    for (int i = 0; i < AU_BLOCK; i++) tp[i] = 0.0f;
+    if (need_tp) {
+        enum { Q = AU_BLOCK / AU_LANES, H = AU_TP_TAPS / 2, NG = 16 };
+        const v8f thr = v8_set(m->ceil_lin / m->tp_l1);
+        for (int c = 0; c < 2; c++) {
+            float *e = ext[c];
+            for (int i = AU_TP_TAPS - 1 + n; i < AU_LANES * NG; i++)
+                e[i] = 0.0f; /* short blocks, and the last group's pad */
+            v8f gm[NG];
+            for (int k = 0; k < NG; k++)
+                gm[k] = (v8f)((v8i)v8_load(e + AU_LANES * k) & absm);
+            for (int q = 0; q < Q; q++) {
+                /* groups q .. q+8 cover the window e[4q .. 4q+34] */
+                v8f w = gm[q];
+                for (int k = 1; k <= 8; k++) w = v8_max(w, gm[q + k]);
+                v8i hit = w >= thr;
+                if (!(hit[0] | hit[1] | hit[2] | hit[3])) continue;
+                /* folded by symmetry: x[k] +- x[31-k] once, then the
+                 * three phases from 16 taps each */
+                const float *b = e + AU_LANES * q;
+                v8f t = (v8f)((v8i)v8_load(b + H - 1) & absm);
+                v8f ae = v8_set(0.0f), ao = ae, am = ae;
+#pragma GCC unroll 16
+                for (int k = 0; k < H; k++) {
+                    v8f xa = v8_load(b + k), xb = v8_load(b + AU_TP_TAPS - 1 - k);
+                    v8f sum = xa + xb, dif = xa - xb;
+                    ae += v8_set(m->tp_e[k]) * sum;
+                    ao += v8_set(m->tp_o[k]) * dif;
+                    am += v8_set(m->tp_m[k]) * sum;
+                }
+                t = v8_max(t, (v8f)((v8i)(ae + ao) & absm));
+                t = v8_max(t, (v8f)((v8i)(ae - ao) & absm));
+                t = v8_max(t, (v8f)((v8i)am & absm));
+                t = v8_max(t, v8_load(tp + AU_LANES * q));
+                v8_store(tp + AU_LANES * q, t);
+            }
+        }
+        for (int i = 0; i < n; i++) tpmax = tp[i] > tpmax ? tp[i] : tpmax;
+    }
     float g[AU_BLOCK];
-    if (!need_tp && m->since_limit >= AU_LIM_W && m->unity >= AU_LIM_W) {
-        /* at rest: every request and release value in the windows is
-         * exactly 1, so the averaged gain is exactly 1 for the block */
+    if (tpmax <= m->ceil_lin && m->since_limit >= AU_LIM_W &&
+        m->unity >= AU_LIM_W) {
+        /* at rest and nothing over the ceiling: every request and release
+         * value in the windows is exactly 1, so is the averaged gain */
         m->gi = (m->gi + (uint32_t)n) & (AU_LIM_W - 1);
         for (int i = 0; i < n; i++) g[i] = 1.0f;
     } else {
-        /* true peak at sample i - 15 (window ext[i .. i+31]), all
-         * phases for the whole block; loops over i vectorise */
-        float tp[AU_BLOCK];
-        for (int i = 0; i < AU_BLOCK; i++) tp[i] = 0.0f;
-        if (need_tp) {
-            /* explicit 4-lane vectors: the FIR runs along the block, each
-             * output summed over taps in the same order as au_true_peak */
-            for (int c = 0; c < 2; c++) {
-                float *e = ext[c];
-                for (int i = AU_TP_TAPS - 1 + n; i < AU_TP_TAPS - 1 + AU_BLOCK;
-                     i++)
-                    e[i] = 0.0f; /* short blocks: defined lanes past n */
-                const v8i absmask = {0x7fffffff, 0x7fffffff, 0x7fffffff,
-                                     0x7fffffff};
-                /* folded by symmetry: x[k] +- x[31-k] once, then the
-                 * three phases from 16 taps each */
-                enum { Q = AU_BLOCK / AU_LANES, H = AU_TP_TAPS / 2 };
-                for (int q = 0; q < Q; q++) {
-                    const float *b = e + AU_LANES * q;
-                    v8f t = (v8f)((v8i)v8_load(b + H - 1) & absmask);
-                    v8f ae = v8_set(0.0f), ao = ae, am = ae;
-#pragma GCC unroll 16
-                    for (int k = 0; k < H; k++) {
-                        v8f xa = v8_load(b + k),
-                            xb = v8_load(b + AU_TP_TAPS - 1 - k);
-                        v8f sum = xa + xb, dif = xa - xb;
-                        ae += v8_set(m->tp_e[k]) * sum;
-                        ao += v8_set(m->tp_o[k]) * dif;
-                        am += v8_set(m->tp_m[k]) * sum;
-                    }
-                    v8f y1 = (v8f)((v8i)(ae + ao) & absmask);
-                    v8f y3 = (v8f)((v8i)(ae - ao) & absmask);
-                    am = (v8f)((v8i)am & absmask);
-                    t = v8_sel(y1 > t, y1, t);
-                    t = v8_sel(y3 > t, y3, t);
-                    t = v8_sel(am > t, am, t);
-                    v8f old = v8_load(tp + AU_LANES * q);
-                    v8_store(tp + AU_LANES * q, v8_sel(t > old, t, old));
-                }
-            }
-        }
         for (int i = 0; i < n; i++) {
             float g_req = tp[i] > m->ceil_lin ? m->ceil_lin / tp[i] : 1.0f;
             uint32_t gi = m->gi;
@@ -293,16 +364,14 @@ static void chunk(au_master *m, float *L, float *R, float *out, int n)
         float *d = m->dly[c];
         memcpy(d + AU_LIM_DELAY, ch[c], sizeof(float) * (size_t)n);
     }
-    const v8f cl = v8_set(m->ceil_lin), ncl = v8_set(-m->ceil_lin),
-              zero = v8_set(0.0f);
+    const v8f cl = v8_set(m->ceil_lin), ncl = v8_set(-m->ceil_lin);
     int i = 0;
     for (; i + AU_LANES <= n; i += AU_LANES) {
         v8f gg = v8_load(g + i), o[2];
         for (int c = 0; c < 2; c++) {
             v8f v = v8_load(m->dly[c] + i) * gg;
-            v = v8_sel(v > cl, cl, v);
-            v = v8_sel(v < ncl, ncl, v);
-            o[c] = v8_sel(v == v, v, zero);
+            v = (v8f)((v8i)v & (v == v)); /* NaN -> 0, then clamp */
+            o[c] = v8_min(v8_max(v, ncl), cl);
         }
         v8_store(out + 2 * i, AU_SHUF(o[0], o[1], 0, 4, 1, 5));
         v8_store(out + 2 * i + 4, AU_SHUF(o[0], o[1], 2, 6, 3, 7));
@@ -323,6 +392,30 @@ static void chunk(au_master *m, float *L, float *R, float *out, int n)
             v8_store(d + k, v8_load(d + n + k));
         for (; k < AU_LIM_DELAY; k++) d[k] = d[n + k];
     }
+}
+
+static void chunk_generic(au_master *m, float *L, float *R, float *out, int n)
+{
+    chunk_body(m, L, R, out, n);
+}
+
+#if AU_SIMD_DISPATCH
+AU_TARGET_AVX2 static void chunk_avx2(au_master *m, float *L, float *R,
+                                      float *out, int n)
+{
+    chunk_body(m, L, R, out, n);
+}
+#endif
+
+static void chunk(au_master *m, float *L, float *R, float *out, int n)
+{
+#if AU_SIMD_DISPATCH
+    if (au_simd_avx2()) {
+        chunk_avx2(m, L, R, out, n);
+        return;
+    }
+#endif
+    chunk_generic(m, L, R, out, n);
 }
 
 void au_master_process(au_master *m, float *L, float *R, float *out, int n)

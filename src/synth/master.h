@@ -39,7 +39,9 @@ typedef struct {
     float rate;
     float dc_x1[2], dc_y1[2], dc_r;
     au_kweight_coef kc;
-    au_kweight kw[2];
+    /* K-weighting state (direct form I, lanes L R): x1 x2 y1 y2 of stage 1,
+     * then of stage 2 */
+    float kst[8][4];
     double ms_slow, ms_fast;
     float c_slow, c_fast, c_up, c_down;
     float gain_db, gain_lin;

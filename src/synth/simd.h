@@ -7,7 +7,36 @@
 #define AU_SIMD_H
 
 #include <stdint.h>
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
+/* Runtime dispatch: on x86 with GCC or Clang the hottest loops are also
+ * built for AVX2 (VEX encoding, and 8 lanes for the pads) and chosen at
+ * run time. Those builds do the same IEEE operations in the same order
+ * (no FMA: "avx2" does not enable it), so the output is bit-identical
+ * either way (tested by forcing the generic path). */
+#if (defined(__x86_64__) || defined(__i386__)) && \
+    (defined(__GNUC__) || defined(__clang__)) && !defined(AU_NO_AVX2)
+#define AU_SIMD_DISPATCH 1
+#define AU_TARGET_AVX2 __attribute__((target("avx2")))
+#else
+#define AU_SIMD_DISPATCH 0
+#define AU_TARGET_AVX2
+#endif
+
+extern int au_simd_level_; /* -1 unknown, 0 generic, 1 AVX2 */
+int au_simd_probe_(void);
+
+/* 1 when the AVX2 builds run (thread-safe: every thread finds the same) */
+static inline int au_simd_avx2(void)
+{
+    int l = __atomic_load_n(&au_simd_level_, __ATOMIC_RELAXED);
+    return l >= 0 ? l : au_simd_probe_();
+}
+
+/* Tests: 1 forces the generic SSE2 builds, 0 returns to the CPU's choice. */
+void au_simd_force_generic(int on);
 
 typedef float v8f __attribute__((vector_size(16)));
 typedef int32_t v8i __attribute__((vector_size(16)));
@@ -26,7 +55,20 @@ static inline v8f v8_sel(v8i mask, v8f a, v8f b)
 
 static inline v8f v8_min(v8f a, v8f b)
 {
+#if defined(__SSE__)
+    return (v8f)_mm_min_ps((__m128)a, (__m128)b); /* a < b ? a : b */
+#else
     return v8_sel(a < b, a, b);
+#endif
+}
+
+static inline v8f v8_max(v8f a, v8f b)
+{
+#if defined(__SSE__)
+    return (v8f)_mm_max_ps((__m128)a, (__m128)b); /* a > b ? a : b */
+#else
+    return v8_sel(a > b, a, b);
+#endif
 }
 
 #if defined(__clang__)
@@ -84,20 +126,69 @@ static inline v8f v8_wrap1(v8f x)
     return x - (v8f)((v8i)v8_set(1.0f) & (x >= v8_set(1.0f)));
 }
 
-/* sin(2 pi p), p in [0, 1): the lane version of au_sin2pi */
+/* fractional part of non-negative x (truncation toward zero) */
+static inline v8f v8_frac(v8f x)
+{
+    return x - __builtin_convertvector(__builtin_convertvector(x, v8i), v8f);
+}
+
+/* sin(2 pi p), p in [0, 1): the lane version of au_sin2pi, folded with
+ * absolute values instead of selects: x = p - 1/2, h = 1/4 - ||x| - 1/4|
+ * in [0, 1/4], sin(2 pi p) = -sign(x) sin(2 pi h) */
 static inline v8f v8_sin2pi(v8f p)
 {
+    const v8i absm = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
     v8f x = p - v8_set(0.5f);
-    v8f h = v8_sel(x > v8_set(0.25f), v8_set(0.5f) - x, x);
-    h = v8_sel(h < v8_set(-0.25f), v8_set(-0.5f) - h, h);
+    v8f u = (v8f)((v8i)x & absm) - v8_set(0.25f);
+    v8f h = v8_set(0.25f) - (v8f)((v8i)u & absm);
     v8f t = h * v8_set(2.0f * 3.14159265f);
+    /* Estrin's scheme: a shorter dependency chain than Horner's */
+    v8f t2 = t * t, t4 = t2 * t2;
+    v8f p01 = v8_set(1.0f) + t2 * v8_set(-1.6666667e-1f);
+    v8f p23 = v8_set(8.3333310e-3f) + t2 * v8_set(-1.9840874e-4f);
+    v8f s = p01 + t4 * (p23 + t4 * v8_set(2.7525562e-6f));
+    s = t * s; /* >= 0 */
+    return (v8f)((v8i)s | (~(v8i)x & ~absm));
+}
+
+/* sin(t) for |t| <= pi/2 (the polynomial of au_sinpoly) */
+static inline v8f v8_sinpoly(v8f t)
+{
     v8f t2 = t * t;
     v8f s = v8_set(2.7525562e-6f);
     s = v8_set(-1.9840874e-4f) + t2 * s;
     s = v8_set(8.3333310e-3f) + t2 * s;
     s = v8_set(-1.6666667e-1f) + t2 * s;
     s = v8_set(1.0f) + t2 * s;
-    return -(t * s);
+    return t * s;
+}
+
+/* 2^x, the lane version of au_exp2 (|x| < 100) */
+static inline v8f v8_exp2(v8f x)
+{
+    x = v8_max(v8_min(x, v8_set(100.0f)), v8_set(-100.0f));
+    v8i ti = __builtin_convertvector(x, v8i); /* toward zero */
+    v8f tf = __builtin_convertvector(ti, v8f);
+    v8i fl = ti + (v8i)(tf > x);                /* floor: -1 where x < trunc */
+    v8f f = x - __builtin_convertvector(fl, v8f);
+    v8f p = v8_set(2.1540580e-4f);
+    p = v8_set(1.2482863e-3f) + f * p;
+    p = v8_set(9.6745472e-3f) + f * p;
+    p = v8_set(5.5485323e-2f) + f * p;
+    p = v8_set(2.4022940e-1f) + f * p;
+    p = v8_set(6.9314700e-1f) + f * p;
+    p = v8_set(1.0f) + f * p;
+    return (v8f)((v8i)p + (fl << 23));
+}
+
+static inline v8f v8_sqrt(v8f x)
+{
+#if defined(__SSE__)
+    return (v8f)_mm_sqrt_ps((__m128)x);
+#else
+    return (v8f){__builtin_sqrtf(x[0]), __builtin_sqrtf(x[1]),
+                 __builtin_sqrtf(x[2]), __builtin_sqrtf(x[3])};
+#endif
 }
 
 /* PolyBLEP saw (-1..1) at phase p with increment dt and 1/dt: the naive

@@ -180,6 +180,32 @@ test('port in use exits 1 with a clear message; bad options exit 2', { timeout: 
   assert.match(help.stdout, /--max-clients/);
 });
 
+test('a station outlives its last listener by --station-linger, then is freed', { timeout: 15000 }, async () => {
+  const s = await startServer(['--station-linger', '1']);
+  try {
+    const a = listen(s.port, 'station=brief&seed=3');
+    await a.until(() => a.chunks.length >= 3, 5000, 'audio');
+    a.close();
+    await sleep(400);
+    let m = await metrics(s.port);
+    assert.equal(m.stations, 1, 'still playing right after the last listener left');
+    // a listener coming back within the linger finds the same music going on
+    const b = listen(s.port, 'station=brief&seed=99');
+    await b.until(() => b.chunks.length >= 1, 5000, 'audio');
+    assert.equal(b.ofType('hello')[0].params.seed, 3);
+    assert.ok(b.chunks[0].h.pos > 0);
+    b.close();
+    for (let i = 0; i < 30 && m.streams > 0; i++) {
+      await sleep(200);
+      m = await metrics(s.port);
+    }
+    assert.equal(m.stations, 0);
+    assert.equal(m.streams, 0, 'freed after the linger');
+  } finally {
+    await s.stop();
+  }
+});
+
 test('SIGTERM closes every WebSocket with 1001 and exits 0 within 2 s', { timeout: 20000 }, async () => {
   const s = await startServer([]);
   const a = listen(s.port, 'seed=1');

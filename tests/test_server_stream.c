@@ -1,0 +1,172 @@
+/* A stream rendered by the worker threads: chunks arrive in order with the
+ * right headers, on their pacing schedule, bit-identical to rendering the
+ * engine directly with the same dither, and a change applies at the chunk
+ * boundary it is reported at. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "engine/engine.h"
+#include "io/pcm.h"
+#include "server/stream.h"
+#include "server/worker.h"
+
+static _Atomic int wakes;
+static void on_wake(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&wakes, 1);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Waits until chunk k is published, then frees every slot before it. */
+static au_chunk *wait_chunk(au_stream *s, int64_t k)
+{
+    for (int i = 0; i < 400; i++) {
+        if (atomic_load(&s->head) > k) {
+            atomic_store(&s->tail, k);
+            return au_stream_chunk(s, k);
+        }
+        sleep_ms(5);
+    }
+    fail_msg("chunk %lld never came", (long long)k);
+    return NULL;
+}
+
+static void chunks_match_direct_render(void **state)
+{
+    (void)state;
+    au_params p = au_params_default();
+    p.seed = 777;
+    p.bpm = 70;
+    au_metrics m;
+    au_metrics_init(&m);
+    au_workers_config wc = au_workers_config_default();
+    wc.nworkers = 2;
+    wc.max_streams = 8;
+    wc.wake = on_wake;
+    wc.metrics = &m;
+    au_workers *w;
+    assert_int_equal(au_workers_start(&w, &wc), 0);
+    /* start the clock 1.5 s in the past: 20 chunks are due at once */
+    int64_t t0 = au_mono_ns() - 1500000000LL;
+    au_stream *s = au_stream_create(1, &p, 48000, 5, t0);
+    assert_non_null(s);
+    assert_int_equal(au_workers_add(w, s), 0);
+
+    /* the reference: the same engine and dither, in other block sizes */
+    au_engine *ref;
+    assert_int_equal(au_engine_create(&ref, &p, 48000), 0);
+    au_dither d;
+    au_dither_init(&d, p.seed);
+    float *buf = malloc(4800 * 2 * sizeof *buf);
+    uint8_t *pcm = malloc(4800 * 4);
+    au_param_update up;
+    memset(&up, 0, sizeof up);
+    up.mask = AU_P_BPM | AU_P_INTENSITY;
+    up.v.bpm = 90;
+    up.v.intensity = 0.8;
+
+    int64_t change_at = -1;
+    for (int64_t k = 0; k < 24; k++) {
+        if (k == 12) assert_true(au_stream_push_set(s, &up)); /* queued early */
+        au_chunk *c = wait_chunk(s, k);
+        au_wire_header h;
+        assert_int_equal(au_wire_header_read(c->frame, c->frame_bytes, &h), 0);
+        assert_int_equal(h.seq, (uint32_t)k);
+        assert_true(h.pos == k * 4800);
+        assert_int_equal(h.frames, 4800);
+        assert_int_equal(h.channels, 2);
+        for (int i = 0; i < c->nmsg; i++) {
+            char text[AU_CHUNK_MSG_MAX + 1];
+            memcpy(text, c->msg[i] + AU_WIRE_PRE, c->msglen[i]);
+            text[c->msglen[i]] = '\0';
+            if (strstr(text, "\"type\":\"state\"")) {
+                char want[64];
+                snprintf(want, sizeof want, "\"applies_at\":%lld",
+                         (long long)h.pos);
+                assert_non_null(strstr(text, want));
+                assert_non_null(strstr(text, "\"bpm\":90"));
+                change_at = h.pos;
+            }
+        }
+        if (change_at == h.pos) au_engine_set(ref, &up);
+        /* odd block sizes: the engine promises block-size independence */
+        int done = 0;
+        while (done < 4800) {
+            int n = 4800 - done < 1111 ? 4800 - done : 1111;
+            au_engine_render(ref, buf + 2 * done, n);
+            done += n;
+        }
+        au_pcm16_convert_le(&d, buf, pcm, 4800 * 2);
+        if (memcmp(pcm, c->frame + AU_WIRE_HEADER_BYTES, 4800 * 4) != 0)
+            fail_msg("chunk %lld differs from the direct render", (long long)k);
+    }
+    assert_true(change_at >= 12 * 4800);
+    assert_true(atomic_load(&wakes) > 0);
+    assert_true(atomic_load(&m.chunks_rendered) >= 24);
+    assert_true(atomic_load(&m.render_ms.count) >= 24);
+
+    assert_int_equal(au_workers_remove(w, s), 0);
+    for (int i = 0; i < 200 && atomic_load(&s->state) != AU_STREAM_RELEASED;
+         i++)
+        sleep_ms(5);
+    assert_int_equal(atomic_load(&s->state), AU_STREAM_RELEASED);
+    au_stream_free(s);
+    au_workers_stop(w);
+    au_engine_destroy(ref);
+    free(buf);
+    free(pcm);
+}
+
+static void renders_on_schedule(void **state)
+{
+    (void)state;
+    au_params p = au_params_default();
+    p.seed = 5;
+    au_workers_config wc = au_workers_config_default();
+    wc.nworkers = 1;
+    au_workers *w;
+    assert_int_equal(au_workers_start(&w, &wc), 0);
+    int64_t t0 = au_mono_ns();
+    au_stream *s = au_stream_create(2, &p, 44100, 5, t0);
+    assert_non_null(s);
+    assert_int_equal(s->frames, 4410);
+    assert_int_equal(au_workers_add(w, s), 0);
+    /* the burst is rendered at once; then the worker keeps no more than
+     * one chunk ahead of the schedule (so a change is heard in 150 ms) */
+    sleep_ms(300);
+    int64_t head = atomic_load(&s->head);
+    int64_t live = au_pacer_live(&s->pacer, au_mono_ns());
+    assert_true(head >= 5);
+    assert_true(head <= live + 1);
+    atomic_store(&s->tail, head);
+    sleep_ms(500);
+    int64_t head2 = atomic_load(&s->head);
+    assert_in_range(head2 - head, 3, 7); /* about 5 chunks in 500 ms */
+    assert_true(head2 <= au_pacer_live(&s->pacer, au_mono_ns()) + 1);
+    au_workers_stop(w); /* stops attached streams too */
+    assert_int_equal(atomic_load(&s->state), AU_STREAM_RELEASED);
+    au_stream_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(chunks_match_direct_render),
+        cmocka_unit_test(renders_on_schedule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
