@@ -4,6 +4,8 @@
 #   make test     installs what is missing, builds, runs every test (ctest),
 #                 then the unit tests again under ASan+UBSan
 #   make bench    prints the synthesis benchmark
+#   make load     server load test (bench/), make soak: 30 minutes
+#   make fuzz     libFuzzer on what clients send (FUZZ_SECONDS per target)
 #   make format   clang-format every C file
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
@@ -11,7 +13,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 .PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
-        fuzz format clean
+        load soak fuzz format clean
 
 all: build
 
@@ -44,6 +46,13 @@ test-asan: deps-test
 
 bench: build
 	@$(BUILD)/auralis bench
+
+# Server load (3 min) and soak (30 min) tests: see bench/README.md.
+load: build
+	@$(MAKE) --no-print-directory -C bench load AURALIS=$(abspath $(BUILD))/auralis
+
+soak: build
+	@$(MAKE) --no-print-directory -C bench soak AURALIS=$(abspath $(BUILD))/auralis
 
 # libFuzzer targets for what strangers send (control JSON, query strings,
 # request paths): clang, ASan+UBSan, coverage on the libraries too.

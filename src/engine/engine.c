@@ -255,17 +255,22 @@ static void render_block(au_engine *e)
      * innermost, so each send is stored once per vector. */
     float dry[2][AU_BLOCK], rin[2][AU_BLOCK], din[2][AU_BLOCK];
     float rev_scale = 0.6f + 0.8f * sp;
-    int used[AU_LAYER_COUNT], nu = 0;
-    float mg0[AU_LAYER_COUNT], minc[AU_LAYER_COUNT];
+    int nu = 0;
+    const float *ub[AU_LAYER_COUNT];
+    v8f mg0[AU_LAYER_COUNT], minc[AU_LAYER_COUNT], kd[AU_LAYER_COUNT],
+        kr[AU_LAYER_COUNT], kl[AU_LAYER_COUNT];
     for (int l = 0; l < AU_LAYER_COUNT; l++) {
         float g0 = e->s_gain[l].y;
         float want = layer_on(&e->params, l) ? e->ctl_layer[l] : 0.0f;
         float g1 = au_smooth_step(&e->s_gain[l], want);
         if (g0 < 1e-6f && g1 < 1e-6f) continue;
         if (!(e->bus_used & (1u << l))) continue;
-        used[nu] = l;
-        mg0[nu] = g0;
-        minc[nu] = (g1 - g0) * (1.0f / AU_BLOCK);
+        ub[nu] = e->bus[l][0];
+        mg0[nu] = v8_set(g0);
+        minc[nu] = v8_set((g1 - g0) * (1.0f / AU_BLOCK));
+        kd[nu] = v8_set(mix_dry[l]);
+        kr[nu] = v8_set(mix_rev[l] * rev_scale);
+        kl[nu] = v8_set(mix_dly[l]);
         nu++;
     }
     const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
@@ -274,11 +279,10 @@ static void render_block(au_engine *e)
             v8f ad = v8_set(0.0f), ar = ad, al = ad;
             v8f fi = v8_set((float)i) + step;
             for (int u = 0; u < nu; u++) {
-                int l = used[u];
-                v8f v = v8_load(e->bus[l][c] + i) * (v8_set(mg0[u]) + v8_set(minc[u]) * fi);
-                ad += v8_set(mix_dry[l]) * v;
-                ar += v8_set(mix_rev[l] * rev_scale) * v;
-                al += v8_set(mix_dly[l]) * v;
+                v8f v = v8_load(ub[u] + c * AU_BLOCK + i) * (mg0[u] + minc[u] * fi);
+                ad += kd[u] * v;
+                ar += kr[u] * v;
+                al += kl[u] * v;
             }
             v8_store(dry[c] + i, ad);
             v8_store(rin[c] + i, ar);
