@@ -5,6 +5,7 @@
 #                 then the unit tests again under ASan+UBSan
 #   make bench    prints the synthesis benchmark
 #   make load     server load test (bench/), make soak: 30 minutes
+#   make player-session  10 minutes of the player in headless Chromium
 #   make fuzz     libFuzzer on what clients send (FUZZ_SECONDS per target)
 #   make format   clang-format every C file
 BUILD      ?= build
@@ -13,7 +14,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 .PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
-        load soak fuzz format clean
+        load soak player-session fuzz format clean
 
 all: build
 
@@ -53,6 +54,10 @@ load: build
 
 soak: build
 	@$(MAKE) --no-print-directory -C bench soak AURALIS=$(abspath $(BUILD))/auralis
+
+# A 10-minute listening session in headless Chromium (SECONDS=600).
+player-session: node-deps build
+	@node bench/player-session.mjs --seconds $${SECONDS:-600} --bin $(BUILD)/auralis
 
 # libFuzzer targets for what strangers send (control JSON, query strings,
 # request paths): clang, ASan+UBSan, coverage on the libraries too.

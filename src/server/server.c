@@ -99,6 +99,13 @@ typedef struct {
 } au_server;
 
 static _Atomic int g_stop;
+/* DEBUG */
+typedef struct { int64_t t, late, k, head, live; int g; int sid; int what; } dbg_t;
+static dbg_t g_dbg[200000]; static int g_ndbg; static int64_t g_dbg0;
+static void dbg(int what, int64_t t, int64_t late, int g, int sid, int64_t k, int64_t head, int64_t live)
+{ if (g_ndbg < 200000) g_dbg[g_ndbg++] = (dbg_t){t - g_dbg0, late, k, head, live, g, sid, what}; }
+static void dbg_dump(void) { FILE *f = fopen("/tmp/sp_dbg.txt", "w"); if (!f) return;
+ for (int i = 0; i < g_ndbg; i++) { fprintf(f, "%d %.3f %.3f g%d s%d k%lld h%lld l%lld\n", g_dbg[i].what, g_dbg[i].t*1e-6, g_dbg[i].late*1e-6, g_dbg[i].g, g_dbg[i].sid, (long long)g_dbg[i].k, (long long)g_dbg[i].head, (long long)g_dbg[i].live); } fclose(f); }
 static struct lws_context *_Atomic g_ctx;
 
 /* ---------------------------------------------------------------- texts */
@@ -249,6 +256,7 @@ static void schedule_pump(au_server *srv, int64_t now);
 static void pump(au_server *srv)
 {
     int64_t now = au_mono_ns();
+    static int64_t lastp; if (lastp && now - lastp > 15000000) dbg(2, now, now - lastp, 0, 0, 0, 0, 0); lastp = now;
     if (atomic_load(&g_stop) && !srv->shutting_down) {
         srv->shutting_down = true;
         srv->shutdown_deadline = now + 1500000000LL;
@@ -548,6 +556,7 @@ static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
         int64_t due = au_pacer_due(&s->pacer, l->cursor) + l->offset_ns;
         if (due < l->joined_ns) due = l->joined_ns;
         au_hist_observe(&srv->metrics.jitter_ms, (double)(now - due) * 1e-6);
+        if (now - due > 20000000) dbg(1, now, now - due, l->group, (int)s->id, l->cursor, atomic_load(&s->head), au_pacer_live(&s->pacer, now - l->offset_ns));
         atomic_fetch_add_explicit(&srv->metrics.chunks_sent, 1,
                                   memory_order_relaxed);
         l->cursor++;
@@ -1113,11 +1122,13 @@ int au_server_run(const au_server_config *cfg)
         fflush(stdout);
     }
 
+    g_dbg0 = au_mono_ns();
     schedule_pump(srv, au_mono_ns());
     while (!srv->done) {
         if (lws_service(srv->ctx, 0) < 0) break;
     }
     atomic_store(&g_ctx, NULL);
+    dbg_dump();
     srv->destroying = true; /* closes still arrive, as callbacks */
     lws_sul_cancel(&srv->sul);
     lws_context_destroy(srv->ctx);

@@ -70,7 +70,7 @@ static inline float au_exp2(float x)
         float f;
         int32_t i;
     } u = {p};
-    u.i += (int32_t)fl << 23;
+    u.i = (int32_t)((uint32_t)u.i + ((uint32_t)(int32_t)fl << 23)); /* no UB */
     return u.f;
 }
 

@@ -38,7 +38,8 @@ static PK_ATTR void PK_NAME(float (*kl)[AU_INST_MAXV], float (*ev)[AU_INST_MAXV]
         for (int g = 0; g < PK_NG; g++) {
             dv[g] *= er[g];
             env[g] = PK_MIN(tgt[g] + dv[g], one);
-            /* two PolyBLEP saws (see blep_saw in inst_pads.c) */
+            /* two PolyBLEP saws: the residual sign(t) (1 - |t|)^2 within one
+             * sample of the reset (t: distance in samples), see inst_pads.c */
             PK_VT q = pa[g] - (PK_VT)((PK_VI)one & (pa[g] > half));
             PK_VT t = q * ida[g];
             PK_VT a = one - (PK_VT)((PK_VI)t & ~sign);

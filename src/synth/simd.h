@@ -178,7 +178,8 @@ static inline v8f v8_exp2(v8f x)
     p = v8_set(2.4022940e-1f) + f * p;
     p = v8_set(6.9314700e-1f) + f * p;
     p = v8_set(1.0f) + f * p;
-    return (v8f)((v8i)p + (fl << 23));
+    typedef uint32_t v8u __attribute__((vector_size(16)));
+    return (v8f)((v8u)p + ((v8u)fl << 23)); /* unsigned: no UB */
 }
 
 static inline v8f v8_sqrt(v8f x)
@@ -189,19 +190,6 @@ static inline v8f v8_sqrt(v8f x)
     return (v8f){__builtin_sqrtf(x[0]), __builtin_sqrtf(x[1]),
                  __builtin_sqrtf(x[2]), __builtin_sqrtf(x[3])};
 #endif
-}
-
-/* PolyBLEP saw (-1..1) at phase p with increment dt and 1/dt: the naive
- * ramp minus a two-sample polynomial residual at the reset. */
-static inline v8f v8_blep_saw(v8f p, v8f dt, v8f idt)
-{
-    v8f one = v8_set(1.0f);
-    v8f t1 = p * idt;
-    v8f r1 = t1 + t1 - t1 * t1 - one;
-    v8f t2 = (p - one) * idt;
-    v8f r2 = t2 * t2 + t2 + t2 + one;
-    v8f r = v8_sel(p < dt, r1, v8_sel(p > one - dt, r2, v8_set(0.0f)));
-    return p + p - one - r;
 }
 
 #endif
