@@ -105,7 +105,27 @@ static void events_json(void **state)
     ev.u.key.mode = 3;
     assert_true(au_wire_event_json(&ev, buf, sizeof buf) > 0);
     assert_non_null(strstr(buf, "\"key\":\"G\",\"mode\":\"lydian\""));
-    ev.type = AU_EV_NOTE_ON; /* not carried */
+    ev.type = AU_EV_NOTE_ON;
+    ev.pos = 9600;
+    ev.note = 62;
+    ev.vel = 90;
+    ev.layer = AU_LAYER_BELLS;
+    assert_true(au_wire_event_json(&ev, buf, sizeof buf) > 0);
+    j = json_loads(buf, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "event")),
+                        "note_on");
+    assert_int_equal(json_integer_value(json_object_get(j, "note")), 62);
+    assert_int_equal(json_integer_value(json_object_get(j, "velocity")), 90);
+    assert_string_equal(json_string_value(json_object_get(j, "layer")),
+                        "bells");
+    assert_int_equal(json_integer_value(json_object_get(j, "position")), 9600);
+    json_decref(j);
+    ev.type = AU_EV_NOTE_OFF;
+    assert_true(au_wire_event_json(&ev, buf, sizeof buf) > 0);
+    assert_non_null(strstr(buf, "\"event\":\"note_off\""));
+    assert_non_null(strstr(buf, "\"velocity\":0"));
+    ev.type = AU_EV_TEMPO; /* not carried */
     assert_int_equal(au_wire_event_json(&ev, buf, sizeof buf), 0);
     ev.type = AU_EV_SECTION;
     memcpy(ev.u.section.name, "0123456789abcdef", 16); /* no NUL inside */

@@ -89,10 +89,17 @@ static void chunks_match_direct_render(void **state)
         assert_true(h.pos == k * 4800);
         assert_int_equal(h.frames, 4800);
         assert_int_equal(h.channels, 2);
+        /* the wire: nmsg text frames, then the binary frame of the chunk */
+        size_t off = 0;
         for (int i = 0; i < c->nmsg; i++) {
-            char text[AU_CHUNK_MSG_MAX + 1];
-            memcpy(text, c->msg[i] + AU_WIRE_PRE, c->msglen[i]);
-            text[c->msglen[i]] = '\0';
+            const unsigned char *f = c->wire + off;
+            assert_int_equal(f[0], 0x81);
+            size_t n = f[1] < 126 ? f[1] : (size_t)f[2] << 8 | f[3];
+            size_t hdr = f[1] < 126 ? 2 : 4;
+            char text[AU_CHUNK_TEXT + 1];
+            memcpy(text, f + hdr, n);
+            text[n] = '\0';
+            off += hdr + n;
             if (strstr(text, "\"type\":\"state\"")) {
                 char want[64];
                 snprintf(want, sizeof want, "\"applies_at\":%lld",
@@ -102,6 +109,11 @@ static void chunks_match_direct_render(void **state)
                 change_at = h.pos;
             }
         }
+        assert_int_equal(c->wire[off], 0x82);
+        assert_int_equal((size_t)c->wire[off + 2] << 8 | c->wire[off + 3],
+                         c->frame_bytes);
+        assert_ptr_equal(c->wire + off + 4, c->frame);
+        assert_int_equal(c->wire_len, off + 4 + c->frame_bytes);
         if (change_at == h.pos) au_engine_set(ref, &up);
         /* odd block sizes: the engine promises block-size independence */
         int done = 0;

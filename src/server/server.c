@@ -43,6 +43,7 @@ _Static_assert(AU_WIRE_PRE >= LWS_PRE, "AU_WIRE_PRE must cover LWS_PRE");
 #define TQ_MAX 640
 #define RATE_PER_S 20.0 /* client messages per second */
 #define HTTP_PIECE 16384
+#define AU_TX_PACKET (256 * 1024) /* largest single send (see protocols) */
 
 typedef struct au_listener au_listener;
 struct au_listener {
@@ -52,7 +53,6 @@ struct au_listener {
     int64_t cursor;           /* next chunk to send */
     int64_t offset_ns; /* this listener's send phase after the stream's */
     int group;
-    int msg_idx; /* texts of that chunk already sent */
     int64_t joined_ns, last_progress_ns, last_rl_error_ns;
     bool in_use, want_write, closing, skipped;
     int close_code;
@@ -99,13 +99,6 @@ typedef struct {
 } au_server;
 
 static _Atomic int g_stop;
-/* DEBUG */
-typedef struct { int64_t t, late, k, head, live; int g; int sid; int what; } dbg_t;
-static dbg_t g_dbg[200000]; static int g_ndbg; static int64_t g_dbg0;
-static void dbg(int what, int64_t t, int64_t late, int g, int sid, int64_t k, int64_t head, int64_t live)
-{ if (g_ndbg < 200000) g_dbg[g_ndbg++] = (dbg_t){t - g_dbg0, late, k, head, live, g, sid, what}; }
-static void dbg_dump(void) { FILE *f = fopen("/tmp/sp_dbg.txt", "w"); if (!f) return;
- for (int i = 0; i < g_ndbg; i++) { fprintf(f, "%d %.3f %.3f g%d s%d k%lld h%lld l%lld\n", g_dbg[i].what, g_dbg[i].t*1e-6, g_dbg[i].late*1e-6, g_dbg[i].g, g_dbg[i].sid, (long long)g_dbg[i].k, (long long)g_dbg[i].head, (long long)g_dbg[i].live); } fclose(f); }
 static struct lws_context *_Atomic g_ctx;
 
 /* ---------------------------------------------------------------- texts */
@@ -256,7 +249,6 @@ static void schedule_pump(au_server *srv, int64_t now);
 static void pump(au_server *srv)
 {
     int64_t now = au_mono_ns();
-    static int64_t lastp; if (lastp && now - lastp > 15000000) dbg(2, now, now - lastp, 0, 0, 0, 0, 0); lastp = now;
     if (atomic_load(&g_stop) && !srv->shutting_down) {
         srv->shutting_down = true;
         srv->shutdown_deadline = now + 1500000000LL;
@@ -317,7 +309,6 @@ static void pump(au_server *srv)
                                               srv->prefill, &dropped);
                     if (dropped) {
                         l->cursor = c;
-                        l->msg_idx = 0;
                         atomic_fetch_add_explicit(&srv->metrics.chunks_dropped,
                                                   dropped,
                                                   memory_order_relaxed);
@@ -544,23 +535,17 @@ static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
             break;
         if (l->cursor >= listener_edge(l, now)) break;
         au_chunk *c = au_stream_chunk(s, l->cursor);
-        if (l->msg_idx < c->nmsg) {
-            int i = l->msg_idx++;
-            if (lws_write(wsi, c->msg[i] + AU_WIRE_PRE, c->msglen[i],
-                          LWS_WRITE_TEXT) < 0)
-                return -1;
-            continue;
-        }
-        if (lws_write(wsi, c->frame, c->frame_bytes, LWS_WRITE_BINARY) < 0)
+        /* the chunk's events and audio, framed once by the worker: one
+         * send() straight from the shared slot (lws copies only what the
+         * socket did not take) */
+        if (lws_write(wsi, c->wire, c->wire_len, LWS_WRITE_RAW) < 0)
             return -1;
         int64_t due = au_pacer_due(&s->pacer, l->cursor) + l->offset_ns;
         if (due < l->joined_ns) due = l->joined_ns;
         au_hist_observe(&srv->metrics.jitter_ms, (double)(now - due) * 1e-6);
-        if (now - due > 20000000) dbg(1, now, now - due, l->group, (int)s->id, l->cursor, atomic_load(&s->head), au_pacer_live(&s->pacer, now - l->offset_ns));
         atomic_fetch_add_explicit(&srv->metrics.chunks_sent, 1,
                                   memory_order_relaxed);
         l->cursor++;
-        l->msg_idx = 0;
         l->last_progress_ns = now;
     }
     bool more = l->tq_count > 0 || l->closing;
@@ -935,7 +920,12 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols protocols[] = {
-    {"auralis", callback, sizeof(pss_t), 4096, 0, NULL, 0},
+    /* tx_packet_size: lws_issue_raw sends at most this per send() (by
+     * default the rx_buffer_size, 4 KiB): a 19 KB chunk left in five
+     * pieces, four of them copied into lws's buflist_out and each waiting
+     * for another poll() round over every socket - the load test's stalls.
+     * Now one send() per listener per chunk. */
+    {"auralis", callback, sizeof(pss_t), 4096, 0, NULL, AU_TX_PACKET},
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
@@ -1122,13 +1112,11 @@ int au_server_run(const au_server_config *cfg)
         fflush(stdout);
     }
 
-    g_dbg0 = au_mono_ns();
     schedule_pump(srv, au_mono_ns());
     while (!srv->done) {
         if (lws_service(srv->ctx, 0) < 0) break;
     }
     atomic_store(&g_ctx, NULL);
-    dbg_dump();
     srv->destroying = true; /* closes still arrive, as callbacks */
     lws_sul_cancel(&srv->sul);
     lws_context_destroy(srv->ctx);

@@ -18,7 +18,10 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
     s->init = *p;
     s->shown = *p;
     size_t frame_bytes = AU_WIRE_HEADER_BYTES + (size_t)s->frames * 2 * 2;
-    size_t stride = (AU_WIRE_PRE + frame_bytes + 63) / 64 * 64;
+    /* [text frames, right-aligned in AU_CHUNK_TEXT][4-byte WebSocket
+     * binary header][frame]: the wire is contiguous whatever the texts */
+    size_t head = AU_WIRE_PRE + AU_CHUNK_TEXT + 4;
+    size_t stride = (head + frame_bytes + 63) / 64 * 64;
     s->slots = calloc(AU_STREAM_SLOTS, sizeof *s->slots);
     s->audio = calloc(AU_STREAM_SLOTS, stride);
     s->fbuf = calloc((size_t)s->frames * 2, sizeof *s->fbuf);
@@ -27,8 +30,16 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
         return NULL;
     }
     for (int i = 0; i < AU_STREAM_SLOTS; i++) {
-        s->slots[i].frame = s->audio + (size_t)i * stride + AU_WIRE_PRE;
+        unsigned char *f = s->audio + (size_t)i * stride + head;
+        s->slots[i].frame = f;
         s->slots[i].frame_bytes = frame_bytes;
+        /* FIN + binary, 16-bit length (a chunk is < 64 KiB at any rate) */
+        f[-4] = 0x82;
+        f[-3] = 126;
+        f[-2] = (unsigned char)(frame_bytes >> 8);
+        f[-1] = (unsigned char)(frame_bytes & 0xff);
+        s->slots[i].wire = f - 4;
+        s->slots[i].wire_len = frame_bytes + 4;
     }
     atomic_init(&s->head, 0);
     atomic_init(&s->tail, 0);
@@ -63,15 +74,56 @@ int au_stream_start(au_stream *s)
     return 0;
 }
 
-static void add_msg(au_stream *s, au_chunk *c, const char *text, int n)
+typedef struct {
+    unsigned char buf[AU_CHUNK_TEXT];
+    size_t len;
+    int n;
+} texts_t;
+
+/* Appends one text message as a complete WebSocket frame (FIN + text). */
+static void add_msg(au_stream *s, texts_t *t, const char *text, int n)
 {
     if (n <= 0) return;
-    if (c->nmsg >= AU_CHUNK_MSGS || n > AU_CHUNK_MSG_MAX) {
+    size_t hdr = n < 126 ? 2 : 4;
+    if (t->len + hdr + (size_t)n > sizeof t->buf) {
         s->events_dropped++;
         return;
     }
-    memcpy(c->msg[c->nmsg] + AU_WIRE_PRE, text, (size_t)n);
-    c->msglen[c->nmsg++] = (uint16_t)n;
+    unsigned char *p = t->buf + t->len;
+    p[0] = 0x81;
+    if (hdr == 2) {
+        p[1] = (unsigned char)n;
+    } else {
+        p[1] = 126;
+        p[2] = (unsigned char)(n >> 8);
+        p[3] = (unsigned char)(n & 0xff);
+    }
+    memcpy(p + hdr, text, (size_t)n);
+    t->len += hdr + (size_t)n;
+    t->n++;
+}
+
+/* Notes are bounded per chunk so a busy piece cannot flood a slow client:
+ * at most AU_CHUNK_NOTES note_on per chunk (the rest are counted in
+ * notes_dropped), and a note_off only for a note_on that was sent. */
+static bool note_wanted(au_stream *s, const au_event *ev, int *non)
+{
+    if (ev->type != AU_EV_NOTE_ON && ev->type != AU_EV_NOTE_OFF) return true;
+    if (ev->layer >= AU_LAYER_COUNT || ev->note > 127) return false;
+    uint64_t *w = &s->notes_on[ev->layer][ev->note >> 6];
+    uint64_t bit = 1ull << (ev->note & 63);
+    if (ev->type == AU_EV_NOTE_OFF) {
+        if (!(*w & bit)) return false;
+        *w &= ~bit;
+        return true;
+    }
+    if (*non >= AU_CHUNK_NOTES) {
+        s->notes_dropped++;
+        return false;
+    }
+    (*non)++;
+    *w |= bit;
+    return true;
 }
 
 void au_stream_render_next(au_stream *s)
@@ -81,8 +133,10 @@ void au_stream_render_next(au_stream *s)
     int64_t pos = k * s->frames;
     c->pos = pos;
     c->seq = (uint32_t)k;
-    c->nmsg = 0;
-    char text[AU_CHUNK_MSG_MAX];
+    texts_t t;
+    t.len = 0;
+    t.n = 0;
+    char text[512];
 
     /* changes apply at this chunk boundary: the position a client is told in
      * "applies_at" and that `auralis render --change` replays */
@@ -94,7 +148,7 @@ void au_stream_render_next(au_stream *s)
     }
     c->params = *au_engine_params(s->engine);
     if (changed)
-        add_msg(s, c, text,
+        add_msg(s, &t, text,
                 au_wire_state_json(&c->params, pos, text, sizeof text));
 
     au_engine_render(s->engine, s->fbuf, s->frames);
@@ -105,8 +159,16 @@ void au_stream_render_next(au_stream *s)
     au_wire_header_write(c->frame, &h);
 
     au_event ev;
+    int non = 0;
     while (au_engine_poll_event(s->engine, &ev))
-        add_msg(s, c, text, au_wire_event_json(&ev, text, sizeof text));
+        if (note_wanted(s, &ev, &non))
+            add_msg(s, &t, text, au_wire_event_json(&ev, text, sizeof text));
+
+    /* texts right before the binary frame's header: one contiguous wire */
+    c->wire = c->frame - 4 - t.len;
+    memcpy(c->wire, t.buf, t.len);
+    c->wire_len = t.len + 4 + c->frame_bytes;
+    c->nmsg = t.n;
 
     atomic_store_explicit(&s->head, k + 1, memory_order_release);
 }

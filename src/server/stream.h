@@ -24,24 +24,28 @@
 /* 32 x 100 ms = 3.2 s of history: the 2 s slow-listener backlog, the 0.5 s
  * burst, one chunk rendered ahead, and slack. */
 #define AU_STREAM_SLOTS 32
-#define AU_CHUNK_MSGS 6      /* text messages carried with one chunk */
-#define AU_CHUNK_MSG_MAX 480 /* bytes each (state is the longest, ~260) */
-#define AU_STREAM_SETS 16    /* pending changes per stream */
-/* A station's listeners are sent to in 10 phases 10 ms apart (by join
- * time), so a tick's fan-out is spread over the chunk period instead of
- * landing on the socket layer all at once. */
+#define AU_CHUNK_TEXT 4096 /* bytes of text frames carried with one chunk */
+#define AU_CHUNK_NOTES 12  /* note_on events per chunk at most (see below) */
+#define AU_STREAM_SETS 16  /* pending changes per stream */
+/* A station's listeners are sent to in AU_PHASES groups 4 ms apart (by
+ * join time), so a tick's fan-out is spread over the chunk period instead
+ * of landing on the socket layer all at once. */
 #define AU_PHASES 25
 
+/* One 100 ms chunk as it goes on the wire: its state/event text frames and
+ * then its binary audio frame, complete WebSocket frames with their headers
+ * (server frames are unmasked, so the bytes are the same for every
+ * listener). Written once by the worker and sent with one raw write per
+ * listener: one send() per listener per chunk however many events. */
 typedef struct {
     int64_t pos; /* frame position of the chunk */
     uint32_t seq;
-    int nmsg; /* state/event messages to send before the audio */
-    uint16_t msglen[AU_CHUNK_MSGS];
-    /* each message at msg[i] + AU_WIRE_PRE (headroom for the WS header) */
-    unsigned char msg[AU_CHUNK_MSGS][AU_WIRE_PRE + AU_CHUNK_MSG_MAX];
+    int nmsg;             /* text frames at the start of wire */
     au_params params;     /* in force from this chunk's first frame */
-    unsigned char *frame; /* AU_WIRE_PRE bytes of headroom before it */
-    size_t frame_bytes;   /* 24-byte header + payload */
+    unsigned char *frame; /* the 24-byte AUR1 header + payload */
+    size_t frame_bytes;
+    unsigned char *wire; /* nmsg text frames, then the binary frame */
+    size_t wire_len;
 } au_chunk;
 
 enum {
@@ -73,7 +77,11 @@ struct au_stream {
     /* worker-private */
     alignas(64) au_engine *engine;
     au_dither dither;
-    uint64_t events_dropped;
+    uint64_t events_dropped; /* texts that did not fit a chunk */
+    uint64_t notes_dropped;  /* note events over AU_CHUNK_NOTES */
+    /* note_on events sent, by layer and MIDI note: their note_off is sent
+     * too (a dropped note_on drops its note_off) */
+    uint64_t notes_on[AU_LAYER_COUNT][2];
 
     /* service-private */
     /* listeners in AU_PHASES groups by send phase (see server.c) */

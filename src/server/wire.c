@@ -188,6 +188,16 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
              (long long)ev->pos, au_key_name(ev->u.key.key % 12),
              au_mode_name(ev->u.key.mode));
         break;
+    case AU_EV_NOTE_ON:
+    case AU_EV_NOTE_OFF:
+        outf(&o,
+             "{\"type\":\"event\",\"event\":\"%s\",\"position\":%lld,"
+             "\"note\":%u,\"velocity\":%u,\"layer\":\"%s\"}",
+             ev->type == AU_EV_NOTE_ON ? "note_on" : "note_off",
+             (long long)ev->pos, (unsigned)ev->note,
+             ev->type == AU_EV_NOTE_ON ? (unsigned)ev->vel : 0u,
+             au_layer_name(ev->layer));
+        break;
     default:
         if (len) buf[0] = '\0';
         return 0;

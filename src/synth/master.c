@@ -106,6 +106,35 @@ static float peak_abs(const float *x, int n)
     return p;
 }
 
+/* Per-block level maths without libm calls. log10 of x > 0 (normal
+ * floats): exponent bits plus ln of the mantissa in [sqrt(1/2), sqrt(2))
+ * by the atanh series to s^9 (|s| <= 0.172: error < 1e-9 relative). */
+static inline float fast_log10(float x)
+{
+    union {
+        float f;
+        uint32_t i;
+    } u = {x};
+    int e = (int)((u.i >> 23) & 0xff) - 127;
+    u.i = (u.i & 0x007fffffu) | 0x3f800000u; /* mantissa in [1, 2) */
+    float mnt = u.f;
+    if (mnt > 1.41421356f) {
+        mnt *= 0.5f;
+        e++;
+    }
+    float s = (mnt - 1.0f) / (mnt + 1.0f), s2 = s * s;
+    float ln = 2.0f * s *
+               (1.0f + s2 * (1.0f / 3.0f +
+                             s2 * (1.0f / 5.0f + s2 * (1.0f / 7.0f + s2 * (1.0f / 9.0f)))));
+    return (ln + (float)e * 0.69314718f) * 0.43429448f;
+}
+
+/* 10^(db/20) through au_exp2 (relative error ~1e-7) */
+static inline float fast_db_to_gain(float db)
+{
+    return au_exp2(db * 0.16609640f);
+}
+
 static inline __attribute__((always_inline)) void
 chunk_body(au_master *m, float *L, float *R, float *out, int n)
 {
@@ -140,36 +169,34 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
     float pl, pr, ql, qr;
     {
         const au_kweight_coef *c = &m->kc;
-        const v8f b10 = v8_set(c->fb[0][0]), b11 = v8_set(c->fb[0][1]),
-                  b12 = v8_set(c->fb[0][2]), a11 = v8_set(c->fa[0][1]),
-                  a12 = v8_set(c->fa[0][2]);
-        const v8f b20 = v8_set(c->fb[1][0]), b21 = v8_set(c->fb[1][1]),
-                  b22 = v8_set(c->fb[1][2]), a21 = v8_set(c->fa[1][1]),
-                  a22 = v8_set(c->fa[1][2]);
+        /* lanes 0, 1: stage 1 on sample i; lanes 2, 3: stage 2 on stage
+         * 1's output of sample i - 1 (the meter lags one sample, which a
+         * rider cannot tell): one 4-lane recursion for both stages */
+        const v8f b0 = {c->fb[0][0], c->fb[0][0], c->fb[1][0], c->fb[1][0]};
+        const v8f b1 = {c->fb[0][1], c->fb[0][1], c->fb[1][1], c->fb[1][1]};
+        const v8f b2 = {c->fb[0][2], c->fb[0][2], c->fb[1][2], c->fb[1][2]};
+        const v8f a1 = {c->fa[0][1], c->fa[0][1], c->fa[1][1], c->fa[1][1]};
+        const v8f a2 = {c->fa[0][2], c->fa[0][2], c->fa[1][2], c->fa[1][2]};
         const v8f rr = v8_set(m->dc_r);
+        const v8f hi = {0.0f, 0.0f, 1.0f, 1.0f};
         v8f dx1 = {m->dc_x1[0], m->dc_x1[1], 0.0f, 0.0f};
         v8f dy1 = {m->dc_y1[0], m->dc_y1[1], 0.0f, 0.0f};
-        v8f p1x1 = v8_load(m->kst[0]), p1x2 = v8_load(m->kst[1]),
-            p1y1 = v8_load(m->kst[2]), p1y2 = v8_load(m->kst[3]);
-        v8f p2x1 = v8_load(m->kst[4]), p2x2 = v8_load(m->kst[5]),
-            p2y1 = v8_load(m->kst[6]), p2y2 = v8_load(m->kst[7]);
+        v8f x1 = v8_load(m->kst[0]), x2 = v8_load(m->kst[1]),
+            y1 = v8_load(m->kst[2]), y2 = v8_load(m->kst[3]);
         v8f acc = v8_set(0.0f), acc2 = acc;
         for (int i = 0; i < n; i++) {
             v8f v = {L[i], R[i], 0.0f, 0.0f};
-            v8f x = v - dx1 + rr * dy1; /* DC blocker */
+            v8f x = v - dx1 + rr * dy1; /* DC blocker (lanes 2, 3 stay 0) */
             dx1 = v;
             dy1 = x;
             __builtin_memcpy(lr + 2 * i, &x, 2 * sizeof(float));
-            v8f y = (b10 * x + b11 * p1x1 + b12 * p1x2 - a12 * p1y2) - a11 * p1y1;
-            p1x2 = p1x1;
-            p1x1 = x;
-            p1y2 = p1y1;
-            p1y1 = y;
-            v8f k = (b20 * y + b21 * p2x1 + b22 * p2x2 - a22 * p2y2) - a21 * p2y1;
-            p2x2 = p2x1;
-            p2x1 = y;
-            p2y2 = p2y1;
-            p2y1 = k;
+            v8f in = x + AU_SHUF(y1, y1, 2, 3, 0, 1) * hi;
+            v8f y = (b0 * in + b1 * x1 + b2 * x2 - a2 * y2) - a1 * y1;
+            x2 = x1;
+            x1 = in;
+            y2 = y1;
+            y1 = y;
+            v8f k = y * hi;
             acc += k * k;
             acc2 += x * x;
         }
@@ -177,16 +204,12 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
         m->dc_x1[1] = dx1[1];
         m->dc_y1[0] = dy1[0];
         m->dc_y1[1] = dy1[1];
-        v8_store(m->kst[0], p1x1);
-        v8_store(m->kst[1], p1x2);
-        v8_store(m->kst[2], p1y1);
-        v8_store(m->kst[3], p1y2);
-        v8_store(m->kst[4], p2x1);
-        v8_store(m->kst[5], p2x2);
-        v8_store(m->kst[6], p2y1);
-        v8_store(m->kst[7], p2y2);
-        pl = acc[0];
-        pr = acc[1];
+        v8_store(m->kst[0], x1);
+        v8_store(m->kst[1], x2);
+        v8_store(m->kst[2], y1);
+        v8_store(m->kst[3], y2);
+        pl = acc[2];
+        pr = acc[3];
         ql = acc2[0];
         qr = acc2[1];
         int i = 0;
@@ -207,16 +230,19 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
     if (m->cfg.rider) {
         m->ms_slow += m->c_slow * (pw - m->ms_slow);
         m->ms_fast += m->c_fast * (pw - m->ms_fast);
-        double ls = au_lufs_of_power(m->ms_slow);
-        double lf = au_lufs_of_power(m->ms_fast) - 3.0;
-        double l = ls > lf ? ls : lf;
-        if (l > -70.0) { /* silence holds the gain */
+        /* the louder of the slow meter and the fast one - 3 LU, compared
+         * as powers (10^-0.3) so one logarithm per block suffices */
+        double pf = m->ms_fast * 0.50118723362727224;
+        double pmax = m->ms_slow > pf ? m->ms_slow : pf;
+        float l = pmax > 0.0 ? -0.691f + 10.0f * fast_log10((float)pmax)
+                             : -1e30f;
+        if (l > -70.0f) { /* silence holds the gain */
             float want = m->cfg.target_lufs - (float)l;
             want = want < -30.0f ? -30.0f : want > 36.0f ? 36.0f : want;
             m->gain_db += (want > m->gain_db ? m->c_up : m->c_down) *
                           (want - m->gain_db);
         }
-        m->gain_lin = au_db_to_gain(m->gain_db);
+        m->gain_lin = fast_db_to_gain(m->gain_db);
     }
 
     /* 3. compressor: RMS of the gained signal, 2:1 above -14 dBFS with a
@@ -224,14 +250,14 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
     double ms = ((double)ql + (double)qr) * 0.5 / n * (double)m->gain_lin *
                 m->gain_lin;
     m->comp_env += m->c_comp_det * ((float)ms - m->comp_env);
-    float lvl = 10.0f * log10f(m->comp_env + 1e-20f);
+    float lvl = 10.0f * fast_log10(m->comp_env + 1e-20f);
     float over = lvl + 14.0f, gr = 0.0f;
     if (over > 3.0f) gr = 0.5f * over;
     else if (over > -3.0f) gr = 0.5f * (over + 3.0f) * (over + 3.0f) / 12.0f;
     m->comp_gr_db += (gr > m->comp_gr_db ? m->c_comp_att : m->c_comp_rel) *
                      (gr - m->comp_gr_db);
     float c0 = m->comp_lin;
-    m->comp_lin = au_db_to_gain(-m->comp_gr_db);
+    m->comp_lin = fast_db_to_gain(-m->comp_gr_db);
     float gstart = g0 * c0, gend = m->gain_lin * m->comp_lin;
     float ginc = (gend - gstart) / (float)n;
     {
@@ -269,7 +295,11 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
     for (int c = 0; c < 2; c++) {
         memcpy(ext[c], m->hist[c], sizeof m->hist[c]);
         memcpy(ext[c] + AU_TP_TAPS - 1, ch[c], sizeof(float) * (size_t)n);
-        float a = peak_abs(ext[c], AU_TP_TAPS - 1 + n);
+        /* a bound, not the exact peak of ext: the history's bound is the
+         * previous block's peak (a superset of it when n >= taps - 1) */
+        float an = peak_abs(ch[c], n);
+        float a = an > m->hist_pk[c] ? an : m->hist_pk[c];
+        m->hist_pk[c] = n >= AU_TP_TAPS - 1 ? an : a;
         amax = a > amax ? a : amax;
         memcpy(m->hist[c], ext[c] + n, sizeof m->hist[c]);
     }

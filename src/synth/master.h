@@ -54,6 +54,8 @@ typedef struct {
     float tp_e[AU_TP_TAPS / 2], tp_o[AU_TP_TAPS / 2], tp_m[AU_TP_TAPS / 2];
     float tp_l1;
     float hist[2][AU_TP_TAPS - 1];
+    /* an upper bound of |hist| per channel (the last block's peak) */
+    float hist_pk[2];
     /* the last AU_LIM_DELAY samples, oldest first, then room for a block */
     float dly[2][AU_LIM_DELAY + AU_BLOCK];
     float greq[AU_LIM_W];

@@ -65,7 +65,8 @@ export function parseHeader(buf) {
 // A listener that records everything it receives, with arrival times.
 export function listen(port, query = '', opts = {}) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query ? '?' + query : ''}`, opts);
-  const c = { ws, texts: [], chunks: [], closed: null, openedAt: null, waiters: [] };
+  // n: arrival order over texts and chunks together
+  const c = { ws, texts: [], chunks: [], closed: null, openedAt: null, waiters: [], n: 0 };
   const poke = () => {
     c.waiters = c.waiters.filter((w) => {
       if (w.pred()) { w.resolve(); return false; }
@@ -77,9 +78,9 @@ export function listen(port, query = '', opts = {}) {
     const t = performance.now();
     if (isBinary) {
       const buf = Buffer.from(data);
-      c.chunks.push({ t, h: parseHeader(buf), payload: buf.subarray(24) });
+      c.chunks.push({ t, n: c.n++, h: parseHeader(buf), payload: buf.subarray(24) });
     } else {
-      c.texts.push({ t, msg: JSON.parse(data.toString()) });
+      c.texts.push({ t, n: c.n++, msg: JSON.parse(data.toString()) });
     }
     poke();
   });

@@ -57,6 +57,37 @@ test('hello, header fields, continuity and pacing', { timeout: 20000 }, async ()
   for (const ch of c.chunks.slice(-10))
     for (let i = 0; i < ch.payload.length; i += 2) peak = Math.max(peak, Math.abs(ch.payload.readInt16LE(i)));
   assert.ok(peak > 50, `audio peak ${peak}`);
+
+  // note events (docs/protocol.md): the documented fields, each sent just
+  // before the chunk whose frames it falls in, at most 12 note_on a chunk,
+  // and a note_off only for a note_on that was sent
+  const notes = c.texts.filter((x) => x.msg.type === 'event' &&
+    (x.msg.event === 'note_on' || x.msg.event === 'note_off'));
+  assert.ok(notes.some((x) => x.msg.event === 'note_on'), 'no note_on in 3.6 s');
+  const layers = ['pads', 'melody', 'bass', 'percussion', 'textures', 'bells'];
+  const open = new Set();
+  const perChunk = new Map();
+  for (const { n, msg } of notes) {
+    assert.deepEqual(Object.keys(msg).sort(),
+      ['event', 'layer', 'note', 'position', 'type', 'velocity'], JSON.stringify(msg));
+    assert.ok(Number.isInteger(msg.note) && msg.note >= 0 && msg.note <= 127, JSON.stringify(msg));
+    assert.ok(layers.includes(msg.layer), JSON.stringify(msg));
+    if (msg.event === 'note_on') assert.ok(msg.velocity >= 1 && msg.velocity <= 127, JSON.stringify(msg));
+    else assert.equal(msg.velocity, 0);
+    const next = c.chunks.find((ch) => ch.n > n);
+    if (!next) continue;
+    assert.ok(msg.position >= next.h.pos && msg.position < next.h.pos + 4800,
+      `${JSON.stringify(msg)} not in the chunk after it (pos ${next.h.pos})`);
+    const key = `${msg.layer}/${msg.note}`;
+    if (msg.event === 'note_on') {
+      open.add(key);
+      perChunk.set(next.h.seq, (perChunk.get(next.h.seq) ?? 0) + 1);
+    } else {
+      assert.ok(open.has(key), `note_off without its note_on: ${key}`);
+      open.delete(key);
+    }
+  }
+  for (const [seq, k] of perChunk) assert.ok(k <= 12, `${k} note_on in chunk ${seq}`);
 });
 
 test('set: state with applies_at on a chunk boundary, within 150 ms', { timeout: 15000 }, async () => {
