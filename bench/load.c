@@ -36,6 +36,8 @@
 #define PREFILL 5
 #define RXBUF (256 * 1024)
 
+static unsigned long long pings; /* pings answered */
+
 typedef struct {
     int fd;
     int state; /* 0 connecting, 1 handshake sent, 2 open, 3 closed */
@@ -157,6 +159,20 @@ static void on_chunk(conn_t *c, const uint8_t *p, size_t len, double t)
     c->nchunks++;
 }
 
+/* Answer a ping as every real client does (RFC 6455 5.5.2): libwebsockets
+ * pings a peer it has heard nothing from for 300 s and hangs up on it at
+ * 310 s. Client frames are masked; a zero mask keeps the payload as is. */
+static void send_pong(conn_t *c, const uint8_t *payload, size_t len)
+{
+    uint8_t f[2 + 4 + 125];
+    if (len > 125) len = 125;
+    f[0] = 0x8a;
+    f[1] = (uint8_t)(0x80 | len);
+    memset(f + 2, 0, 4);
+    memcpy(f + 6, payload, len);
+    if (write(c->fd, f, 6 + len) != (ssize_t)(6 + len)) c->state = 3;
+}
+
 static void parse_frames(conn_t *c, double t)
 {
     size_t off = 0;
@@ -180,6 +196,10 @@ static void parse_frames(conn_t *c, double t)
         }
         if (avail < h + len) break;
         if (op == 2) on_chunk(c, b + h, (size_t)len, t);
+        if (op == 9) {
+            pings++;
+            send_pong(c, b + h, (size_t)len);
+        }
         if (op == 8) {
             c->close_code = len >= 2 ? (b[h] << 8 | b[h + 1]) : 1005;
             c->state = 3;
@@ -525,6 +545,21 @@ int main(int argc, char **argv)
            "MiB\n",
            per_listener_kib, per_personal_mib);
     printf("  RSS slope over the window %.3f MiB/min\n", slope);
+    if (pings) printf("  server pings answered: %llu\n", pings);
+    if (closed) {
+        /* which close codes ended the lost connections (1006: no close frame) */
+        int codes[8] = {0}, counts[8] = {0}, ncodes = 0;
+        for (int i = 0; i < total; i++) {
+            if (cs[i].state == 2) continue;
+            int k = 0;
+            while (k < ncodes && codes[k] != cs[i].close_code) k++;
+            if (k == ncodes && ncodes < 8) codes[ncodes++] = cs[i].close_code;
+            if (k < 8) counts[k]++;
+        }
+        printf("  lost connections by close code:");
+        for (int k = 0; k < ncodes; k++) printf(" %d x%d", codes[k], counts[k]);
+        printf("\n");
+    }
     if (json_path) {
         FILE *f = fopen(json_path, "w");
         if (f) {

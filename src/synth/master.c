@@ -129,6 +129,12 @@ static inline float fast_log10(float x)
     return (ln + (float)e * 0.69314718f) * 0.43429448f;
 }
 
+_Static_assert(AU_BLOCK == 32, "unity_gain has AU_BLOCK entries");
+/* the limiter's gain at rest */
+static const float unity_gain[AU_BLOCK] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+
 /* 10^(db/20) through au_exp2 (relative error ~1e-7) */
 static inline float fast_db_to_gain(float db)
 {
@@ -349,12 +355,13 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
         for (int i = 0; i < n; i++) tpmax = tp[i] > tpmax ? tp[i] : tpmax;
     }
     float g[AU_BLOCK];
+    const float *gp = g;
     if (tpmax <= m->ceil_lin && m->since_limit >= AU_LIM_W &&
         m->unity >= AU_LIM_W) {
         /* at rest and nothing over the ceiling: every request and release
          * value in the windows is exactly 1, so is the averaged gain */
         m->gi = (m->gi + (uint32_t)n) & (AU_LIM_W - 1);
-        for (int i = 0; i < n; i++) g[i] = 1.0f;
+        gp = unity_gain;
     } else {
         for (int i = 0; i < n; i++) {
             float g_req = tp[i] > m->ceil_lin ? m->ceil_lin / tp[i] : 1.0f;
@@ -397,7 +404,7 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
     const v8f cl = v8_set(m->ceil_lin), ncl = v8_set(-m->ceil_lin);
     int i = 0;
     for (; i + AU_LANES <= n; i += AU_LANES) {
-        v8f gg = v8_load(g + i), o[2];
+        v8f gg = v8_load(gp + i), o[2];
         for (int c = 0; c < 2; c++) {
             v8f v = v8_load(m->dly[c] + i) * gg;
             v = (v8f)((v8i)v & (v == v)); /* NaN -> 0, then clamp */
@@ -408,7 +415,7 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
     }
     for (; i < n; i++) {
         for (int c = 0; c < 2; c++) {
-            float o = m->dly[c][i] * g[i];
+            float o = m->dly[c][i] * gp[i];
             o = o > cl[0] ? cl[0] : o;
             o = o < -cl[0] ? -cl[0] : o;
             out[2 * i + c] = o == o ? o : 0.0f;
