@@ -1091,6 +1091,16 @@ int au_server_run(const au_server_config *cfg)
     info.count_threads = 1;
     info.timeout_secs = 10;
     info.ka_time = 0;
+    /* A listener only receives, so lws validates it with PINGs: one after
+     * 30 s without anything from the peer, hang up after 75 s. Browsers and
+     * every WebSocket library answer PINGs by themselves; this frees the
+     * slot of a peer that vanished without closing (half-open TCP) in about
+     * a minute instead of lws's default 310 s. */
+    static const lws_retry_bo_t idle_policy = {
+        .secs_since_valid_ping = 30,
+        .secs_since_valid_hangup = 75,
+    };
+    info.retry_and_idle_policy = &idle_policy;
     srv->ctx = lws_create_context(&info);
     if (!srv->ctx) {
         fprintf(stderr, "auralis: cannot listen on %s:%d\n", cfg->host,
