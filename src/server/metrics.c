@@ -1,4 +1,5 @@
 #include "server/metrics.h"
+#include "server/textbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -99,43 +100,13 @@ int au_proc_read(au_proc_stats *p)
     return 0;
 }
 
-typedef struct {
-    char *buf;
-    size_t len, n;
-    int bad;
-} out_t;
-
-static void outf(out_t *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void outf(out_t *o, const char *fmt, ...)
-{
-    if (o->bad) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int r = vsnprintf(o->buf + o->n, o->len - o->n, fmt, ap);
-    va_end(ap);
-    if (r < 0 || (size_t)r >= o->len - o->n) {
-        o->bad = 1;
-        return;
-    }
-    o->n += (size_t)r;
-}
-
-static int finish(out_t *o)
-{
-    if (o->bad) {
-        if (o->len) o->buf[0] = '\0';
-        return -1;
-    }
-    return (int)o->n;
-}
 
 int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
                     size_t len)
 {
     au_metrics *m = (au_metrics *)mc; /* atomics are read, never written */
-    out_t o = {buf, len, 0, 0};
-    outf(&o,
+    au_text o = {buf, len, 0, 0};
+    au_textf(&o,
          "{\"listeners\":%lld,\"streams\":%lld,\"personal_streams\":%lld,"
          "\"stations\":%lld,\"max_clients\":%d,\"workers\":%d,"
          "\"connections_total\":%llu,\"rejected_full\":%llu,"
@@ -145,7 +116,7 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
          p->max_clients, p->workers, (unsigned long long)LD(m->connections),
          (unsigned long long)LD(m->rejected_full),
          (unsigned long long)LD(m->rejected_bad));
-    outf(
+    au_textf(
         &o,
         "\"chunks_rendered\":%llu,\"chunks_sent\":%llu,\"chunks_dropped\":%llu,"
         "\"render_late\":%llu,\"slow_listeners_closed\":%llu,"
@@ -156,7 +127,7 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
         (unsigned long long)LD(m->render_late),
         (unsigned long long)LD(m->slow_closed),
         (unsigned long long)LD(m->text_dropped));
-    outf(&o,
+    au_textf(&o,
          "\"render_ms\":{\"p50\":%.4g,\"p99\":%.4g,\"count\":%llu},"
          "\"send_jitter_ms\":{\"p50\":%.4g,\"p99\":%.4g,\"count\":%llu},"
          "\"client_buffer_ms\":{\"p50\":%.4g,\"count\":%llu},"
@@ -171,35 +142,35 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
          (unsigned long long)LD(m->client_buffer_ms.count),
          (unsigned long long)LD(m->client_underruns));
     for (int i = 0; i < AU_CTL_RESULT_COUNT; i++)
-        outf(&o, "%s\"%s\":%llu", i ? "," : "", result_names[i],
+        au_textf(&o, "%s\"%s\":%llu", i ? "," : "", result_names[i],
              (unsigned long long)LD(m->controls[i]));
-    outf(&o,
+    au_textf(&o,
          "},\"rss_bytes\":%llu,\"cpu_seconds\":%.3f,\"uptime_seconds\":%.3f}",
          (unsigned long long)p->rss_bytes, p->cpu_seconds, p->uptime_seconds);
-    return finish(&o);
+    return au_text_finish(&o);
 }
 
-static void prom_hist(out_t *o, const char *name, const char *help,
+static void prom_hist(au_text *o, const char *name, const char *help,
                       const au_hist *hc)
 {
     au_hist *h = (au_hist *)hc;
-    outf(o, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    au_textf(o, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
     uint64_t cum = 0;
     for (int i = 0; i < h->nbounds; i++) {
         cum += LD(h->counts[i]);
-        outf(o, "%s_bucket{le=\"%g\"} %llu\n", name, h->bounds[i],
+        au_textf(o, "%s_bucket{le=\"%g\"} %llu\n", name, h->bounds[i],
              (unsigned long long)cum);
     }
     cum += LD(h->counts[h->nbounds]);
-    outf(o, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
-    outf(o, "%s_sum %.6f\n%s_count %llu\n", name,
+    au_textf(o, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+    au_textf(o, "%s_sum %.6f\n%s_count %llu\n", name,
          (double)LD(h->sum_micro) * 1e-6, name, (unsigned long long)cum);
 }
 
-static void prom_one(out_t *o, const char *name, const char *type,
+static void prom_one(au_text *o, const char *name, const char *type,
                      const char *help, double v)
 {
-    outf(o, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type,
+    au_textf(o, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type,
          name, v);
 }
 
@@ -207,10 +178,10 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
                           char *buf, size_t len)
 {
     au_metrics *m = (au_metrics *)mc;
-    out_t o = {buf, len, 0, 0};
+    au_text o = {buf, len, 0, 0};
     prom_one(&o, "auralis_listeners", "gauge", "WebSocket listeners connected",
              (double)LD(m->listeners));
-    outf(&o,
+    au_textf(&o,
          "# HELP auralis_streams Streams being rendered, by kind\n"
          "# TYPE auralis_streams gauge\n"
          "auralis_streams{kind=\"personal\"} %lld\n"
@@ -218,7 +189,7 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
          (long long)LD(m->personal_streams), (long long)LD(m->stations));
     prom_one(&o, "auralis_connections_total", "counter",
              "WebSocket connections accepted", (double)LD(m->connections));
-    outf(&o,
+    au_textf(&o,
          "# HELP auralis_connections_rejected_total Upgrades refused, by "
          "reason\n# TYPE auralis_connections_rejected_total counter\n"
          "auralis_connections_rejected_total{reason=\"full\"} %llu\n"
@@ -235,11 +206,11 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
     prom_one(&o, "auralis_slow_listeners_closed_total", "counter",
              "Listeners closed with 1013 after being stuck",
              (double)LD(m->slow_closed));
-    outf(&o,
+    au_textf(&o,
          "# HELP auralis_control_messages_total Client messages, by result\n"
          "# TYPE auralis_control_messages_total counter\n");
     for (int i = 0; i < AU_CTL_RESULT_COUNT; i++)
-        outf(&o, "auralis_control_messages_total{result=\"%s\"} %llu\n",
+        au_textf(&o, "auralis_control_messages_total{result=\"%s\"} %llu\n",
              result_names[i], (unsigned long long)LD(m->controls[i]));
     prom_hist(&o, "auralis_render_ms",
               "Time to render and convert one 100 ms chunk, milliseconds",
@@ -258,5 +229,5 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
              "User plus system CPU time of the server process", p->cpu_seconds);
     prom_one(&o, "auralis_uptime_seconds", "gauge", "Seconds since start",
              p->uptime_seconds);
-    return finish(&o);
+    return au_text_finish(&o);
 }

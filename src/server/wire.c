@@ -1,4 +1,5 @@
 #include "server/wire.h"
+#include "server/textbuf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,37 +53,6 @@ int au_wire_header_read(const uint8_t *in, size_t len, au_wire_header *h)
     return 0;
 }
 
-/* snprintf wrapper that tracks the position and reports overflow once. */
-typedef struct {
-    char *buf;
-    size_t len, n;
-    int bad;
-} out_t;
-
-static void outf(out_t *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void outf(out_t *o, const char *fmt, ...)
-{
-    if (o->bad) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int r = vsnprintf(o->buf + o->n, o->len - o->n, fmt, ap);
-    va_end(ap);
-    if (r < 0 || (size_t)r >= o->len - o->n) {
-        o->bad = 1;
-        return;
-    }
-    o->n += (size_t)r;
-}
-
-static int finish(out_t *o)
-{
-    if (o->bad) {
-        if (o->len) o->buf[0] = '\0';
-        return -1;
-    }
-    return (int)o->n;
-}
 
 int au_wire_escape(const char *s, char *buf, size_t len)
 {
@@ -114,43 +84,43 @@ int au_wire_escape(const char *s, char *buf, size_t len)
     return (int)n;
 }
 
-static void params_body(out_t *o, const au_params *p)
+static void params_body(au_text *o, const au_params *p)
 {
     if (p->seed < (1ull << 53))
-        outf(o, "{\"seed\":%llu", (unsigned long long)p->seed);
+        au_textf(o, "{\"seed\":%llu", (unsigned long long)p->seed);
     else
-        outf(o, "{\"seed\":\"%llu\"", (unsigned long long)p->seed);
-    outf(o,
+        au_textf(o, "{\"seed\":\"%llu\"", (unsigned long long)p->seed);
+    au_textf(o,
          ",\"key\":\"%s\",\"mode\":\"%s\",\"bpm\":%.10g,\"intensity\":%.10g,"
          "\"wander\":%s,\"layers\":{",
          au_key_name(p->key), au_mode_name(p->mode), p->bpm, p->intensity,
          p->wander ? "true" : "false");
     for (int i = 0; i < AU_LAYER_COUNT; i++)
-        outf(o, "%s\"%s\":%s", i ? "," : "", au_layer_name(i),
+        au_textf(o, "%s\"%s\":%s", i ? "," : "", au_layer_name(i),
              p->layers[i] ? "true" : "false");
-    outf(o, "}}");
+    au_textf(o, "}}");
 }
 
 int au_wire_params_json(const au_params *p, char *buf, size_t len)
 {
-    out_t o = {buf, len, 0, 0};
+    au_text o = {buf, len, 0, 0};
     params_body(&o, p);
-    return finish(&o);
+    return au_text_finish(&o);
 }
 
 int au_wire_state_json(const au_params *p, int64_t applies_at, char *buf,
                        size_t len)
 {
-    out_t o = {buf, len, 0, 0};
-    outf(&o, "{\"type\":\"state\",\"params\":");
+    au_text o = {buf, len, 0, 0};
+    au_textf(&o, "{\"type\":\"state\",\"params\":");
     params_body(&o, p);
-    outf(&o, ",\"applies_at\":%lld}", (long long)applies_at);
-    return finish(&o);
+    au_textf(&o, ",\"applies_at\":%lld}", (long long)applies_at);
+    return au_text_finish(&o);
 }
 
 int au_wire_event_json(const au_event *ev, char *buf, size_t len)
 {
-    out_t o = {buf, len, 0, 0};
+    au_text o = {buf, len, 0, 0};
     char name[40];
     switch (ev->type) {
     case AU_EV_CHORD: {
@@ -158,7 +128,7 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
         memcpy(raw, ev->u.chord.name, sizeof ev->u.chord.name);
         raw[sizeof ev->u.chord.name] = '\0';
         if (au_wire_escape(raw, name, sizeof name) < 0) name[0] = '\0';
-        outf(&o,
+        au_textf(&o,
              "{\"type\":\"event\",\"event\":\"chord\",\"position\":%lld,"
              "\"name\":\"%s\",\"degree\":%u,\"root\":\"%s\",\"tones\":[",
              (long long)ev->pos, name, (unsigned)ev->u.chord.degree,
@@ -166,8 +136,8 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
         int nt = ev->u.chord.ntones;
         if (nt > AU_CHORD_MAX_TONES) nt = AU_CHORD_MAX_TONES;
         for (int i = 0; i < nt; i++)
-            outf(&o, "%s%u", i ? "," : "", (unsigned)ev->u.chord.tones[i]);
-        outf(&o, "]}");
+            au_textf(&o, "%s%u", i ? "," : "", (unsigned)ev->u.chord.tones[i]);
+        au_textf(&o, "]}");
         break;
     }
     case AU_EV_SECTION: {
@@ -175,14 +145,14 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
         memcpy(raw, ev->u.section.name, sizeof ev->u.section.name);
         raw[sizeof ev->u.section.name] = '\0';
         if (au_wire_escape(raw, name, sizeof name) < 0) name[0] = '\0';
-        outf(&o,
+        au_textf(&o,
              "{\"type\":\"event\",\"event\":\"section\",\"position\":%lld,"
              "\"index\":%u,\"name\":\"%s\"}",
              (long long)ev->pos, (unsigned)ev->u.section.index, name);
         break;
     }
     case AU_EV_KEY:
-        outf(&o,
+        au_textf(&o,
              "{\"type\":\"event\",\"event\":\"key\",\"position\":%lld,"
              "\"key\":\"%s\",\"mode\":\"%s\"}",
              (long long)ev->pos, au_key_name(ev->u.key.key % 12),
@@ -190,7 +160,7 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
         break;
     case AU_EV_NOTE_ON:
     case AU_EV_NOTE_OFF:
-        outf(&o,
+        au_textf(&o,
              "{\"type\":\"event\",\"event\":\"%s\",\"position\":%lld,"
              "\"note\":%u,\"velocity\":%u,\"layer\":\"%s\"}",
              ev->type == AU_EV_NOTE_ON ? "note_on" : "note_off",
@@ -202,7 +172,7 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
         if (len) buf[0] = '\0';
         return 0;
     }
-    return finish(&o);
+    return au_text_finish(&o);
 }
 
 int au_wire_error_json(const char *code, const char *message, char *buf,
@@ -211,8 +181,8 @@ int au_wire_error_json(const char *code, const char *message, char *buf,
     char esc[600];
     if (au_wire_escape(message ? message : "", esc, sizeof esc) < 0)
         snprintf(esc, sizeof esc, "message too long");
-    out_t o = {buf, len, 0, 0};
-    outf(&o, "{\"type\":\"error\",\"code\":\"%s\",\"message\":\"%s\"}", code,
+    au_text o = {buf, len, 0, 0};
+    au_textf(&o, "{\"type\":\"error\",\"code\":\"%s\",\"message\":\"%s\"}", code,
          esc);
-    return finish(&o);
+    return au_text_finish(&o);
 }
