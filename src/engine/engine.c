@@ -68,7 +68,7 @@ struct au_engine {
     au_reverb reverb;
     au_master master;
     au_noise noise;
-    au_wavetables wt;
+    const au_wavetables *wt; /* shared, read-only */
 };
 
 void au_engine_thread_init(void)
@@ -104,11 +104,15 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
         free(e);
         return rc;
     }
-    au_wavetables_init(&e->wt);
+    e->wt = au_wavetables_shared();
+    if (!e->wt) {
+        free(e);
+        return AU_ENOMEM;
+    }
     uint64_t sm = p->seed ^ 0x5a17e5ULL;
     au_noise_init(&e->noise, au_splitmix64(&sm));
     for (int l = 0; l < AU_LAYER_COUNT; l++) {
-        au_inst_init(&e->inst[l], (au_inst_kind)l, rate, &e->wt, &e->noise,
+        au_inst_init(&e->inst[l], (au_inst_kind)l, rate, e->wt, &e->noise,
                      au_splitmix64(&sm));
         e->ctl_layer[l] = 1.0f;
         au_smooth_init(&e->s_gain[l], layer_on(p, l) ? 1.0f : 0.0f, 1.5f,

@@ -1,6 +1,8 @@
 #include "wavetable.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Fourier series, summed from a 2048-entry sine table indexed by (k*n) mod N
@@ -55,4 +57,20 @@ void au_osc_set(au_osc *o, const au_wavetables *w, au_wave wave, float hz,
 {
     o->dt = hz / rate;
     o->tab = au_wt_table(w, wave, o->dt);
+}
+
+static au_wavetables *shared_tables;
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+
+static void build_shared(void)
+{
+    au_wavetables *w = malloc(sizeof *w);
+    if (w) au_wavetables_init(w);
+    shared_tables = w;
+}
+
+const au_wavetables *au_wavetables_shared(void)
+{
+    pthread_once(&shared_once, build_shared);
+    return shared_tables;
 }

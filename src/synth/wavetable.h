@@ -23,6 +23,11 @@ typedef struct {
 
 void au_wavetables_init(au_wavetables *w);
 
+/* One process-wide instance, built on first use (thread-safe, about 3 ms):
+ * every engine reads the same tables instead of building its own. Call it
+ * at start-up (engine create), never from a render loop. */
+const au_wavetables *au_wavetables_shared(void);
+
 /* Table for a waveform at phase increment dt = f / rate (0 < dt < 0.5). */
 const float *au_wt_table(const au_wavetables *w, au_wave wave, float dt);
 
