@@ -11,7 +11,6 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
-CMAKE_GEN  := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 .PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
         load soak player-session fuzz format clean
@@ -27,10 +26,8 @@ deps-test:
 node-deps: deps-test
 	@scripts/install-node-deps.sh
 
-$(BUILD)/build.ninja $(BUILD)/Makefile:
-	@cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAU_WERROR=ON >/dev/null
-
-build: deps $(BUILD)/$(if $(CMAKE_GEN),build.ninja,Makefile)
+build: deps
+	@test -f $(BUILD)/CMakeCache.txt || scripts/configure.sh $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAU_WERROR=ON
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
@@ -41,7 +38,7 @@ test: deps-test node-deps build
 	@$(MAKE) --no-print-directory test-asan
 
 test-asan: deps-test
-	@cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DAU_WERROR=ON -DAU_SANITIZE=ON >/dev/null
+	@scripts/configure.sh $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAU_WERROR=ON -DAU_SANITIZE=ON
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -L unit -j $(JOBS) --timeout 900
 
@@ -64,10 +61,10 @@ player-session: node-deps build
 # FUZZ_SECONDS per target (default 60); corpora kept in build-fuzz/corpus.
 FUZZ_SECONDS ?= 60
 FUZZERS := fuzz_control fuzz_query fuzz_path
-fuzz: deps
-	@cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang \
+fuzz: deps-test
+	@scripts/configure.sh build-fuzz -DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_BUILD_TYPE=Debug -DAU_FUZZ=ON -DAU_SANITIZE=ON \
-	  -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
+	  -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link
 	@cmake --build build-fuzz -j $(JOBS) --target $(FUZZERS)
 	@for f in $(FUZZERS); do \
 	  mkdir -p build-fuzz/corpus/$$f; \
