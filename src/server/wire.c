@@ -118,16 +118,25 @@ int au_wire_state_json(const au_params *p, int64_t applies_at, char *buf,
     return au_text_finish(&o);
 }
 
+/* A name from a fixed-size event field (maybe not NUL-terminated), escaped
+ * for JSON; empty if it does not fit. */
+static void escape_fixed(const char *field, size_t n, char *out, size_t outlen)
+{
+    char raw[64];
+    if (n >= sizeof raw) n = sizeof raw - 1;
+    memcpy(raw, field, n);
+    raw[n] = '\0';
+    if (au_wire_escape(raw, out, outlen) < 0) out[0] = '\0';
+}
+
 int au_wire_event_json(const au_event *ev, char *buf, size_t len)
 {
     au_text o = {buf, len, 0, 0};
     char name[40];
     switch (ev->type) {
     case AU_EV_CHORD: {
-        char raw[sizeof ev->u.chord.name + 1];
-        memcpy(raw, ev->u.chord.name, sizeof ev->u.chord.name);
-        raw[sizeof ev->u.chord.name] = '\0';
-        if (au_wire_escape(raw, name, sizeof name) < 0) name[0] = '\0';
+        escape_fixed(ev->u.chord.name, sizeof ev->u.chord.name, name,
+                     sizeof name);
         au_textf(&o,
              "{\"type\":\"event\",\"event\":\"chord\",\"position\":%lld,"
              "\"name\":\"%s\",\"degree\":%u,\"root\":\"%s\",\"tones\":[",
@@ -141,10 +150,8 @@ int au_wire_event_json(const au_event *ev, char *buf, size_t len)
         break;
     }
     case AU_EV_SECTION: {
-        char raw[sizeof ev->u.section.name + 1];
-        memcpy(raw, ev->u.section.name, sizeof ev->u.section.name);
-        raw[sizeof ev->u.section.name] = '\0';
-        if (au_wire_escape(raw, name, sizeof name) < 0) name[0] = '\0';
+        escape_fixed(ev->u.section.name, sizeof ev->u.section.name, name,
+                     sizeof name);
         au_textf(&o,
              "{\"type\":\"event\",\"event\":\"section\",\"position\":%lld,"
              "\"index\":%u,\"name\":\"%s\"}",

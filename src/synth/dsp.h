@@ -145,34 +145,36 @@ static inline au_svf_coef au_svf_design(float cutoff_hz, float q, float rate)
     return c;
 }
 
-/* One sample; returns the low-pass output, *bp gets the band-pass. */
-static inline float au_svf_lp(au_svf *s, const au_svf_coef *c, float x)
+/* One sample of the trapezoidal SVF: updates the state and gives the
+ * band-pass (v1) and low-pass (v2) outputs; the high-pass is derived. */
+static inline void au_svf_tick(au_svf *s, const au_svf_coef *c, float x,
+                               float *v1, float *v2)
 {
     float v3 = x - s->ic2;
-    float v1 = c->a1 * s->ic1 + c->a2 * v3;
-    float v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
-    s->ic1 = 2.0f * v1 - s->ic1;
-    s->ic2 = 2.0f * v2 - s->ic2;
+    *v1 = c->a1 * s->ic1 + c->a2 * v3;
+    *v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
+    s->ic1 = 2.0f * *v1 - s->ic1;
+    s->ic2 = 2.0f * *v2 - s->ic2;
+}
+
+static inline float au_svf_lp(au_svf *s, const au_svf_coef *c, float x)
+{
+    float v1, v2;
+    au_svf_tick(s, c, x, &v1, &v2);
     return v2;
 }
 
 static inline float au_svf_bp(au_svf *s, const au_svf_coef *c, float x)
 {
-    float v3 = x - s->ic2;
-    float v1 = c->a1 * s->ic1 + c->a2 * v3;
-    float v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
-    s->ic1 = 2.0f * v1 - s->ic1;
-    s->ic2 = 2.0f * v2 - s->ic2;
+    float v1, v2;
+    au_svf_tick(s, c, x, &v1, &v2);
     return v1;
 }
 
 static inline float au_svf_hp(au_svf *s, const au_svf_coef *c, float x)
 {
-    float v3 = x - s->ic2;
-    float v1 = c->a1 * s->ic1 + c->a2 * v3;
-    float v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
-    s->ic1 = 2.0f * v1 - s->ic1;
-    s->ic2 = 2.0f * v2 - s->ic2;
+    float v1, v2;
+    au_svf_tick(s, c, x, &v1, &v2);
     return x - c->k * v1 - v2;
 }
 
