@@ -7,7 +7,7 @@ set -euo pipefail
 build_pkgs=(build-essential cmake ninja-build pkg-config
             libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev
             libjansson-dev)
-test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy ffmpeg sox nodejs npm chromium
+test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy python3-scipy python3-matplotlib ffmpeg sox nodejs npm chromium
            clang libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
