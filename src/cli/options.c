@@ -127,6 +127,7 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
             {"--quiet", AU_OPT_QUIET, &o->quiet},
             {"--json", AU_OPT_JSON, &o->json},
             {"--float", AU_OPT_FLOAT, &o->float_wav},
+            {"--endless", AU_OPT_LENGTH, &o->endless},
         };
         bool matched = false;
         for (size_t f = 0; f < AU_ARRAY_LEN(flags); f++) {

@@ -31,6 +31,7 @@ typedef struct {
     bool quiet;
     bool json;
     bool float_wav;
+    bool endless;          /* --endless: no ending (replays a stream) */
     int nchanges;
     au_cli_change changes[AU_CLI_MAX_CHANGES];
 } au_cli_options;

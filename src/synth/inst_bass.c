@@ -2,7 +2,7 @@
  * low-pass (180..400 Hz), slow attack and long release, centred. */
 #include "inst_kinds.h"
 
-#define BASS_LEVEL 0.30f
+#define BASS_LEVEL 0.26f
 
 static void setup(au_inst *in)
 {
