@@ -1038,10 +1038,6 @@ int au_server_run(const au_server_config *cfg)
     srv->stuck_ns = (int64_t)cfg->stuck_ms * 1000000;
     srv->linger_ns = (int64_t)cfg->station_linger_ms * 1000000;
     au_metrics_init(&srv->metrics);
-    au_leak_config leak = au_leak_config_default();
-    if (au_procmon_start(&srv->procmon, &srv->metrics, &leak))
-        fprintf(stderr, "auralis: warning: no memory monitor (leak "
-                        "detection off)\n");
     atomic_store(&g_stop, 0);
     r = AU_ENOMEM;
 
@@ -1087,6 +1083,13 @@ int au_server_run(const au_server_config *cfg)
             sig_started = true;
         }
     }
+
+    /* after the signal mask: the monitor thread inherits it, so SIGTERM
+     * still reaches only the signal thread */
+    au_leak_config leak = au_leak_config_default();
+    if (au_procmon_start(&srv->procmon, &srv->metrics, &leak))
+        fprintf(stderr, "auralis: warning: no memory monitor (leak "
+                        "detection off)\n");
 
     au_workers_config wc = au_workers_config_default();
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
