@@ -38,6 +38,8 @@ static const char usage[] =
     "                      1..16 (default 1)\n"
     "  --export-max-minutes M  longest window one export covers, 1..1440\n"
     "                      (default 240)\n"
+    "  --export-keep S     seconds a finished export file is kept,\n"
+    "                      10..86400 (default 900)\n"
     "  --resume-keep S     seconds an ended performance is kept for resume\n"
     "                      and export, 0..86400 (default 600)\n"
     "  --quiet             print nothing but errors\n";
@@ -81,7 +83,7 @@ int au_cmd_serve(int argc, char **argv)
             "--host",    "--port",     "--max-clients",   "--rate",
             "--workers", "--web-root", "--station-linger",
             "--export-jobs", "--export-per-client", "--export-threads",
-            "--export-max-minutes", "--resume-keep"};
+            "--export-max-minutes", "--resume-keep", "--export-keep"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             if (!strcmp(a, with_value[k])) known = 1;
@@ -125,6 +127,8 @@ int au_cmd_serve(int argc, char **argv)
             if (parse_int(a, v, 1, 16, &cfg.export_threads)) return 2;
         } else if (!strcmp(a, "--export-max-minutes")) {
             if (parse_int(a, v, 1, 1440, &cfg.export_max_minutes)) return 2;
+        } else if (!strcmp(a, "--export-keep")) {
+            if (parse_int(a, v, 10, 86400, &cfg.export_keep_s)) return 2;
         } else if (!strcmp(a, "--resume-keep")) {
             if (parse_int(a, v, 0, 86400, &cfg.resume_keep_s)) return 2;
         }
