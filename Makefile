@@ -7,6 +7,7 @@
 #   make load     server load test (bench/), make soak: 30 minutes
 #   make player-session  10 minutes of the player in headless Chromium
 #   make fuzz     libFuzzer on what clients send (FUZZ_SECONDS per target)
+#   make monitor  a local Prometheus scraping a running server (MONITOR_TARGET)
 #   make format   clang-format every C file
 #   make music-report  renders pieces, prints the music figures of issue 8,
 #                 writes spectrograms and spectra into build/music/
@@ -15,7 +16,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
 .PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
-        load soak player-session fuzz format clean music-report
+        load soak player-session fuzz format clean monitor music-report
 
 all: build
 
@@ -35,9 +36,11 @@ build: deps
 run: build
 	@scripts/run-main.sh $(BUILD)/auralis
 
+# Both stages always run: a failing ctest entry does not hide what the
+# sanitizers would say. The last lines name each stage's outcome and the
+# failed tests (ctest lists them; each test's output names the assertion).
 test: deps-test node-deps build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
-	@$(MAKE) --no-print-directory test-asan
+	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD) $(JOBS)
 
 test-asan: deps-test
 	@scripts/configure.sh $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAU_WERROR=ON -DAU_SANITIZE=ON
@@ -62,6 +65,13 @@ soak: build
 # A 10-minute listening session in headless Chromium (SECONDS=600).
 player-session: node-deps build
 	@node bench/player-session.mjs --seconds $${SECONDS:-600} --bin $(BUILD)/auralis
+
+# A local Prometheus (port MONITOR_PORT) scraping a running server at
+# MONITOR_TARGET with docs/prometheus/alerts.yml; docs/operations.md.
+MONITOR_TARGET ?= 127.0.0.1:8000
+MONITOR_PORT   ?= 9190
+monitor: deps-test
+	@scripts/monitor.sh --target $(MONITOR_TARGET) --port $(MONITOR_PORT)
 
 # libFuzzer targets for what strangers send (control JSON, query strings,
 # request paths): clang, ASan+UBSan, coverage on the libraries too.

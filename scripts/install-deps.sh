@@ -5,10 +5,10 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake ninja-build pkg-config
-            libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev
+            libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev libogg-dev
             libjansson-dev)
 test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy python3-scipy python3-matplotlib ffmpeg sox nodejs npm chromium
-           clang libclang-rt-14-dev)
+           clang libclang-rt-14-dev prometheus)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in
