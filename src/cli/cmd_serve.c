@@ -31,6 +31,8 @@ static const char usage[] =
     "                      real-time (SCHED_RR) priority where permitted, so "
     "a\n"
     "                      busy machine cannot make chunks late\n"
+    "  --opus-bitrate B    Opus streams (codec=opus, /stream/NAME.opus),\n"
+    "                      32000..256000 bits/s (default 128000)\n"
     "  --quiet             print nothing but errors\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
@@ -70,7 +72,7 @@ int au_cmd_serve(int argc, char **argv)
         }
         static const char *const with_value[] = {
             "--host",    "--port",     "--max-clients",   "--rate",
-            "--workers", "--web-root", "--station-linger"};
+            "--workers", "--web-root", "--station-linger", "--opus-bitrate"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             if (!strcmp(a, with_value[k])) known = 1;
@@ -106,6 +108,8 @@ int au_cmd_serve(int argc, char **argv)
             cfg.web_root = v;
         } else if (!strcmp(a, "--station-linger")) {
             if (parse_int(a, v, 0, 86400, &linger_s)) return 2;
+        } else if (!strcmp(a, "--opus-bitrate")) {
+            if (parse_int(a, v, 32000, 256000, &cfg.opus_bitrate)) return 2;
         }
     }
     cfg.station_linger_ms = linger_s * 1000;

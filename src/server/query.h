@@ -16,7 +16,7 @@ typedef struct {
     au_param_update update; /* key, mode, bpm, ... as given */
     bool seed_given;
     uint64_t seed;
-    int codec; /* AU_CODEC_PCM16 (opus is refused for now) */
+    int codec; /* AU_CODEC_PCM16 or AU_CODEC_OPUS */
     char station[AU_STATION_NAME_MAX + 1]; /* "" = personal stream */
 } au_stream_request;
 
