@@ -46,6 +46,9 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
     }
     atomic_init(&s->head, 0);
     atomic_init(&s->tail, 0);
+    atomic_init(&s->mp3enc, NULL);
+    atomic_init(&s->mp3_from, INT64_MAX);
+    s->http_min = INT64_MAX;
     atomic_init(&s->state, AU_STREAM_NEW);
     au_spsc_init(&s->sets, s->set_items, sizeof s->set_items[0],
                  AU_STREAM_SETS);
@@ -70,7 +73,7 @@ int au_stream_enable_opus(au_stream *s, int bitrate, bool ogg,
     size_t stride = (OPUS_HEAD + fmax + 63) / 64 * 64;
     s->oaudio = calloc(AU_STREAM_SLOTS, stride);
     if (!s->oaudio) return AU_ENOMEM;
-    size_t ostride = (OGG_PAGE_CAP(s->frames) + 63) / 64 * 64;
+    size_t ostride = (AU_WIRE_PRE + OGG_PAGE_CAP(s->frames) + 63) / 64 * 64;
     if (ogg) {
         char t_title[64], t_desc[160];
         snprintf(t_title, sizeof t_title, "TITLE=%s", title);
@@ -91,14 +94,33 @@ int au_stream_enable_opus(au_stream *s, int bitrate, bool ogg,
         au_chunk *c = &s->slots[i];
         c->oframe = s->oaudio + (size_t)i * stride + OPUS_HEAD;
         c->owire = c->oframe - 4;
-        if (ogg) c->ogg = s->oggbuf + (size_t)i * ostride;
+        if (ogg) c->ogg = s->oggbuf + (size_t)i * ostride + AU_WIRE_PRE;
     }
+    return 0;
+}
+
+int au_stream_enable_mp3(au_stream *s, int kbps)
+{
+    if (atomic_load_explicit(&s->mp3enc, memory_order_relaxed)) return 0;
+    size_t stride = (AU_WIRE_PRE + AU_MP3_CHUNK_MAX(s->frames) + 63) / 64 * 64;
+    if (!s->mp3buf) {
+        s->mp3buf = calloc(AU_STREAM_SLOTS, stride);
+        if (!s->mp3buf) return AU_ENOMEM;
+    }
+    au_mp3 *m;
+    int r = au_mp3_create(&m, s->rate, kbps);
+    if (r) return r;
+    for (int i = 0; i < AU_STREAM_SLOTS; i++)
+        s->slots[i].mp3 = s->mp3buf + (size_t)i * stride + AU_WIRE_PRE;
+    atomic_store_explicit(&s->mp3enc, m, memory_order_release);
     return 0;
 }
 
 void au_stream_free(au_stream *s)
 {
     if (!s) return;
+    au_mp3_destroy(atomic_load(&s->mp3enc));
+    free(s->mp3buf);
     if (s->engine) au_engine_destroy(s->engine);
     if (s->opus) au_opus_enc_deinit(&s->enc);
     if (s->ogg_on) au_ogg_opus_deinit(&s->ogg);
@@ -244,6 +266,14 @@ void au_stream_render_next(au_stream *s)
                         2};
     au_wire_header_write(c->frame, &h);
     if (s->opus) encode_opus(s, c, &h);
+    au_mp3 *mp3 = atomic_load_explicit(&s->mp3enc, memory_order_acquire);
+    if (mp3) {
+        if (atomic_load_explicit(&s->mp3_from, memory_order_relaxed) > k)
+            atomic_store_explicit(&s->mp3_from, k, memory_order_release);
+        int n = au_mp3_encode(mp3, s->fbuf, s->frames, c->mp3,
+                              AU_MP3_CHUNK_MAX(s->frames));
+        c->mp3_len = n > 0 ? (size_t)n : 0;
+    }
 
     au_event ev;
     int non = 0;

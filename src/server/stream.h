@@ -15,6 +15,7 @@
 
 #include "core/params.h"
 #include "engine/engine.h"
+#include "io/mp3_stream.h"
 #include "io/ogg_opus.h"
 #include "io/opus_packets.h"
 #include "io/pcm.h"
@@ -59,6 +60,10 @@ typedef struct {
      * Icecast listeners, after the stream's header pages) */
     unsigned char *ogg;
     size_t ogg_len;
+    /* stations with MP3 listeners: the MP3 frames LAME finished during this
+     * chunk (AU_WIRE_PRE bytes of headroom before them) */
+    unsigned char *mp3;
+    size_t mp3_len;
 } au_chunk;
 
 enum {
@@ -95,6 +100,19 @@ struct au_stream {
     au_opus_enc enc;
     au_ogg_opus ogg;
 
+    /* MP3, started by the service thread when the first MP3 listener comes
+     * (au_stream_enable_mp3): mp3buf and the chunks' mp3 pointers are set
+     * before the encoder is published with a release store; the worker then
+     * owns the encoder and stores mp3_from, the first chunk it encoded */
+    _Atomic(au_mp3 *) mp3enc;
+    _Atomic int64_t mp3_from; /* INT64_MAX until the worker starts */
+    unsigned char *mp3buf;
+
+    /* service-private, for HTTP listeners (http_stream.c) */
+    int http_listeners;
+    int http_by_fmt[2];   /* AU_HTTP_OGG, AU_HTTP_MP3 */
+    int64_t http_min;     /* lowest HTTP cursor at the last HTTP walk */
+
     /* worker-private */
     alignas(64) au_engine *engine;
     uint64_t opus_failed; /* chunks whose encode failed (sent empty) */
@@ -129,6 +147,10 @@ void au_stream_free(au_stream *s); /* after the worker released it */
  * AU_ENOMEM. */
 int au_stream_enable_opus(au_stream *s, int bitrate, bool ogg,
                           const char *title);
+/* Service thread, at any time: start MP3 from the next chunk rendered.
+ * Allocates (LAME, the chunk buffers) here, never on the worker. 0 (also if
+ * already on), AU_EINVAL or AU_ENOMEM. */
+int au_stream_enable_mp3(au_stream *s, int kbps);
 
 /* Worker: create the engine (state RUNNING, or FAILED). */
 int au_stream_start(au_stream *s);

@@ -27,7 +27,8 @@ function save() {
 }
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const player = new Player({ wsUrl });
+// ?codec=pcm16 or ?codec=opus forces a codec; by default Opus where WebCodecs has it
+const player = new Player({ wsUrl, codec: new URLSearchParams(location.search).get('codec') ?? 'auto' });
 player.desired = settings.station
   ? { station: settings.station }
   : { seed: settings.seed, key: settings.key, mode: settings.mode, bpm: settings.bpm, intensity: settings.intensity };

@@ -7,6 +7,7 @@ import { TierController } from './buffering.js';
 import { FrameRing, ringBytes } from './ring.js';
 import { ST, STATE } from './playout.js';
 import * as P from './protocol.js';
+import * as C from './codec.js';
 
 const CAPACITY = 1 << 18; // frames: 5.4 s at 48 kHz, above the deepest tier plus a burst
 const STATS_EVERY_MS = 5000;
@@ -15,8 +16,13 @@ const BACKOFF_MAX_MS = 10000;
 const DISCONNECT_AFTER_PAUSE_MS = 60000;
 
 export class Player extends EventTarget {
-  constructor({ wsUrl, sampleRate = 48000 } = {}) {
+  // codec: 'auto' (Opus where WebCodecs decodes it, else pcm16), 'opus', 'pcm16'
+  constructor({ wsUrl, sampleRate = 48000, codec = 'auto' } = {}) {
     super();
+    this.codecPref = codec;
+    this.codec = null; // what the current connection asked for
+    this.opus = null; // C.OpusStream of the current connection
+    this.rx = new C.ByteRate();
     this.wsUrl = wsUrl;
     this.ctxRate = sampleRate;
     this.streamRate = sampleRate;
@@ -127,6 +133,8 @@ export class Player extends EventTarget {
       dropped: this.dropped,
       stream: this.stream,
       reconnects: this.m.reconnects,
+      codec: this.codec,
+      bytes_per_second: Math.round(this.rx.perSecond()),
     };
   }
 
@@ -215,10 +223,14 @@ export class Player extends EventTarget {
   connect() {
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.desired));
+    this.codec = C.chooseCodec(this.codecPref);
+    this.opus?.close();
+    this.opus = null;
+    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.desired, this.codec));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.gotAudio = false;
+    this.gotHello = false;
     this.setState(this.attempts ? 'reconnecting' : 'connecting', this.attempts ? `attempt ${this.attempts + 1}` : '');
     ws.onopen = () => { if (this.m.ws_open_ms === null && this.m.play_at !== null) this.m.ws_open_ms = performance.now() - this.m.play_at; };
     ws.onmessage = (e) => { if (ws === this.ws) this.onMessage(e.data); };
@@ -237,6 +249,8 @@ export class Player extends EventTarget {
   onClose(e) {
     this.ws = null;
     if (!this.wantConnected) { this.refreshState(); return; }
+    // refused before hello with codec=opus (a 44.1 kHz server): pcm16 next
+    if (this.codec === 'opus' && !this.gotHello) this.codecPref = 'pcm16';
     if (e.code === 1008 || e.code === 1003) { this.fail(this.lastError || `refused by the server (${e.code})`); return; }
     this.attempts++;
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.attempts - 1));
@@ -253,6 +267,7 @@ export class Player extends EventTarget {
     switch (m.type) {
       case 'hello':
         this.m.connects++;
+        this.gotHello = true;
         if (this.m.hello_ms === null && this.m.play_at !== null) this.m.hello_ms = performance.now() - this.m.play_at;
         this.stream = m.stream ?? null;
         if (m.sample_rate && m.sample_rate !== this.streamRate) {
@@ -287,8 +302,9 @@ export class Player extends EventTarget {
   onChunk(buf) {
     let h;
     try { h = P.parseHeader(buf); } catch { return; }
-    if (h.codec !== P.CODEC_PCM16) return;
+    if (h.codec !== P.CODEC_PCM16 && h.codec !== P.CODEC_OPUS) return;
     const now = performance.now();
+    this.rx.add(buf.byteLength, now);
     if (!this.gotAudio) {
       this.gotAudio = true;
       this.attempts = 0;
@@ -297,12 +313,28 @@ export class Player extends EventTarget {
     this.chunks++;
     this.tier.onArrival(now, h.position, this.streamRate);
     this.syncTarget();
-    const data = P.decodePcm16(buf, h);
+    if (h.codec === P.CODEC_PCM16) return this.acceptPcm(P.decodePcm16(buf, h), h.frames, h.position);
+    try {
+      if (!this.opus) this.opus = new C.OpusStream((d, n, pos) => this.acceptPcm(d, n, pos), (msg) => this.opusBroke(msg));
+      this.opus.decode(buf, h);
+    } catch (e) { this.opusBroke(e.message); }
+  }
+
+  // Decoded audio at a stream position, from either codec.
+  acceptPcm(data, frames, position) {
     const start = this.written + this.pendingFrames();
     const last = this.segments[this.segments.length - 1];
-    if (!last || last.pos + (start - last.start) !== h.position) this.segments.push({ start, pos: h.position });
-    if (this.node) this.push(data, h.frames);
-    else this.pending.push({ data, frames: h.frames });
+    if (!last || last.pos + (start - last.start) !== position) this.segments.push({ start, pos: position });
+    if (this.node) this.push(data, frames);
+    else this.pending.push({ data, frames });
+  }
+
+  // The browser could not decode Opus after all: reconnect asking for pcm16.
+  opusBroke(msg) {
+    if (this.codec !== 'opus') return;
+    C.opusFailed();
+    this.lastError = msg;
+    this.retune(this.desired);
   }
 
   // --- housekeeping -----------------------------------------------------

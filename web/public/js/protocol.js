@@ -146,7 +146,8 @@ export function normalizeEvent(m) {
 
 // The WebSocket URL for a stream: a station by name, or a personal stream
 // with seed and parameters (each optional: the server picks the rest).
-export function streamUrl(base, p = {}) {
+// codec: 'pcm16' or 'opus' (see codec.js).
+export function streamUrl(base, p = {}, codec = 'pcm16') {
   const q = new URLSearchParams();
   if (p.station) {
     q.set('station', p.station);
@@ -157,7 +158,7 @@ export function streamUrl(base, p = {}) {
     if (Number.isFinite(p.bpm)) q.set('bpm', String(p.bpm));
     if (Number.isFinite(p.intensity)) q.set('intensity', String(p.intensity));
   }
-  q.set('codec', 'pcm16');
+  q.set('codec', codec === 'opus' ? 'opus' : 'pcm16');
   return `${base}?${q}`;
 }
 
