@@ -88,7 +88,8 @@ test('player end to end against auralis serve', { skip: skip ?? false, timeout: 
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const consoleErrors = [];
-    page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+    // the gallery probes /api/pieces; a server without pieces answers 404 (not a page error)
+    page.on('console', (m) => { if (m.type() === 'error' && !/\/api\/pieces$/.test(m.location()?.url ?? '')) consoleErrors.push(m.text()); });
     page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
 
     // 1. the page loads cleanly, from the server, cross-origin isolated
@@ -105,6 +106,7 @@ test('player end to end against auralis serve', { skip: skip ?? false, timeout: 
     await waitFor(page, () => window.auralis.stats().state === 'playing', null, 10000, 'state playing');
     const m = await page.evaluate(() => window.auralis.metrics());
     const s0 = await page.evaluate(() => window.auralis.stats());
+    const t0 = Date.now();
     t.diagnostic(`play -> first chunk ${m.first_chunk_ms?.toFixed(1)} ms, press (pointerdown) -> audible ${m.press_to_audible_ms?.toFixed(1)} ms, first output ${m.first_output_ms?.toFixed(1)} ms, first audible ${m.first_audible_ms?.toFixed(1)} ms (output latency ${m.output_latency_ms?.toFixed(1)} ms), shared memory ${s0.shared_memory}`);
     assert.ok(m.first_audible_ms > 0 && m.first_audible_ms < 5000, `first audible ${m.first_audible_ms}`);
     assert.equal(s0.sample_rate, 48000);
@@ -114,12 +116,15 @@ test('player end to end against auralis serve', { skip: skip ?? false, timeout: 
       samples.push(await page.evaluate(() => window.auralis.stats()));
     }
     const s1 = samples[samples.length - 1];
+    const elapsed = (Date.now() - t0) / 1000; // a busy machine stretches the 20 s loop
     const depths = samples.map((s) => s.buffer_ms);
     t.diagnostic(`20 s: chunks ${s0.chunks} -> ${s1.chunks}, underruns ${s1.underruns}, tier ${s1.tier}, buffer ${Math.min(...depths).toFixed(0)}..${Math.max(...depths).toFixed(0)} ms, jitter ${s1.jitter_ms.toFixed(1)} ms, rate ${s1.playback_rate}`);
     assert.equal(s1.underruns, 0, 'no underrun in 20 s on localhost');
     assert.ok(samples.every((s) => s.state === 'playing'), `states: ${samples.map((s) => s.state)}`);
-    // 20 s of audio is 200 chunks of 100 ms (pacing may be a chunk or two off)
-    assert.ok(s1.chunks - s0.chunks >= 190 && s1.chunks - s0.chunks <= 210, `chunks in 20 s: ${s1.chunks - s0.chunks}`);
+    // one 100 ms chunk per 100 ms of the time that passed (a chunk or two of
+    // pacing and sampling slack either way)
+    const want = elapsed * 10;
+    assert.ok(Math.abs(s1.chunks - s0.chunks - want) <= 8, `chunks in ${elapsed.toFixed(1)} s: ${s1.chunks - s0.chunks} (want ${want.toFixed(0)})`);
     assert.ok(Math.min(...depths) > 100, 'the buffer never ran low');
     assert.ok(Math.abs(s1.playback_rate - 1) <= 0.005);
     assert.deepEqual(consoleErrors, [], 'no console errors while playing');
