@@ -804,18 +804,9 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                           (const unsigned char *)j, strlen(j), NULL,
                           "public, max-age=3600", NULL);
     }
-    if (!strcmp(uri, "/ws")) {
-        /* The browser cannot read why an upgrade was refused: the player
-         * asks the same URL over plain HTTP and shows this reason. */
-        au_stream_request req;
-        char err[256], body[600];
-        if (parse_request(wsi, &req, err, sizeof err) == 0)
-            return http_simple(wsi, pss, 426,
-                               "{\"error\":\"/ws is a WebSocket endpoint\"}");
-        if (au_wire_error_json("invalid_param", err, body, sizeof body) < 0)
-            return -1;
-        return http_simple(wsi, pss, 400, body);
-    }
+    if (!strcmp(uri, "/ws"))
+        return http_simple(wsi, pss, 426,
+                           "{\"error\":\"/ws is a WebSocket endpoint\"}");
     return http_file(srv, wsi, pss, uri);
 }
 

@@ -95,12 +95,17 @@ export function startMock(port = 0, { isolate = true, volumes = true } = {}) {
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     const headers = isolate ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-cache' } : { 'Cache-Control': 'no-cache' };
-    // like the server: a refused stream's reason, readable over plain HTTP
-    if (u.pathname === '/ws') {
+    // like the server: what an upgrade with this query would get
+    if (u.pathname === '/api/validate') {
       const st = u.searchParams.get('station');
       const problem = st !== null ? stationNameProblem(st) : null;
-      res.writeHead(problem ? 400 : 426, { ...headers, 'Content-Type': 'application/json' });
-      return res.end(JSON.stringify(problem ? { type: 'error', code: 'invalid_param', message: problem } : { error: '/ws is a WebSocket endpoint' }));
+      res.writeHead(problem ? 400 : 200, { ...headers, 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify(problem ? { type: 'error', code: 'invalid_param', message: problem } : { ok: true }));
+    }
+    if (u.pathname === '/api/health') {
+      res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ status: 'ok', protocol: 1, sample_rate: SR,
+        station_name: { pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,31}$', max_length: 32, rule: "station must be 1 to 32 characters of A-Z a-z 0-9 . _ -, not starting with '.'" } }));
     }
     if (u.pathname === '/api/presets') { res.writeHead(200, { ...headers, 'Content-Type': 'application/json' }); return res.end(JSON.stringify({ presets: PRESETS })); }
     const p = path.normalize(path.join(ROOT, u.pathname === '/' ? 'index.html' : u.pathname));

@@ -1,7 +1,7 @@
 // Performance names, cover art and the station-name rule (pure modules).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { performanceName, seedHue, stationNameProblem, STATION_RE } from '../public/js/names.js';
+import { performanceName, seedHue, stationNameProblem, useStationRule, resetStationRule, stationRule } from '../public/js/names.js';
 import { coverSvg, hash32 } from '../public/js/cover.js';
 
 test('a performance name is readable, deterministic and follows the seed', () => {
@@ -22,12 +22,20 @@ test('a performance name is readable, deterministic and follows the seed', () =>
   assert.ok(hues.size >= 8, 'hues spread over the circle');
 });
 
-test('the station rule is the server\'s: 1 to 32 of A-Z a-z 0-9 . _ -', () => {
-  for (const ok of ['lobby', 'a', 'x'.repeat(32), 'my.room_2-b']) assert.equal(stationNameProblem(ok), null, ok);
-  for (const bad of ['', 'x'.repeat(33), 'white space', 'ümlaut', 'a/b', null]) {
+test('the station rule is the server\'s: 1 to 32 of A-Z a-z 0-9 . _ -, no leading dot', () => {
+  for (const ok of ['lobby', 'a', 'x'.repeat(32), 'my.room_2-b', '-x', '_']) assert.equal(stationNameProblem(ok), null, ok);
+  for (const bad of ['', 'x'.repeat(33), 'white space', 'ümlaut', 'a/b', '.hidden', '..', null]) {
     assert.match(stationNameProblem(bad), /^station must be 1 to 32 characters of A-Z a-z 0-9 \. _ -/, String(bad));
-    assert.equal(STATION_RE.test(bad ?? ''), false);
   }
+  // the server's published rule replaces the built-in copy
+  assert.equal(useStationRule({ pattern: '^[a-z]{1,4}$', max_length: 4, rule: 'station must be 1 to 4 of a-z' }), true);
+  assert.equal(stationNameProblem('abcd'), null);
+  assert.equal(stationNameProblem('abcde'), "station must be 1 to 4 of a-z (got 'abcde')");
+  assert.equal(stationRule().max, 4);
+  assert.equal(useStationRule({ pattern: '(' }), false, 'a malformed rule is ignored');
+  assert.equal(stationRule().max, 4);
+  resetStationRule();
+  assert.equal(stationRule().max, 32);
 });
 
 test('cover art is a deterministic SVG that differs between pieces', () => {

@@ -7,7 +7,7 @@
 import { Player } from './player.js';
 import { Visuals } from './visuals.js';
 import * as P from './protocol.js';
-import { performanceName, seedHue, stationNameProblem, STATION_MAX } from './names.js';
+import { performanceName, seedHue, stationNameProblem, stationRule, useStationRule } from './names.js';
 import { coverSvg } from './cover.js';
 
 const $ = (id) => document.getElementById(id);
@@ -422,6 +422,17 @@ async function loadGallery() {
 }
 loadGallery();
 
+// What this server offers (GET /api/health): its station-name rule, exports,
+// how long it keeps a performance for resuming. Older servers say less.
+const features = { exportFormats: null, resumeKeepS: null };
+getJson('/api/health').then((h) => {
+  if (!h) return;
+  if (useStationRule(h.station_name)) applyStationRule();
+  if (h.export?.enabled) features.exportFormats = Array.isArray(h.export.formats) ? h.export.formats : ['flac'];
+  if (Number.isFinite(h.resume_keep_s)) features.resumeKeepS = h.resume_keep_s;
+  showExport();
+});
+
 // ---- seed, link, moment, new performance -----------------------------------
 async function copyText(text, said) {
   try { await navigator.clipboard.writeText(text); toast(said); } catch { toast(text); }
@@ -446,10 +457,12 @@ function retuneToSettings() {
 
 // ---- save what I heard -------------------------------------------------------
 // Needs the server's export jobs; until the server offers them the row says so.
-$('save').disabled = true;
-$('save-range').disabled = true;
-$('save-format').disabled = true;
-$('save-note').textContent = 'not on this server yet';
+function showExport() {
+  const on = !!features.exportFormats;
+  for (const id of ['save', 'save-range', 'save-format']) $(id).disabled = !on;
+  $('save-note').textContent = on ? '' : 'not on this server yet';
+}
+showExport();
 
 // ---- favourites and history (this browser only) ----------------------------
 function perfRecord() {
@@ -547,7 +560,13 @@ function showStation() {
   $('leave').hidden = !st;
   $('station').value = st ?? '';
 }
-$('station').maxLength = STATION_MAX;
+function applyStationRule() {
+  const r = stationRule();
+  $('station').maxLength = r.max;
+  $('station').pattern = r.pattern.replace(/^\^|\$$/g, '');
+  $('station').title = r.rule.replace(/^station must be /, '');
+}
+applyStationRule();
 $('station-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const name = $('station').value.trim();

@@ -65,12 +65,31 @@ export function seedHue(seed) {
   return s === null ? 230 : Number((mix64(s) >> 32n) % 360n);
 }
 
-// The server's rule (docs/protocol.md): 1 to 32 of A-Z a-z 0-9 . _ -
-export const STATION_MAX = 32;
-export const STATION_RE = /^[A-Za-z0-9._-]{1,32}$/;
-export const STATION_PATTERN = '[A-Za-z0-9._\\-]{1,32}';
+// The server's rule (docs/protocol.md, "Station names"): 1 to 32 of
+// A-Z a-z 0-9 . _ -, not starting with '.'. A server that publishes its rule
+// in /api/health (station_name: pattern, max_length, rule) replaces this copy
+// through useStationRule(), so page and server cannot disagree.
+export const STATION_MAX_DEFAULT = 32;
+const DEFAULT_RULE = {
+  re: /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,31}$/,
+  max: STATION_MAX_DEFAULT,
+  rule: "station must be 1 to 32 characters of A-Z a-z 0-9 . _ -, not starting with '.'",
+};
+let rule = DEFAULT_RULE;
+export function stationRule() { return { pattern: rule.re.source, max: rule.max, rule: rule.rule }; }
+// Adopts the server's rule from /api/health's station_name (ignored if malformed).
+export function useStationRule(sn) {
+  try {
+    if (!sn || typeof sn.pattern !== 'string') return false;
+    const re = new RegExp(sn.pattern);
+    const max = Number.isInteger(sn.max_length) && sn.max_length > 0 ? sn.max_length : DEFAULT_RULE.max;
+    rule = { re, max, rule: typeof sn.rule === 'string' && sn.rule ? sn.rule : DEFAULT_RULE.rule };
+    return true;
+  } catch { return false; }
+}
+export function resetStationRule() { rule = DEFAULT_RULE; }
 export function stationNameProblem(name) {
-  if (typeof name === 'string' && STATION_RE.test(name)) return null;
+  if (typeof name === 'string' && name.length <= rule.max && rule.re.test(name)) return null;
   const v = String(name ?? '');
-  return `station must be 1 to ${STATION_MAX} characters of A-Z a-z 0-9 . _ - (got '${v.slice(0, 40)}${v.length > 40 ? '...' : ''}')`;
+  return `${rule.rule} (got '${v.slice(0, 40)}${v.length > 40 ? '...' : ''}')`;
 }

@@ -275,11 +275,13 @@ export class Player extends EventTarget {
     this.setState('reconnecting', `${this.refusal ? `${this.refusal}; ` : ''}retry in ${(delay / 1000).toFixed(1)} s`);
   }
 
-  // Asks the stream URL over HTTP why the upgrade failed. A 400 (a value
-  // the server refuses) will not get better by retrying: show the server's
-  // reason and stop. Anything else: say what it was, and keep retrying.
+  // Asks the server why the upgrade failed: GET /api/validate with the
+  // same query answers what the upgrade would (docs/protocol.md). A 400 (a
+  // value the server refuses) will not get better by retrying: show the
+  // server's reason and stop. Otherwise say what is known, and keep trying.
   async probe(url) {
-    const http = url.replace(/^ws/, 'http');
+    const u = new URL(url);
+    const http = `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}/api/validate${u.search}`;
     let status = 0, body = null;
     try {
       const r = await fetch(http, { cache: 'no-store' });
@@ -287,9 +289,9 @@ export class Player extends EventTarget {
       body = await r.json().catch(() => null);
     } catch { status = 0; }
     if (!this.wantConnected || this.gotHello) return;
-    const reason = body?.message ?? body?.error ?? '';
-    if (status === 400 || status === 404 || status === 403) { this.fail(reason || `refused by the server (HTTP ${status})`); return; }
-    this.refusal = status === 0 ? 'server unreachable' : status === 503 ? (reason || 'server full') : '';
+    const reason = body?.message ?? '';
+    if (status === 400 && reason) { this.fail(reason); return; }
+    this.refusal = status === 0 ? 'server unreachable' : status === 503 ? (reason || 'server full') : `cannot connect (${this.failures} attempts)`;
   }
 
   onMessage(data) {
