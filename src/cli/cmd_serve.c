@@ -6,7 +6,10 @@
 
 #include "cli/commands.h"
 #include "core/au.h"
+#include "core/pieces.h"
+#include "engine/engine.h"
 #include "server/server.h"
+#include "synth/sfont.h"
 
 static const char usage[] =
     "usage: auralis serve [options]\n"
@@ -31,6 +34,10 @@ static const char usage[] =
     "                      real-time (SCHED_RR) priority where permitted, so "
     "a\n"
     "                      busy machine cannot make chunks late\n"
+    "  --piece NAME        piece of streams whose query names none: drift\n"
+    "                      (default), rooms, glass, choir, night, pulse\n"
+    "  --soundfont PATH    SF2/SF3 for the pieces' sampled instruments\n"
+    "                      (default " AU_SFONT_DEFAULT_PATH ")\n"
     "  --quiet             print nothing but errors\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
@@ -53,6 +60,7 @@ int au_cmd_serve(int argc, char **argv)
 {
     au_server_config cfg = au_server_config_default();
     int linger_s = cfg.station_linger_ms / 1000;
+    const char *soundfont = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -70,7 +78,8 @@ int au_cmd_serve(int argc, char **argv)
         }
         static const char *const with_value[] = {
             "--host",    "--port",     "--max-clients",   "--rate",
-            "--workers", "--web-root", "--station-linger"};
+            "--workers", "--web-root", "--station-linger", "--piece",
+            "--soundfont"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             if (!strcmp(a, with_value[k])) known = 1;
@@ -106,7 +115,29 @@ int au_cmd_serve(int argc, char **argv)
             cfg.web_root = v;
         } else if (!strcmp(a, "--station-linger")) {
             if (parse_int(a, v, 0, 86400, &linger_s)) return 2;
+        } else if (!strcmp(a, "--piece")) {
+            char err[256];
+            if (au_parse_piece(v, &cfg.piece, err, sizeof err)) {
+                fprintf(stderr, "auralis: --%s\n", err);
+                return 2;
+            }
+        } else if (!strcmp(a, "--soundfont")) {
+            soundfont = v;
         }
+    }
+    /* loaded before any stream exists: streams share it */
+    char err[512];
+    if (au_engine_load_soundfont(soundfont, err, sizeof err) != 0) {
+        if (soundfont) {
+            fprintf(stderr, "auralis: --%s\n", err);
+            return 2;
+        }
+        if (!cfg.quiet)
+            fprintf(stderr,
+                    "auralis: no SoundFont at %s (install fluid-soundfont-gm "
+                    "or give --soundfont PATH): the pieces' SoundFont "
+                    "instruments play on Auralis's own\n",
+                    AU_SFONT_DEFAULT_PATH);
     }
     cfg.station_linger_ms = linger_s * 1000;
     int r = au_server_run(&cfg);

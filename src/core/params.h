@@ -28,6 +28,7 @@ typedef struct {
     double intensity; /* 0 .. 1 */
     bool wander;      /* allow moves to related keys and modes */
     bool layers[AU_LAYER_COUNT]; /* layer switches; bells follow melody's */
+    int piece;        /* AU_PIECE_* (src/core/pieces.h) */
 } au_params;
 
 /* Bits of au_param_update.mask: which fields an update carries. */
@@ -38,6 +39,7 @@ enum {
     AU_P_INTENSITY = 1u << 3,
     AU_P_WANDER = 1u << 4,
     AU_P_LAYER0 = 1u << 5, /* AU_P_LAYER0 << layer index */
+    AU_P_PIECE = 1u << 12, /* after the layer bits */
 };
 #define AU_P_LAYER(i) (AU_P_LAYER0 << (i))
 
@@ -75,7 +77,7 @@ int au_check_bpm(double bpm, char *err, size_t errlen);
 int au_check_intensity(double v, char *err, size_t errlen);
 
 /* Set one named field from its text form into u (and u->mask). Names: key,
- * mode, bpm, intensity, wander, and the layer names. -1 with message if the
+ * mode, bpm, intensity, wander, piece, and the layer names. -1 with message if the
  * name is unknown or the value invalid. */
 int au_update_set_text(au_param_update *u, const char *name, const char *value,
                        char *err, size_t errlen);

@@ -20,6 +20,7 @@ typedef struct {
     int station_linger_ms; /* an empty station lives on this long, 30000 */
     bool quiet;            /* no start-up lines on stdout */
     bool realtime;         /* try SCHED_RR for the render threads */
+    int piece;             /* AU_PIECE_*: streams whose query names none */
 } au_server_config;
 
 au_server_config au_server_config_default(void);
