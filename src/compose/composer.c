@@ -188,6 +188,13 @@ static void generate_bar(au_composer *c)
     x.scale = pc->pentatonic ? au_pentatonic_mask(c->key, c->mode)
                              : au_scale_mask(c->key, c->mode);
     x.chord = &c->chord;
+    au_chord pch; /* a pentatonic piece's lines keep to chord tones in it */
+    if (pc->pentatonic) {
+        pch = c->chord;
+        uint16_t m = pch.mask & x.scale;
+        pch.mask = __builtin_popcount(m) >= 2 ? m : x.scale;
+        x.chord = &pch;
+    }
     x.voicing = c->voicing;
     x.nvoicing = c->nvoicing;
     x.chord_new = chord_new;
