@@ -183,8 +183,15 @@ static void test_live_change(void **st)
     ch.u.v.piece = AU_PIECE_ROOMS;
     evlist a = run_piece(&p, RATE, 240, 0, &ch, 1);
     evlist b = run_piece(&p, RATE, 240, 4800, &ch, 1);
+    assert_true(a.n > 100);
     assert_int_equal(a.n, b.n); /* pulls of any size: the same events */
-    assert_memory_equal(a.ev, b.ev, a.n * sizeof *a.ev);
+    for (size_t i = 0; i < a.n; i++) {
+        assert_true(a.ev[i].pos == b.ev[i].pos);
+        assert_int_equal(a.ev[i].type, b.ev[i].type);
+        assert_int_equal(a.ev[i].layer, b.ev[i].layer);
+        assert_int_equal(a.ev[i].note, b.ev[i].note);
+        assert_int_equal(a.ev[i].vel, b.ev[i].vel);
+    }
     const au_piece *rooms = au_piece_get(AU_PIECE_ROOMS);
     int64_t at = -1;
     int sounding[AU_LAYER_COUNT][128];

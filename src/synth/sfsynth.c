@@ -58,6 +58,10 @@ int au_sfsynth_create(au_sfsynth **out, int rate)
     }
     s->sfid = fluid_synth_add_sfont(s->synth, font);
     au_sfont_unlock();
+    /* linear interpolation: FluidR3's instruments are sampled every few
+     * semitones, so a voice is rarely shifted far from its root; the
+     * default 4th-order interpolation costs about a third more per voice */
+    fluid_synth_set_interp_method(s->synth, -1, FLUID_INTERP_LINEAR);
     for (int i = 0; i < AU_SFSYNTH_GROUPS * 2; i++) s->outs[i] = s->buf[i];
     s->idx = AU_SFSYNTH_FRAMES;
     *out = s;
