@@ -25,6 +25,7 @@ struct au_midi_writer {
     uint32_t last_tick;
     double last_bpm;
     int piece; /* the piece playing: programs, register, velocity curve */
+    double origin; /* beat of tick 0 (au_midi_set_origin) */
 };
 
 /* channel and General MIDI program (0-based) per layer */
@@ -140,6 +141,7 @@ int au_midi_create(au_midi_writer **out, const au_params *p)
         buf *b = &w->tracks[l + 1];
         text(w, b, 0, 0x03, layer_gm[l].name);
         program(w, l, 0);
+        if (p->volume[l] != 1.0) au_midi_volume(w, l, 0.0, p->volume[l]);
     }
     if (!w->ok) {
         au_midi_destroy(w);
@@ -186,9 +188,27 @@ static void note(au_midi_writer *w, int layer, uint32_t tick, int on, int n,
     put(w, b, m, 3);
 }
 
+void au_midi_set_origin(au_midi_writer *w, double beat)
+{
+    w->origin = beat;
+}
+
+int au_midi_volume(au_midi_writer *w, int layer, double beat, double volume)
+{
+    if (layer < 0 || layer >= AU_LAYER_COUNT) return AU_EINVAL;
+    double v = volume < 0 ? 0 : volume > 1 ? 1 : volume;
+    uint32_t tick = beat_tick(beat - w->origin);
+    buf *b = &w->tracks[layer + 1];
+    delta(w, b, tick);
+    uint8_t m[3] = {(uint8_t)(0xb0 | layer_gm[layer].channel), 7,
+                    (uint8_t)lround(127.0 * sqrt(v))};
+    put(w, b, m, 3);
+    return w->ok ? 0 : AU_ENOMEM;
+}
+
 int au_midi_add(au_midi_writer *w, const au_event *ev)
 {
-    uint32_t tick = beat_tick(ev->beat);
+    uint32_t tick = beat_tick(ev->beat - w->origin);
     if (tick < w->last_tick) tick = w->last_tick;
     w->last_tick = tick;
     switch (ev->type) {
