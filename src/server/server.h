@@ -21,6 +21,7 @@ typedef struct {
     bool quiet;            /* no start-up lines on stdout */
     bool realtime;         /* try SCHED_RR for the render threads */
     int opus_bitrate;      /* codec=opus and HTTP .opus, bits/s, 128000 */
+    int piece;             /* AU_PIECE_*: streams whose query names none */
     /* export jobs and resuming (docs/protocol.md, "Export", "Resume") */
     int export_jobs;           /* queued + running, all clients; 0 = off (4) */
     int export_per_client;     /* per client address (2) */
