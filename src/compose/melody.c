@@ -1,5 +1,7 @@
 #include "melody.h"
 
+#include "piece.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,30 +76,17 @@ static void vary(au_melody *m, au_motif *mo, int n)
 }
 
 /* The scale the melody sings: when calm a pentatonic subset of the mode
- * (the two degrees that make semitones left out, keeping the tonic triad
- * where possible), else the whole mode. */
+ * (au_pentatonic_mask: the tones that make semitones left out), else the
+ * whole mode; a piece that narrowed the scale keeps its own. */
 uint16_t au_melody_scale(int key, int mode, double density)
 {
-    uint16_t sc = au_scale_mask(key, mode);
-    if (density >= 0.4) return sc;
-    int pc[7];
-    for (int d = 0; d < 7; d++) pc[d] = au_scale_pc(key, mode, d);
-    int best = -1;
-    uint16_t bm = sc;
-    for (int a = 1; a < 7; a++)
-        for (int b = a + 1; b < 7; b++) {
-            uint16_t m = sc & (uint16_t) ~((1u << pc[a]) | (1u << pc[b]));
-            int semis = 0;
-            for (int p = 0; p < 12; p++)
-                semis += ((m >> p) & 1) && ((m >> ((p + 1) % 12)) & 1);
-            if (semis) continue;
-            int score = 10 - 3 * ((a == 2) + (b == 2) + (a == 4) + (b == 4));
-            if (score > best) {
-                best = score;
-                bm = m;
-            }
-        }
-    return bm;
+    return density < 0.4 ? au_pentatonic_mask(key, mode) : au_scale_mask(key, mode);
+}
+
+static uint16_t sing_scale(const au_bar_ctx *ctx)
+{
+    if (ctx->scale != au_scale_mask(ctx->key, ctx->mode)) return ctx->scale;
+    return au_melody_scale(ctx->key, ctx->mode, ctx->density);
 }
 
 /* An exact restatement of the stored motif: its pitches transposed by t
@@ -138,7 +127,7 @@ static void plan_phrase(au_melody *m, const au_bar_ctx *ctx, double start)
     /* the motif returns: half the time exactly (its intervals, any
      * transposition that fits the scale, perhaps displaced), else varied */
     if (m->motif.n > 1 && m->motif_np == m->motif.n && au_rng_chance(&m->rng, 0.65) &&
-        find_exact(m, ctx, au_melody_scale(ctx->key, ctx->mode, d), lo, hi)) {
+        find_exact(m, ctx, sing_scale(ctx), lo, hi)) {
         m->plan = m->motif;
         m->exact = 1;
         m->returns++;
@@ -169,7 +158,7 @@ static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
                    int lo, int hi)
 {
     int prev = m->prev ? m->prev : (lo + hi) / 2;
-    uint16_t sing = au_melody_scale(ctx->key, ctx->mode, ctx->density);
+    uint16_t sing = sing_scale(ctx);
     int target = au_scale_move(sing, prev, step);
     uint16_t allowed = sing;
     if (strong && (ctx->chord->mask & sing)) allowed = ctx->chord->mask & sing;
@@ -184,7 +173,7 @@ static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
         if (a > 7) c += 8;
         if (leap && !(a <= 3 && (iv > 0) != (m->prev_iv > 0))) c += 6;
         /* no neighbour returns (X-Y-X) and so no trills */
-        if (p == m->prev2) c += 4;
+        if (p == m->prev2) c += 9;
         /* sing above the pads */
         if (p <= ctx->pad_top) c += 12;
         if (c < bestc) { bestc = c; best = p; }

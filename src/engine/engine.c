@@ -23,12 +23,15 @@
 #endif
 
 #include "../compose/composer.h"
+#include "../compose/piece.h"
 #include "../core/au.h"
 #include "../synth/delay.h"
 #include "../synth/dsp.h"
 #include "../synth/inst.h"
 #include "../synth/master.h"
 #include "../synth/reverb.h"
+#include "../synth/sfont.h"
+#include "../synth/sfsynth.h"
 #include "../synth/simd.h"
 #include "../synth/wavetable.h"
 
@@ -50,7 +53,7 @@ static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
 #define AIR_LEVEL 0.003f
 /* pad bus: high-pass (the bass keeps its register), and a dip around
  * 2 kHz while the melody sounds (room for it) */
-#define PADBUS_HP_HZ 110.0f
+#define PADBUS_HP_HZ 90.0f
 #define PADBUS_DIP_HZ 2000.0f
 #define PADBUS_DIP_DB (-6.0f)
 
@@ -97,7 +100,18 @@ struct au_engine {
     float ctl_density;
     float rel_applied;
     int key_pc;
+    /* pieces: the one playing, and the SoundFont synth with a channel per
+     * (piece, layer) selected at create (none when no SoundFont) */
+    int piece;
+    const au_piece *pc;
+    au_sfsynth *sf;
+    unsigned sf_ok[AU_PIECE_COUNT]; /* layers whose SoundFont preset exists */
 };
+
+static int sf_chan(int piece, int layer)
+{
+    return piece * AU_SFSYNTH_GROUPS + layer;
+}
 
 void au_engine_thread_init(void)
 {
@@ -113,6 +127,8 @@ void au_engine_thread_init(void)
 
 static int layer_on(const au_params *p, int layer)
 {
+    const au_piece *pc = au_piece_get(p->piece);
+    if (pc && !pc->layer[layer].on) return 0;
     if (layer == AU_LAYER_BELLS)
         return p->layers[AU_LAYER_BELLS] && p->layers[AU_LAYER_MELODY];
     return p->layers[layer];
@@ -169,6 +185,23 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     if ((rc = au_master_init(&e->master, rate, &mc)) != 0) {
         free(e);
         return rc;
+    }
+    e->piece = p->piece;
+    e->pc = au_piece_get(p->piece);
+    if (au_sfont_loaded()) {
+        if ((rc = au_sfsynth_create(&e->sf, sample_rate)) != 0) {
+            free(e);
+            return rc;
+        }
+        for (int pi = 0; pi < AU_PIECE_COUNT; pi++)
+            for (int l = 0; l < AU_LAYER_COUNT; l++) {
+                const au_piece_layer *pl = &au_piece_get(pi)->layer[l];
+                if (pl->on && pl->sf &&
+                    au_sfsynth_channel(e->sf, sf_chan(pi, l), pl->bank,
+                                       pl->program, pl->attack_tc,
+                                       pl->release_tc, pl->cutoff_cents) == 0)
+                    e->sf_ok[pi] |= 1u << l;
+            }
     }
     au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);
     e->air_c = au_svf_design(AIR_HZ, 0.5f, rate);
@@ -245,31 +278,93 @@ static void padbus(au_engine *e)
     }
 }
 
-/* air: noise through a broad band-pass near 7 kHz, level with brightness
- * and a slow swell (0.05 Hz), added to the dry and reverb sends */
-static void air(au_engine *e, float bright, float *dl, float *dr, float *rl,
-                float *rr)
+/* air: noise through a broad band-pass near 8 kHz, level with brightness
+ * and a slow swell (0.05 Hz), on the textures bus (its switch and volume
+ * apply; it is mostly reverb there) */
+static void air(au_engine *e, float bright)
 {
+    if (e->s_gain[AU_LAYER_TEXTURES].y < 1e-6f && !layer_on(&e->params, AU_LAYER_TEXTURES))
+        return;
     e->air_lfo += 0.05f * AU_BLOCK / (float)e->rate;
     e->air_lfo -= e->air_lfo >= 1.0f ? 1.0f : 0.0f;
     float g = AIR_LEVEL * (0.35f + 0.9f * bright) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
-    float *d[2] = {dl, dr}, *r[2] = {rl, rr};
     for (int c = 0; c < 2; c++) {
         const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+        float *x = e->bus[AU_LAYER_TEXTURES][c];
         au_svf f = e->air_f[c];
-        for (int i = 0; i < AU_BLOCK; i++) {
-            float y = g * au_svf_bp(&f, &e->air_c, nz[i]);
-            d[c][i] += 0.3f * y;
-            r[c][i] += y;
-        }
+        for (int i = 0; i < AU_BLOCK; i++) x[i] += g * au_svf_bp(&f, &e->air_c, nz[i]);
         e->air_f[c] = f;
     }
+    e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
 
 void au_engine_destroy(au_engine *e)
 {
+    if (!e) return;
+    au_sfsynth_destroy(e->sf);
     free(e);
+}
+
+int au_engine_load_soundfont(const char *path, char *err, size_t errlen)
+{
+    au_sfont_preset pr[AU_PIECE_COUNT * AU_LAYER_COUNT];
+    int n = 0;
+    for (int pi = 0; pi < AU_PIECE_COUNT; pi++)
+        for (int l = 0; l < AU_LAYER_COUNT; l++) {
+            const au_piece_layer *pl = &au_piece_get(pi)->layer[l];
+            if (pl->on && pl->sf)
+                pr[n++] = (au_sfont_preset){pl->bank, pl->program};
+        }
+    return au_sfont_load(path ? path : AU_SFONT_DEFAULT_PATH, pr, n, err, errlen);
+}
+
+int au_engine_uses_soundfont(const au_engine *e)
+{
+    return e->sf != NULL;
+}
+
+/* the DSP percussion's recipe for a kit note: by its role in the kit */
+static int dsp_perc_note(const au_piece *pc, int note)
+{
+    static const uint8_t dsp[4] = {AU_PERC_KICK, AU_PERC_RIM, AU_PERC_HAT,
+                                   AU_PERC_SHAKER};
+    for (int r = 0; r < 4; r++)
+        if (pc->kit.note[r] == note) return dsp[r];
+    return note;
+}
+
+static void play(au_engine *e, const au_event *ev, int on)
+{
+    int l = ev->layer;
+    const au_piece_layer *pl = &e->pc->layer[l];
+    int note = au_piece_note(pl, ev->note);
+    if (e->sf && (e->sf_ok[e->piece] >> l & 1)) {
+        if (on)
+            au_sfsynth_note_on(e->sf, sf_chan(e->piece, l), note,
+                               au_piece_vel(pl, ev->vel ? ev->vel : 1));
+        else
+            au_sfsynth_note_off(e->sf, sf_chan(e->piece, l), note);
+        return;
+    }
+    if (l == AU_LAYER_PERCUSSION && pl->gen == AU_GEN_PERC)
+        note = dsp_perc_note(e->pc, ev->note);
+    if (on)
+        au_inst_note_on(&e->inst[l], note,
+                        au_piece_vel(pl, ev->vel ? ev->vel : 1));
+    else
+        au_inst_note_off(&e->inst[l], note);
+}
+
+static void switch_piece(au_engine *e, int piece)
+{
+    if (!au_piece_get(piece) || piece == e->piece) return;
+    for (int l = 0; l < AU_LAYER_COUNT; l++) {
+        au_inst_all_off(&e->inst[l]);
+        if (e->sf) au_sfsynth_all_off(e->sf, sf_chan(e->piece, l));
+    }
+    e->piece = piece;
+    e->pc = au_piece_get(piece);
 }
 
 void au_engine_set(au_engine *e, const au_param_update *u)
@@ -300,19 +395,17 @@ static void dispatch(au_engine *e, const au_event *ev)
 {
     switch (ev->type) {
     case AU_EV_NOTE_ON:
-        if (ev->layer < AU_LAYER_COUNT)
-            au_inst_note_on(&e->inst[ev->layer], ev->note,
-                            ev->vel ? ev->vel : 1);
+        if (ev->layer < AU_LAYER_COUNT) play(e, ev, 1);
         ring_push(e, ev);
         break;
     case AU_EV_NOTE_OFF:
-        if (ev->layer < AU_LAYER_COUNT)
-            au_inst_note_off(&e->inst[ev->layer], ev->note);
+        if (ev->layer < AU_LAYER_COUNT) play(e, ev, 0);
         ring_push(e, ev);
         break;
     case AU_EV_CONTROL: {
         float v = ev->u.control.value;
-        v = v != v ? 0.5f : v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+        if (ev->u.control.id != AU_CTL_PIECE)
+            v = v != v ? 0.5f : v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
         switch (ev->u.control.id) {
         case AU_CTL_BRIGHTNESS: e->ctl_bright = v; break;
         case AU_CTL_SPACE: e->ctl_space = v; break;
@@ -320,6 +413,7 @@ static void dispatch(au_engine *e, const au_event *ev)
             if (ev->layer < AU_LAYER_COUNT) e->ctl_layer[ev->layer] = v;
             break;
         case AU_CTL_DENSITY: e->ctl_density = v; break;
+        case AU_CTL_PIECE: switch_piece(e, (int)ev->u.control.value); break;
         default: break; /* density and intensity: the engine eases its own */
         }
         break;
@@ -344,6 +438,14 @@ static void render_instruments(au_engine *e, int from, int to)
         if (au_inst_process(&e->inst[l], e->bus[l][0] + from,
                             e->bus[l][1] + from, to - from))
             e->bus_used |= 1u << l;
+    if (e->sf) {
+        float *L[AU_SFSYNTH_GROUPS] = {0}, *R[AU_SFSYNTH_GROUPS] = {0};
+        for (int l = 0; l < AU_LAYER_COUNT; l++) {
+            L[l] = e->bus[l][0] + from;
+            R[l] = e->bus[l][1] + from;
+        }
+        e->bus_used |= au_sfsynth_process(e->sf, L, R, to - from);
+    }
 }
 
 static void render_block(au_engine *e)
@@ -354,13 +456,14 @@ static void render_block(au_engine *e)
     float inten = au_smooth_step(&e->s_int, (float)e->params.intensity);
     float cb = au_smooth_step(&e->s_bright, e->ctl_bright);
     float sp = au_smooth_step(&e->s_space, e->ctl_space);
-    float b = 0.1f + 0.6f * inten + 0.3f * cb;
+    float b = 0.1f + 0.6f * inten + 0.3f * cb + e->pc->brightness;
+    b = b < 0.0f ? 0.0f : b;
     au_inst_ctl ctl = {.brightness = b > 1.0f ? 1.0f : b, .intensity = inten};
     for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_tick(&e->inst[l], &ctl);
     if (fabsf(sp - e->space_applied) > 0.01f) {
         /* long and bright enough to carry air: RT60 9..15 s, damping from
-         * 9 kHz */
-        au_reverb_set(&e->reverb, 9.0f + 6.0f * sp, 9000.0f);
+         * 9 kHz (a piece scales the time) */
+        au_reverb_set(&e->reverb, (9.0f + 6.0f * sp) * e->pc->space, 9000.0f);
         e->space_applied = sp;
     }
     /* pad release follows the harmonic rhythm (long chords when calm, so
@@ -409,6 +512,7 @@ static void render_block(au_engine *e)
     }
     render_instruments(e, seg, AU_BLOCK);
     if (e->bus_used & (1u << AU_LAYER_PADS)) padbus(e);
+    air(e, cb);
 
     /* mix: dry, reverb and delay sends, per-layer gains ramped; a layer
      * whose bus is silent this block adds nothing and is skipped. Layers
@@ -434,9 +538,10 @@ static void render_block(au_engine *e)
         ub[nu] = e->bus[l][0];
         mg0[nu] = v8_set(g0);
         minc[nu] = v8_set((g1 - g0) * (1.0f / AU_BLOCK));
-        kd[nu] = v8_set(mix_dry[l]);
-        kr[nu] = v8_set(mix_rev[l] * rev_scale);
-        kl[nu] = v8_set(mix_dly[l]);
+        const au_piece_layer *pl = &e->pc->layer[l];
+        kd[nu] = v8_set(mix_dry[l] * pl->gain);
+        kr[nu] = v8_set(mix_rev[l] * rev_scale * pl->gain * pl->rev);
+        kl[nu] = v8_set(mix_dly[l] * pl->gain * pl->dly);
         nu++;
     }
     const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
@@ -454,7 +559,6 @@ static void render_block(au_engine *e)
             v8_store(rin[c] + i, ar);
             v8_store(din[c] + i, al);
         }
-    air(e, cb, dry[0], dry[1], rin[0], rin[1]);
     float dout[2][AU_BLOCK], rout[2][AU_BLOCK];
     au_delay_process(&e->delay, din[0], din[1], dout[0], dout[1], AU_BLOCK);
     const v8f k3 = v8_set(0.3f), k6 = v8_set(0.6f);
@@ -499,15 +603,14 @@ const au_params *au_engine_params(const au_engine *e)
 
 size_t au_engine_memory(const au_engine *e)
 {
-    (void)e;
-    return sizeof(struct au_engine);
+    return sizeof(struct au_engine) + (e->sf ? au_sfsynth_memory(e->sf) : 0);
 }
 
 int au_engine_active_voices(const au_engine *e)
 {
     int n = 0;
     for (int l = 0; l < AU_LAYER_COUNT; l++) n += au_inst_active(&e->inst[l]);
-    return n;
+    return n + (e->sf ? au_sfsynth_active(e->sf) : 0);
 }
 
 uint64_t au_engine_phrases(const au_engine *e)

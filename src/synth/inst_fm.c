@@ -9,7 +9,7 @@
 #include "inst_kinds.h"
 #include "simd.h"
 
-#define MEL_LEVEL 0.42f
+#define MEL_LEVEL 0.5f
 #define BELL_LEVEL 0.12f
 
 static void mel_setup(au_inst *in)

@@ -12,7 +12,7 @@
 
 #define PAD_LEVEL 0.13f
 #define PAD_SUB 0.15f   /* sub-octave sine re one saw */
-#define PAD_CUT0 1.0f   /* cutoff re the note, octaves, at brightness 0 */
+#define PAD_CUT0 0.8f   /* cutoff re the note, octaves, at brightness 0 */
 #define PAD_CUTB 1.9f   /* octaves more at full brightness */
 #define PAD_CUT_MAX 6500.0f /* the top belongs to air, bells and breath */
 
