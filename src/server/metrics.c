@@ -144,8 +144,10 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
     for (int i = 0; i < AU_CTL_RESULT_COUNT; i++)
         au_textf(&o, "%s\"%s\":%llu", i ? "," : "", result_names[i],
              (unsigned long long)LD(m->controls[i]));
+    au_textf(&o, "}");
+    au_output_metrics_json(&m->outputs, &o);
     au_textf(&o,
-         "},\"rss_bytes\":%llu,\"cpu_seconds\":%.3f,\"uptime_seconds\":%.3f}",
+         ",\"rss_bytes\":%llu,\"cpu_seconds\":%.3f,\"uptime_seconds\":%.3f}",
          (unsigned long long)p->rss_bytes, p->cpu_seconds, p->uptime_seconds);
     return au_text_finish(&o);
 }
@@ -223,6 +225,7 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
               &m->client_buffer_ms);
     prom_one(&o, "auralis_client_underruns_total", "counter",
              "Underruns reported by players", (double)LD(m->client_underruns));
+    au_output_metrics_prometheus(&m->outputs, &o);
     prom_one(&o, "auralis_resident_memory_bytes", "gauge",
              "Resident set size of the server process", (double)p->rss_bytes);
     prom_one(&o, "auralis_cpu_seconds_total", "counter",

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/output_metrics.h"
+
 #define AU_HIST_MAX_BUCKETS 16
 
 typedef struct {
@@ -49,6 +51,7 @@ typedef struct {
     au_hist render_ms;        /* worker: time to render+convert one chunk */
     au_hist jitter_ms;        /* service: send time minus due time */
     au_hist client_buffer_ms; /* players' reported buffer depth */
+    au_output_metrics outputs; /* HLS and Icecast (output_metrics.h) */
 } au_metrics;
 
 void au_metrics_init(au_metrics *m);

@@ -26,9 +26,11 @@
 
 #include "core/au.h"
 #include "server/control.h"
+#include "server/hls.h"
 #include "server/metrics.h"
 #include "server/query.h"
 #include "server/stream.h"
+#include "server/tap.h"
 #include "server/web_assets.h"
 #include "server/webpath.h"
 #include "server/wire.h"
@@ -74,6 +76,8 @@ typedef struct {
     const unsigned char *body;
     size_t len, off;
     unsigned char *owned;
+    bool hls_wait; /* an HLS playlist request waiting for its first segment */
+    bool cors;     /* response readable by players on other origins */
 } pss_t;
 
 typedef struct {
@@ -96,6 +100,7 @@ typedef struct {
     int64_t stuck_ns, linger_ns;
     char web_root[PATH_MAX];
     uint64_t *etags; /* one per embedded asset */
+    au_hls *hls;     /* /hls/ outputs (hls.c) */
 } au_server;
 
 static _Atomic int g_stop;
@@ -232,6 +237,9 @@ static void retire_stream(au_server *srv, au_stream *s)
 {
     if (s->removing) return;
     if (au_workers_remove(srv->workers, s) != 0) return; /* retried later */
+    if (srv->hls) au_hls_stream_gone(srv->hls, s);
+    while (s->taps)
+        au_tap_detach(s->taps);
     s->removing = true;
     atomic_fetch_sub(s->station ? &srv->metrics.stations
                                 : &srv->metrics.personal_streams,
@@ -333,13 +341,19 @@ static void pump(au_server *srv)
             if (s->group_min[g] < tail) tail = s->group_min[g];
         }
         if (head > 0) s->shown = au_stream_chunk(s, head - 1)->params;
+        /* outputs on their own threads (HLS, Icecast) get copies */
+        for (au_tap *t = s->taps; t; t = t->next) {
+            au_tap_feed(t, head);
+            if (t->cursor < tail) tail = t->cursor;
+        }
         atomic_store_explicit(&s->tail, tail, memory_order_release);
-        if (s->nlisteners == 0 &&
+        if (s->nlisteners == 0 && !au_taps_hold(s) &&
             (!s->station || now - s->empty_since_ns > srv->linger_ns))
             retire_stream(srv, s); /* also retries a remove that found the
                                       worker's command ring full */
         link = &s->next;
     }
+    if (srv->hls) au_hls_pump(srv->hls, now);
     schedule_pump(srv, now);
 }
 
@@ -664,6 +678,7 @@ static void http_reset(pss_t *pss)
     pss->owned = NULL;
     pss->body = NULL;
     pss->len = pss->off = 0;
+    pss->cors = false;
 }
 
 /* Headers for every response: COOP/COEP so the player may use
@@ -687,7 +702,9 @@ static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
         return -1;
     HDR("cross-origin-opener-policy:", "same-origin");
     HDR("cross-origin-embedder-policy:", "require-corp");
-    HDR("cross-origin-resource-policy:", "same-origin");
+    HDR("cross-origin-resource-policy:",
+        (pss->cors ? "cross-origin" : "same-origin"));
+    if (pss->cors) HDR("access-control-allow-origin:", "*");
     HDR("x-content-type-options:", "nosniff");
     HDR("cache-control:", cache);
     if (etag) HDR("etag:", etag);
@@ -788,6 +805,43 @@ static int http_file(au_server *srv, struct lws *wsi, pss_t *pss,
                       "no-cache", etag);
 }
 
+/* /hls/NAME/FILE (hls.c): a playlist request creates the station if it
+ * does not exist, as a WebSocket join would; other files never do. */
+static int http_hls(au_server *srv, struct lws *wsi, pss_t *pss,
+                    const char *uri)
+{
+    char name[AU_STATION_NAME_MAX + 1], file[64];
+    if (!srv->hls || au_hls_parse_path(uri, name, file))
+        return http_simple(wsi, pss, 404, "{\"error\":\"not found\"}");
+    int64_t now = au_mono_ns();
+    au_stream *s = find_station(srv, name);
+    if (!s && !strcmp(file, "index.m3u8") && !srv->shutting_down) {
+        au_stream_request req;
+        au_stream_request_init(&req);
+        snprintf(req.station, sizeof req.station, "%s", name);
+        s = new_stream(srv, &req, now);
+        if (!s)
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"no stream could be created\"}");
+    }
+    au_hls_reply r;
+    if (au_hls_request(srv->hls, s, file, wsi, now, &r) == AU_HLS_WAIT) {
+        pss->hls_wait = true;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
+        return 0;
+    }
+    if (!r.body) return -1;
+    pss->cors = true;
+    return http_start(wsi, pss, r.status, r.content_type, r.body, r.len, r.body,
+                      r.cache_control, NULL);
+}
+
+static void hls_wake(void *arg, void *wsi)
+{
+    (void)arg;
+    lws_callback_on_writable((struct lws *)wsi);
+}
+
 static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                         const char *uri)
 {
@@ -804,14 +858,23 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                           (const unsigned char *)j, strlen(j), NULL,
                           "public, max-age=3600", NULL);
     }
+    if (!strncmp(uri, "/hls/", 5)) return http_hls(srv, wsi, pss, uri);
     if (!strcmp(uri, "/ws"))
         return http_simple(wsi, pss, 426,
                            "{\"error\":\"/ws is a WebSocket endpoint\"}");
     return http_file(srv, wsi, pss, uri);
 }
 
-static int http_writeable(struct lws *wsi, pss_t *pss)
+static int http_writeable(au_server *srv, struct lws *wsi, pss_t *pss)
 {
+    if (pss->hls_wait) {
+        char uri[128];
+        pss->hls_wait = false;
+        lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+            return -1;
+        return http_hls(srv, wsi, pss, uri);
+    }
     if (!pss->body || pss->off >= pss->len) return 0;
     unsigned char buf[LWS_PRE + HTTP_PIECE];
     size_t n = pss->len - pss->off;
@@ -896,10 +959,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return 0;
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
-    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(wsi, pss);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(srv, wsi, pss);
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (pss) http_reset(pss);
+        if (pss && pss->hls_wait && srv->hls) au_hls_forget(srv->hls, wsi);
+        if (pss) {
+            pss->hls_wait = false;
+            http_reset(pss);
+        }
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(srv, wsi, (const char *)in);
@@ -1078,6 +1145,13 @@ int au_server_run(const au_server_config *cfg)
     srv->nworkers = wc.nworkers;
     if (au_workers_start(&srv->workers, &wc)) goto out;
 
+    au_hls_config hc = au_hls_config_default();
+    hc.rate = cfg->rate;
+    hc.wake = hls_wake;
+    hc.arg = srv;
+    hc.metrics = &srv->metrics;
+    if (au_hls_start(&srv->hls, &hc)) goto out;
+
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -1133,6 +1207,7 @@ int au_server_run(const au_server_config *cfg)
     srv->ctx = NULL;
     r = 0;
 out:
+    if (srv->hls) au_hls_stop(srv->hls); /* detaches its taps */
     if (srv->workers) au_workers_stop(srv->workers);
     for (au_stream *s = srv->streams, *n; s; s = n) {
         n = s->next;

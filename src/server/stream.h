@@ -93,6 +93,7 @@ struct au_stream {
     bool removing;
     int64_t empty_since_ns;
     au_params shown; /* params of the newest chunk the service has seen */
+    struct au_tap *taps; /* outputs copying this station (tap.h) */
     au_stream *next;
 };
 
