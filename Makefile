@@ -35,9 +35,11 @@ build: deps
 run: build
 	@scripts/run-main.sh $(BUILD)/auralis
 
+# Both stages always run: a failing ctest entry does not hide what the
+# sanitizers would say. The last lines name each stage's outcome and the
+# failed tests (ctest lists them; each test's output names the assertion).
 test: deps-test node-deps build
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
-	@$(MAKE) --no-print-directory test-asan
+	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD) $(JOBS)
 
 test-asan: deps-test
 	@scripts/configure.sh $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DAU_WERROR=ON -DAU_SANITIZE=ON

@@ -31,6 +31,17 @@ static const char usage[] =
     "                      real-time (SCHED_RR) priority where permitted, so "
     "a\n"
     "                      busy machine cannot make chunks late\n"
+    "  --export-jobs N     export jobs queued or running at once, all\n"
+    "                      clients, 0..64 (default 4; 0 switches exports off)\n"
+    "  --export-per-client N  per client address, 1..16 (default 2)\n"
+    "  --export-threads N  export threads, at the lowest CPU priority,\n"
+    "                      1..16 (default 1)\n"
+    "  --export-max-minutes M  longest window one export covers, 1..1440\n"
+    "                      (default 240)\n"
+    "  --export-keep S     seconds a finished export file is kept,\n"
+    "                      10..86400 (default 900)\n"
+    "  --resume-keep S     seconds an ended performance is kept for resume\n"
+    "                      and export, 0..86400 (default 600)\n"
     "  --quiet             print nothing but errors\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
@@ -70,7 +81,9 @@ int au_cmd_serve(int argc, char **argv)
         }
         static const char *const with_value[] = {
             "--host",    "--port",     "--max-clients",   "--rate",
-            "--workers", "--web-root", "--station-linger"};
+            "--workers", "--web-root", "--station-linger",
+            "--export-jobs", "--export-per-client", "--export-threads",
+            "--export-max-minutes", "--resume-keep", "--export-keep"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             if (!strcmp(a, with_value[k])) known = 1;
@@ -106,6 +119,18 @@ int au_cmd_serve(int argc, char **argv)
             cfg.web_root = v;
         } else if (!strcmp(a, "--station-linger")) {
             if (parse_int(a, v, 0, 86400, &linger_s)) return 2;
+        } else if (!strcmp(a, "--export-jobs")) {
+            if (parse_int(a, v, 0, 64, &cfg.export_jobs)) return 2;
+        } else if (!strcmp(a, "--export-per-client")) {
+            if (parse_int(a, v, 1, 16, &cfg.export_per_client)) return 2;
+        } else if (!strcmp(a, "--export-threads")) {
+            if (parse_int(a, v, 1, 16, &cfg.export_threads)) return 2;
+        } else if (!strcmp(a, "--export-max-minutes")) {
+            if (parse_int(a, v, 1, 1440, &cfg.export_max_minutes)) return 2;
+        } else if (!strcmp(a, "--export-keep")) {
+            if (parse_int(a, v, 10, 86400, &cfg.export_keep_s)) return 2;
+        } else if (!strcmp(a, "--resume-keep")) {
+            if (parse_int(a, v, 0, 86400, &cfg.resume_keep_s)) return 2;
         }
     }
     cfg.station_linger_ms = linger_s * 1000;
