@@ -6,10 +6,10 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake ninja-build pkg-config
             libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev libogg-dev
-            libjansson-dev libavformat-dev libavcodec-dev libavutil-dev
+            libjansson-dev libavformat-dev libavcodec-dev libavutil-dev libshout-dev
             nodejs npm)
 test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy ffmpeg sox nodejs npm chromium
-           clang libclang-rt-14-dev)
+           clang libclang-rt-14-dev icecast2 nginx)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in

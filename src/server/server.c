@@ -27,6 +27,7 @@
 #include "core/au.h"
 #include "server/control.h"
 #include "server/hls.h"
+#include "server/icecast.h"
 #include "server/export.h"
 #include "server/metrics.h"
 #include "server/query.h"
@@ -103,6 +104,7 @@ typedef struct {
     char web_root[PATH_MAX];
     uint64_t *etags; /* one per embedded asset */
     au_hls *hls;     /* /hls/ outputs (hls.c) */
+    au_icecast *icecast; /* --icecast publishing (icecast.c), or NULL */
     au_exports *exports; /* NULL when --export-jobs 0 */
     au_records records;  /* ended performances kept for resume and export */
     au_preparer *preparer;
@@ -384,6 +386,7 @@ static void pump(au_server *srv)
         link = &s->next;
     }
     if (srv->hls) au_hls_pump(srv->hls, now);
+    if (srv->icecast) au_icecast_pump(srv->icecast, srv->streams);
     schedule_pump(srv, now);
 }
 
@@ -882,6 +885,41 @@ static int http_hls(au_server *srv, struct lws *wsi, pss_t *pss,
                       r.cache_control, NULL);
 }
 
+/* A station to publish to Icecast: "NAME" or "NAME?QUERY" (checked at
+ * start-up by icecast_check), found or created as a WebSocket join would. */
+static int icecast_spec(const char *spec, au_stream_request *req, char *err,
+                        size_t errlen)
+{
+    au_stream_request_init(req);
+    const char *q = strchr(spec, '?');
+    size_t n = q ? (size_t)(q - spec) : strlen(spec);
+    if (n > AU_STATION_NAME_MAX) n = AU_STATION_NAME_MAX + 1;
+    char name[AU_STATION_NAME_MAX + 2];
+    memcpy(name, spec, n < sizeof name ? n : sizeof name - 1);
+    name[n < sizeof name ? n : sizeof name - 1] = '\0';
+    if (n > AU_STATION_NAME_MAX || !au_station_name_ok(name)) {
+        snprintf(err, errlen,
+                 "--icecast-station: station names are 1..32 of "
+                 "A-Z a-z 0-9 . _ - (got '%s')",
+                 spec);
+        return -1;
+    }
+    memcpy(req->station, name, n + 1); /* n <= AU_STATION_NAME_MAX here */
+    if (q && au_query_parse(req, q + 1, err, errlen)) return -1;
+    return 0;
+}
+
+static au_stream *icecast_station(void *arg, const char *spec)
+{
+    au_server *srv = arg;
+    au_stream_request req;
+    char err[256];
+    if (srv->shutting_down || icecast_spec(spec, &req, err, sizeof err))
+        return NULL;
+    au_stream *s = find_station(srv, req.station);
+    return s ? s : new_stream(srv, &req, au_mono_ns());
+}
+
 static void hls_wake(void *arg, void *wsi)
 {
     (void)arg;
@@ -1299,6 +1337,7 @@ au_server_config au_server_config_default(void)
     c.export_max_minutes = 240;
     c.export_keep_s = 900;
     c.resume_keep_s = 600;
+    c.icecast_bitrate = 128000;
     return c;
 }
 
@@ -1458,6 +1497,40 @@ int au_server_run(const au_server_config *cfg)
     hc.metrics = &srv->metrics;
     if (au_hls_start(&srv->hls, &hc)) goto out;
 
+    if (cfg->icecast_url) {
+        au_icecast_config ic;
+        memset(&ic, 0, sizeof ic);
+        char err[300];
+        if (au_icecast_parse_url(cfg->icecast_url,
+                                 getenv(AU_ICECAST_PASSWORD_ENV), &ic.target,
+                                 err, sizeof err)) {
+            fprintf(stderr, "auralis: %s\n", err);
+            r = AU_EINVAL;
+            goto out;
+        }
+        au_stream_request req;
+        for (int i = 0; i < cfg->icecast_nstations; i++)
+            if (icecast_spec(cfg->icecast_stations[i], &req, err, sizeof err)) {
+                fprintf(stderr, "auralis: %s\n", err);
+                r = AU_EINVAL;
+                goto out;
+            }
+        if (cfg->rate != 48000) {
+            fprintf(stderr, "auralis: --icecast publishes Opus, which is "
+                            "48 kHz: use --rate 48000\n");
+            r = AU_EINVAL;
+            goto out;
+        }
+        ic.stations = cfg->icecast_stations;
+        ic.nstations = cfg->icecast_nstations;
+        ic.bitrate = cfg->icecast_bitrate;
+        ic.station = icecast_station;
+        ic.arg = srv;
+        ic.metrics = &srv->metrics;
+        if ((r = au_icecast_start(&srv->icecast, &ic)) != 0) goto out;
+        r = AU_ENOMEM;
+    }
+
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -1518,6 +1591,7 @@ out:
     for (au_stream *s = srv->streams; s; s = s->next) atomic_store(&s->cancel, 1);
     au_preparer_stop(srv->preparer);
     au_exports_stop(srv->exports);
+    if (srv->icecast) au_icecast_stop(srv->icecast);
     if (srv->hls) au_hls_stop(srv->hls); /* detaches its taps */
     if (srv->workers) au_workers_stop(srv->workers);
     for (au_stream *s = srv->streams, *n; s; s = n) {
