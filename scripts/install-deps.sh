@@ -9,7 +9,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config
             libjansson-dev libavformat-dev libavcodec-dev libavutil-dev libshout-dev
             nodejs npm)
 test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy ffmpeg sox nodejs npm chromium
-           clang libclang-rt-14-dev icecast2 nginx)
+           clang libclang-rt-14-dev prometheus icecast2 nginx)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in
