@@ -155,6 +155,7 @@ static void run_slot(au_hls *h, slot_t *sl)
 static void *hls_main(void *arg)
 {
     au_hls *h = arg;
+    pthread_setname_np(pthread_self(), "au-hls"); /* for top -H, benches */
     while (!atomic_load_explicit(&h->stop, memory_order_acquire)) {
         for (int i = 0; i < h->cfg.max_outputs; i++)
             run_slot(h, &h->slots[i]);
@@ -332,8 +333,9 @@ static void reply_error(au_hls_reply *r, unsigned status, const char *msg)
 
 static int64_t wait_limit_ns(const au_hls *h)
 {
-    /* the first segment needs segment_ms of audio plus the render lead */
-    return (int64_t)(2 * h->cfg.segment_ms + 3000) * 1000000;
+    /* the first segment needs segment_ms of real-time audio; generous for
+     * a machine so busy that the station starts late */
+    return (int64_t)(2 * h->cfg.segment_ms + 20000) * 1000000;
 }
 
 int au_hls_request(au_hls *h, au_stream *s, const char *file, void *wsi,

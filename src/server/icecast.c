@@ -464,6 +464,7 @@ static void run_mount(au_icecast *ic, mount_t *m, int64_t now)
 static void *icecast_main(void *arg)
 {
     au_icecast *ic = arg;
+    pthread_setname_np(pthread_self(), "au-icecast"); /* top -H, benches */
     while (!atomic_load_explicit(&ic->stop, memory_order_acquire)) {
         int64_t now = au_mono_ns();
         bool connecting = false;

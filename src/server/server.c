@@ -894,7 +894,7 @@ static int http_hls(au_server *srv, struct lws *wsi, pss_t *pss,
     au_hls_reply r;
     if (au_hls_request(srv->hls, s, file, wsi, now, &r) == AU_HLS_WAIT) {
         pss->hls_wait = true;
-        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 30);
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 45);
         return 0;
     }
     if (!r.body) return -1;

@@ -325,6 +325,33 @@ class IcecastRelay(unittest.TestCase):
         time.sleep(1.5)
         self.assertGreater(au.metrics()["chunks_rendered"], before + 5)
 
+    def test_every_station_while_it_exists(self):
+        """Without --icecast-station: each station is published while it
+        exists, and unpublished when it ends."""
+        master = Icecast(self.tmp, "master")
+        master.start()
+        env = dict(os.environ, AURALIS_ICECAST_PASSWORD=SRC_PW)
+        p = subprocess.Popen([BIN, "serve", "--port", "0", "--station-linger",
+                              "1", "--icecast", "icecast://source@127.0.0.1:"
+                              "%d/all/" % master.port],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True, env=env)
+        PROCS.append(p)
+        line = p.stdout.readline()
+        while line and "listening on" not in line:
+            line = p.stdout.readline()
+        port = int(re.search(r":(\d+)/", line).group(1))
+        a = ws_join_and_set(port, "aaa", {"type": "ping"})
+        b = ws_join_and_set(port, "bbb", {"type": "ping"})
+        urls = lambda: sorted(x["listenurl"].split("/", 3)[3]
+                              for x in master.sources())
+        wait_for(lambda: urls() == ["all/aaa.opus", "all/bbb.opus"], 30,
+                 "both stations on the air")
+        a.close()
+        wait_for(lambda: urls() == ["all/bbb.opus"], 30,
+                 "the ended station off the air")
+        b.close()
+
     def test_bad_options_are_refused(self):
         for args, msg in [
             (["--icecast", "http://x/"], "icecast://"),
