@@ -27,6 +27,7 @@ struct au_hls_muxer {
     AVAudioFifo *fifo;
     float *planes[2];
     int64_t pts; /* samples sent to the encoder */
+    bool header_written;
     struct {
         AVIOContext *pb;
         char name[96];
@@ -182,6 +183,7 @@ int au_hls_muxer_create(au_hls_muxer **out, const au_hls_muxer_config *cfg,
     av_dict_set(&o, "hls_flags", "independent_segments+omit_endlist", 0);
     int wr = avformat_write_header(m->oc, &o);
     av_dict_free(&o);
+    m->header_written = wr >= 0;
     if (wr < 0) {
         snprintf(err, errlen, "hls: the HLS muxer refused its options");
         r = AU_EFORMAT;
@@ -253,9 +255,10 @@ void au_hls_muxer_destroy(au_hls_muxer *m)
 {
     if (!m) return;
     if (m->oc) {
-        /* closes the open segment through mem_close; nothing is reported
-         * after destroy begins */
+        /* nothing is reported after destroy begins; the trailer closes the
+         * muxer's own buffers (freeing the context alone leaks them) */
         m->cfg.on_file = NULL;
+        if (m->header_written) av_write_trailer(m->oc);
         for (int i = 0; i < MAX_OPEN; i++)
             if (m->open[i].pb) mem_close(m->oc, m->open[i].pb);
         avformat_free_context(m->oc);
