@@ -157,6 +157,9 @@ test('HLS: Chromium plays a station through hls.js', async () => {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // start the station's HLS output first, so hls.js's own manifest
+    // timeouts never meet the first-segment wait on a busy machine
+    assert.equal((await fetchHls(srv.port, '/hls/hlschrome/index.m3u8', 60000)).status, 200);
     await page.goto(`http://127.0.0.1:${srv.port}/hls.html?station=hlschrome`);
     // plays, and keeps playing: currentTime passes 6 s of audio
     await page.waitForFunction(() => window.hlsState.error || document.getElementById('audio').currentTime > 6,
