@@ -17,6 +17,8 @@
 #include "core/au.h"
 #include "server/leak.h"
 #include "server/metrics.h"
+#include "server/procmon.h"
+#include <time.h>
 
 #define MB 1e6
 #define HOUR 3600.0
@@ -233,6 +235,39 @@ static void exported(void **state)
     json_decref(j);
 }
 
+/* The monitor thread samples on its own, publishes through the metrics,
+ * and stops promptly however long its interval. */
+static void monitor_thread(void **state)
+{
+    (void)state;
+    static au_metrics m;
+    au_metrics_init(&m);
+    au_leak_config c = au_leak_config_default();
+    c.interval_s = 0.02;
+    c.window_s = 1.0;
+    c.warn_bytes_per_hour = 1e18; /* no warning on stderr here */
+    au_procmon *p = NULL;
+    assert_int_equal(au_procmon_start(&p, &m, &c), 0);
+    assert_non_null(p);
+    /* generous: a busy machine may delay the thread */
+    for (int i = 0; i < 1000 && atomic_load(&m.rss_slope_samples) < 5; i++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    assert_true(atomic_load(&m.rss_slope_samples) >= 5);
+    assert_true(atomic_load(&m.rss_slope_window_ms) > 0);
+    au_procmon_stop(p);
+    au_procmon_stop(NULL);
+
+    /* an hour's interval: stop must not wait for it */
+    c = au_leak_config_default();
+    c.interval_s = 3600;
+    assert_int_equal(au_procmon_start(&p, &m, &c), 0);
+    au_procmon_stop(p);
+
+    c.interval_s = 0; /* refused by the detector */
+    assert_int_equal(au_procmon_start(&p, &m, &c), AU_EINVAL);
+    assert_null(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -245,6 +280,7 @@ int main(void)
         cmocka_unit_test(warns_once_after_enough_samples),
         cmocka_unit_test(bad_config),
         cmocka_unit_test(exported),
+        cmocka_unit_test(monitor_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
