@@ -7,16 +7,31 @@ import { TierController } from './buffering.js';
 import { FrameRing, ringBytes } from './ring.js';
 import { ST, STATE } from './playout.js';
 import * as P from './protocol.js';
+import * as C from './codec.js';
 
 const CAPACITY = 1 << 18; // frames: 5.4 s at 48 kHz, above the deepest tier plus a burst
 const STATS_EVERY_MS = 5000;
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10000;
-const DISCONNECT_AFTER_PAUSE_MS = 60000;
+const DISCONNECT_AFTER_PAUSE_MS = 60000; // a station: it is live, keep it a while
+// A personal performance: after the pause's fade the socket closes, and play
+// resumes the same performance where it was paused (docs/protocol.md, Resume).
+const CLOSE_AFTER_PAUSE_MS = 1200;
+// Play fades in over this (gain squared: eased, no click): short, so a press
+// is heard at once (above -40 dBFS within a few tens of ms of the first sample).
+export const START_FADE_S = 0.2;
+// Failed connection attempts in a row (no hello) before the player asks the
+// server why over plain HTTP and says so in the page.
+const PROBE_AFTER_FAILURES = 2;
 
 export class Player extends EventTarget {
-  constructor({ wsUrl, sampleRate = 48000 } = {}) {
+  // codec: 'auto' (Opus where WebCodecs decodes it, else pcm16), 'opus', 'pcm16'
+  constructor({ wsUrl, sampleRate = 48000, codec = 'auto' } = {}) {
     super();
+    this.codecPref = codec;
+    this.codec = null; // what the current connection asked for
+    this.opus = null; // C.OpusStream of the current connection
+    this.rx = new C.ByteRate();
     this.wsUrl = wsUrl;
     this.ctxRate = sampleRate;
     this.streamRate = sampleRate;
@@ -33,6 +48,14 @@ export class Player extends EventTarget {
     this.wantPlaying = false;
     this.lastError = '';
     this.volume = 1;
+    this.sleepGain = 1; // the sleep timer's fade, times the volume
+    this.failures = 0; // connection attempts in a row that got no hello
+    // The performance being played: its resume id, starting parameters and
+    // timeline (every change with its position, from `state`), enough to
+    // resume it at a position on this server or any other.
+    this.perf = null; // {id, start, timeline: [], keptS}
+    this.resumeFrom = null; // {position} when the next connect should resume
+    this.refusal = ''; // why the server refused, when it said
     this.attempts = 0;
     this.retryTimer = null;
     this.retryAt = 0;
@@ -48,7 +71,7 @@ export class Player extends EventTarget {
     this.lastClientStats = 0;
     this.pausedAt = 0;
     this.lastTarget = this.tier.target_ms;
-    this.m = { play_at: null, ws_open_ms: null, hello_ms: null, audio_ready_ms: null, first_chunk_ms: null, press_to_audible_ms: null, first_output_ms: null, first_audible_ms: null, connects: 0, reconnects: 0, state_messages: 0, errors: 0 };
+    this.m = { play_at: null, ws_open_ms: null, hello_ms: null, audio_ready_ms: null, first_chunk_ms: null, press_to_audible_ms: null, first_output_ms: null, first_audible_ms: null, first_loud_ms: null, press_to_loud_ms: null, connects: 0, reconnects: 0, state_messages: 0, errors: 0 };
     this.pollTimer = setInterval(() => this.poll(), 100);
   }
 
@@ -59,6 +82,7 @@ export class Player extends EventTarget {
     if (this.state === 'error') this.state = 'idle';
     this.wantPlaying = true;
     this.pausedAt = 0;
+    this.pausePosition = undefined;
     if (this.m.play_at === null || this.state === 'idle' || this.state === 'paused') {
       this.m.play_at = performance.now();
     }
@@ -67,7 +91,7 @@ export class Player extends EventTarget {
     if (!this.ws && !this.retryTimer) { this.wantConnected = true; this.connect(); }
     this.ensureAudio();
     this.ctx.resume().catch(() => {});
-    this.post({ type: 'play', on: true, fadeS: 1 });
+    this.post({ type: 'play', on: true, fadeS: START_FADE_S });
     this.refreshState();
   }
 
@@ -82,24 +106,41 @@ export class Player extends EventTarget {
   pause(fadeS = 1) {
     this.wantPlaying = false;
     this.pausedAt = performance.now();
+    // where to come back to: the sample the listener last heard
+    if (this.perf && !this.desired.station && this.ws) this.pausePosition = this.playedPosition();
     this.post({ type: 'play', on: false, fadeS });
     this.refreshState();
   }
 
   toggle() { if (this.wantPlaying) this.pause(); else this.play(); }
 
-  setVolume(v) { this.volume = v; this.post({ type: 'volume', value: v }); }
+  setVolume(v) { this.volume = v; this.post({ type: 'volume', value: v * this.sleepGain }); }
+
+  // The sleep timer's gain (0..1), applied on top of the volume; the
+  // worklet smooths every step (30 ms), and the timer moves it slowly.
+  setSleepGain(g) { this.sleepGain = Math.max(0, Math.min(1, g)); this.post({ type: 'volume', value: this.volume * this.sleepGain }); }
 
   // Live change of key, mode, bpm, intensity, layers: sent to the server;
   // remembered for reconnects.
   set(changes) {
+    const vols = changes.volumes ? { ...this.desired.volumes, ...changes.volumes } : null;
     Object.assign(this.desired, changes);
+    if (vols) this.desired.volumes = vols;
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(P.setMessage(changes));
   }
 
   // New piece or station: drop what is buffered and reconnect.
   retune(desired) {
     this.desired = { ...desired };
+    this.perf = null;
+    this.resumeFrom = null;
+    // a moment from a link: that performance at that position
+    if (Number.isSafeInteger(desired.position)) {
+      const { timeline, position, ...start } = desired;
+      this.perf = { id: desired.resume ?? null, start: P.normalizeParams(start), timeline: timeline ? timeline.split(';') : [], keptS: null };
+      this.resumeFrom = { position };
+      delete this.desired.timeline; delete this.desired.position; delete this.desired.resume;
+    }
     // pending chunks are dropped here, never written: flush what the ring has
     this.post({ type: 'flush', upTo: this.written });
     this.pending = [];
@@ -127,6 +168,8 @@ export class Player extends EventTarget {
       dropped: this.dropped,
       stream: this.stream,
       reconnects: this.m.reconnects,
+      codec: this.codec,
+      bytes_per_second: Math.round(this.rx.perSecond()),
     };
   }
 
@@ -169,8 +212,8 @@ export class Player extends EventTarget {
       this.node.port.onmessage = (e) => this.onWorkletMessage(e.data);
       this.node.connect(this.analyser);
       this.analyser.connect(this.ctx.destination);
-      this.post({ type: 'volume', value: this.volume });
-      this.post({ type: 'play', on: this.wantPlaying, fadeS: 1 });
+      this.post({ type: 'volume', value: this.volume * this.sleepGain });
+      this.post({ type: 'play', on: this.wantPlaying, fadeS: START_FADE_S });
       if (this.m.audio_ready_ms === null && this.m.play_at !== null) this.m.audio_ready_ms = performance.now() - this.m.play_at;
       for (const c of this.pending) this.push(c.data, c.frames);
       this.pending = [];
@@ -207,6 +250,12 @@ export class Player extends EventTarget {
         if (this.pressAt !== undefined && this.pressAt <= this.m.play_at) this.m.press_to_audible_ms = now + latency - this.pressAt;
       }
       this.dispatchEvent(new Event('started'));
+    } else if (m.type === 'loud' && this.m.play_at !== null && this.m.first_loud_ms === null) {
+      // the first 128-frame block above -40 dBFS RMS, mapped the same way
+      const now = performance.now();
+      const latency = ((this.ctx.outputLatency || 0) + (this.ctx.baseLatency || 0)) * 1000;
+      this.m.first_loud_ms = now + latency - this.m.play_at;
+      if (this.pressAt !== undefined && this.pressAt <= this.m.play_at) this.m.press_to_loud_ms = now + latency - this.pressAt;
     }
   }
 
@@ -215,15 +264,40 @@ export class Player extends EventTarget {
   connect() {
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.desired));
+    this.codec = C.chooseCodec(this.codecPref);
+    this.opus?.close();
+    this.opus = null;
+    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.connectParams(), this.codec));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.gotAudio = false;
+    this.gotHello = false;
     this.setState(this.attempts ? 'reconnecting' : 'connecting', this.attempts ? `attempt ${this.attempts + 1}` : '');
     ws.onopen = () => { if (this.m.ws_open_ms === null && this.m.play_at !== null) this.m.ws_open_ms = performance.now() - this.m.play_at; };
     ws.onmessage = (e) => { if (ws === this.ws) this.onMessage(e.data); };
     ws.onclose = (e) => { if (ws === this.ws) this.onClose(e); };
     ws.onerror = () => {}; // onclose follows with the code
+  }
+
+  // What the next connection asks for: the same performance at a position
+  // (resume by id, with the starting parameters and timeline as the
+  // fallback any server can replay), or the desired station or settings.
+  connectParams() {
+    const r = this.resumeFrom, pf = this.perf;
+    if (!r || !pf || this.desired.station) return this.desired;
+    return { ...pf.start, resume: pf.id ?? undefined, timeline: pf.timeline.join(';') || undefined, position: r.position };
+  }
+
+  // Remember where the listener is, so the next connect resumes there.
+  markResume(position = this.playedPosition()) {
+    if (this.perf && !this.desired.station && Number.isSafeInteger(position) && position >= 0) this.resumeFrom = { position };
+  }
+
+  // Audio still buffered from the old connection would repeat what a
+  // resumed stream sends again: drop it (fades out first if sounding).
+  flushBuffered() {
+    this.post({ type: 'flush', upTo: this.written });
+    this.pending = [];
   }
 
   closeSocket() {
@@ -235,15 +309,48 @@ export class Player extends EventTarget {
   }
 
   onClose(e) {
+    const ws = this.ws;
     this.ws = null;
     if (!this.wantConnected) { this.refreshState(); return; }
     if (e.code === 1008 || e.code === 1003) { this.fail(this.lastError || `refused by the server (${e.code})`); return; }
+    // A blip: continue this performance right after the last chunk that
+    // arrived; what is buffered keeps playing meanwhile, so a quick
+    // reconnect is seamless and a slow one a gap, never a jump or a repeat.
+    if (this.gotHello && this.perf && this.lastEnd !== undefined) this.markResume(this.lastEnd);
+    if (!this.gotHello) {
+      this.failures++;
+      // A refused upgrade looks like any dropped connection to the page:
+      // ask the server (same URL, plain HTTP) what it did not like.
+      // an Opus attempt is probed at once: a 44.1 kHz server refuses Opus
+      if ((this.failures >= PROBE_AFTER_FAILURES || this.codec === 'opus') && ws) this.probe(ws.url);
+    }
     this.attempts++;
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.attempts - 1));
     const delay = base * (0.8 + 0.4 * Math.random());
     this.retryAt = performance.now() + delay;
     this.retryTimer = setTimeout(() => { this.retryTimer = null; this.m.reconnects++; this.connect(); }, delay);
-    this.setState('reconnecting', `retry in ${(delay / 1000).toFixed(1)} s`);
+    this.setState('reconnecting', `${this.refusal ? `${this.refusal}; ` : ''}retry in ${(delay / 1000).toFixed(1)} s`);
+  }
+
+  // Asks the server why the upgrade failed: GET /api/validate with the
+  // same query answers what the upgrade would (docs/protocol.md). A 400 (a
+  // value the server refuses) will not get better by retrying: show the
+  // server's reason and stop. Otherwise say what is known, and keep trying.
+  async probe(url) {
+    const u = new URL(url);
+    const http = `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}/api/validate${u.search}`;
+    let status = 0, body = null;
+    try {
+      const r = await fetch(http, { cache: 'no-store' });
+      status = r.status;
+      body = await r.json().catch(() => null);
+    } catch { status = 0; }
+    if (!this.wantConnected || this.gotHello) return;
+    const reason = body?.message ?? '';
+    // refused for codec=opus (a 44.1 kHz server): pcm16 from the next attempt
+    if (status === 400 && u.searchParams.get('codec') === 'opus' && /codec=opus/.test(reason)) { this.codecPref = 'pcm16'; return; }
+    if (status === 400 && reason) { this.fail(reason); return; }
+    this.refusal = status === 0 ? 'server unreachable' : status === 503 ? (reason || 'server full') : `cannot connect (${this.failures} attempts)`;
   }
 
   onMessage(data) {
@@ -253,6 +360,9 @@ export class Player extends EventTarget {
     switch (m.type) {
       case 'hello':
         this.m.connects++;
+        this.gotHello = true;
+        this.failures = 0;
+        this.refusal = '';
         if (this.m.hello_ms === null && this.m.play_at !== null) this.m.hello_ms = performance.now() - this.m.play_at;
         this.stream = m.stream ?? null;
         if (m.sample_rate && m.sample_rate !== this.streamRate) {
@@ -261,6 +371,24 @@ export class Player extends EventTarget {
         }
         this.tier.newStream();
         this.params = { ...m.params };
+        if (m.resume?.id && !this.desired.station) {
+          const resumed = !!m.resume.resumed && this.perf;
+          if (resumed) {
+            // a new branch: the timeline up to the resume point is kept
+            const at = Number(m.position) || 0;
+            this.perf.timeline = this.perf.timeline.filter((e) => Number(e.split(':')[0]) < at);
+            this.perf.id = m.resume.id;
+          } else {
+            this.perf = { id: m.resume.id, start: { ...m.params }, timeline: [], keptS: null };
+          }
+          this.perf.keptS = m.resume.kept_s ?? null;
+          this.perf.resumed = !!m.resume.resumed;
+          this.perf.helloPosition = Number(m.position) || 0;
+        } else if (!m.resume) {
+          this.perf = null; // a server without resume
+        }
+        this.resumeFrom = null;
+        this.lastEnd = Number(m.position) || 0; // the first chunk's position
         // keep the same piece on reconnect: pin the seed the server chose
         if (!this.desired.station && m.params.seed !== undefined) this.desired.seed = m.params.seed;
         this.dispatchEvent(new CustomEvent('hello', { detail: m }));
@@ -269,6 +397,7 @@ export class Player extends EventTarget {
         break;
       case 'state':
         this.m.state_messages++;
+        if (this.perf && typeof m.change === 'string' && m.change) this.perf.timeline.push(m.change);
         Object.assign(this.params, m.params);
         this.dispatchEvent(new CustomEvent('params', { detail: this.params, }));
         this.dispatchEvent(new CustomEvent('statechange', { detail: m }));
@@ -287,22 +416,40 @@ export class Player extends EventTarget {
   onChunk(buf) {
     let h;
     try { h = P.parseHeader(buf); } catch { return; }
-    if (h.codec !== P.CODEC_PCM16) return;
+    if (h.codec !== P.CODEC_PCM16 && h.codec !== P.CODEC_OPUS) return;
     const now = performance.now();
+    this.rx.add(buf.byteLength, now);
     if (!this.gotAudio) {
       this.gotAudio = true;
       this.attempts = 0;
       if (this.m.first_chunk_ms === null && this.m.play_at !== null) this.m.first_chunk_ms = now - this.m.play_at;
     }
     this.chunks++;
+    this.lastEnd = h.position + h.frames;
     this.tier.onArrival(now, h.position, this.streamRate);
     this.syncTarget();
-    const data = P.decodePcm16(buf, h);
+    if (h.codec === P.CODEC_PCM16) return this.acceptPcm(P.decodePcm16(buf, h), h.frames, h.position);
+    try {
+      if (!this.opus) this.opus = new C.OpusStream((d, n, pos) => this.acceptPcm(d, n, pos), (msg) => this.opusBroke(msg));
+      this.opus.decode(buf, h);
+    } catch (e) { this.opusBroke(e.message); }
+  }
+
+  // Decoded audio at a stream position, from either codec.
+  acceptPcm(data, frames, position) {
     const start = this.written + this.pendingFrames();
     const last = this.segments[this.segments.length - 1];
-    if (!last || last.pos + (start - last.start) !== h.position) this.segments.push({ start, pos: h.position });
-    if (this.node) this.push(data, h.frames);
-    else this.pending.push({ data, frames: h.frames });
+    if (!last || last.pos + (start - last.start) !== position) this.segments.push({ start, pos: position });
+    if (this.node) this.push(data, frames);
+    else this.pending.push({ data, frames });
+  }
+
+  // The browser could not decode Opus after all: reconnect asking for pcm16.
+  opusBroke(msg) {
+    if (this.codec !== 'opus') return;
+    C.opusFailed();
+    this.lastError = msg;
+    this.retune(this.desired);
   }
 
   // --- housekeeping -----------------------------------------------------
@@ -321,6 +468,14 @@ export class Player extends EventTarget {
     if (u > this.lastUnderruns) { this.lastUnderruns = u; this.tier.onUnderrun(now); }
     this.tier.tick(now);
     this.syncTarget();
+    if (!this.wantPlaying && this.pausedAt && this.ws && this.perf && !this.desired.station &&
+        this.pausePosition !== undefined && now - this.pausedAt > CLOSE_AFTER_PAUSE_MS) {
+      // faded out: stop streaming, and resume here on play
+      this.wantConnected = false;
+      this.markResume(this.pausePosition);
+      this.closeSocket();
+      this.flushBuffered();
+    }
     if (!this.wantPlaying && this.pausedAt && this.ws && now - this.pausedAt > DISCONNECT_AFTER_PAUSE_MS) {
       this.wantConnected = false; // a long pause: stop streaming, reconnect on play
       this.closeSocket();
