@@ -25,6 +25,7 @@
 #include <libwebsockets.h>
 
 #include "core/au.h"
+#include "server/client_stats.h"
 #include "server/control.h"
 #include "server/metrics.h"
 #include "server/query.h"
@@ -58,8 +59,7 @@ struct au_listener {
     int close_code;
     const char *close_reason;
     au_ratelimit rl;
-    uint64_t last_underruns;
-    bool have_underruns;
+    au_client_stats_state cstats;
     size_t rxlen;
     int tq_head, tq_count;
     uint16_t tq_len[TQ];
@@ -405,6 +405,7 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     l->wsi = wsi;
     l->joined_ns = l->last_progress_ns = now;
     au_ratelimit_init(&l->rl, RATE_PER_S, now);
+    au_client_stats_init(&l->cstats, now);
     pss->l = l;
     srv->nlisteners++;
     atomic_fetch_add(&srv->metrics.listeners, 1);
@@ -603,21 +604,15 @@ static void handle_message(au_server *srv, au_listener *l)
         queue_text(srv, l, buf, n);
         break;
     }
-    case AU_MSG_CLIENT_STATS:
+    case AU_MSG_CLIENT_STATS: {
         count_ctl(srv, AU_CTL_RESULT_OK);
-        if (m.stats.has_buffer)
-            au_hist_observe(&srv->metrics.client_buffer_ms, m.stats.buffer_ms);
-        if (m.stats.has_underruns) {
-            if (l->have_underruns && m.stats.underruns > l->last_underruns)
-                atomic_fetch_add(&srv->metrics.client_underruns,
-                                 m.stats.underruns - l->last_underruns);
-            else if (!l->have_underruns)
-                atomic_fetch_add(&srv->metrics.client_underruns,
-                                 m.stats.underruns);
-            l->last_underruns = m.stats.underruns;
-            l->have_underruns = true;
-        }
+        bool obs;
+        double b = 0;
+        uint64_t add = au_client_stats_apply(&l->cstats, &m, now, &obs, &b);
+        if (obs) au_hist_observe(&srv->metrics.client_buffer_ms, b);
+        if (add) atomic_fetch_add(&srv->metrics.client_underruns, add);
         break;
+    }
     }
     request_write(l);
 }
