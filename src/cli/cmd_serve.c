@@ -31,6 +31,11 @@ static const char usage[] =
     "                      real-time (SCHED_RR) priority where permitted, so "
     "a\n"
     "                      busy machine cannot make chunks late\n"
+    "  --allow-origin LIST WebSocket upgrades from these origins too (comma\n"
+    "                      list, e.g. https://app.example; '*' = any); by\n"
+    "                      default only the player's own origin (or none)\n"
+    "  --allow-host LIST   Host names answered besides loopback ones when\n"
+    "                      bound to 127.x (e.g. behind a reverse proxy)\n"
     "  --quiet             print nothing but errors\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
@@ -70,7 +75,8 @@ int au_cmd_serve(int argc, char **argv)
         }
         static const char *const with_value[] = {
             "--host",    "--port",     "--max-clients",   "--rate",
-            "--workers", "--web-root", "--station-linger"};
+            "--workers", "--web-root", "--station-linger",
+            "--allow-origin", "--allow-host"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             if (!strcmp(a, with_value[k])) known = 1;
@@ -106,6 +112,10 @@ int au_cmd_serve(int argc, char **argv)
             cfg.web_root = v;
         } else if (!strcmp(a, "--station-linger")) {
             if (parse_int(a, v, 0, 86400, &linger_s)) return 2;
+        } else if (!strcmp(a, "--allow-origin")) {
+            cfg.allow_origins = v;
+        } else if (!strcmp(a, "--allow-host")) {
+            cfg.allow_hosts = v;
         }
     }
     cfg.station_linger_ms = linger_s * 1000;

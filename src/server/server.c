@@ -27,6 +27,7 @@
 #include "core/au.h"
 #include "server/client_stats.h"
 #include "server/control.h"
+#include "server/http_guard.h"
 #include "server/metrics.h"
 #include "server/query.h"
 #include "server/stream.h"
@@ -96,6 +97,7 @@ typedef struct {
     int64_t stuck_ns, linger_ns;
     char web_root[PATH_MAX];
     uint64_t *etags; /* one per embedded asset */
+    au_guard_config guard;
 } au_server;
 
 static _Atomic int g_stop;
@@ -680,15 +682,15 @@ static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
                                     (const unsigned char *)v, (int)strlen(v),  \
                                     &p, end))                                  \
         return -1;
-    HDR("cross-origin-opener-policy:", "same-origin");
-    HDR("cross-origin-embedder-policy:", "require-corp");
-    HDR("cross-origin-resource-policy:", "same-origin");
-    HDR("x-content-type-options:", "nosniff");
+    /* COOP/COEP/CORP and nosniff: lws adds them to every response
+     * (au_guard_response_headers), its own error pages included */
     HDR("cache-control:", cache);
     if (etag) HDR("etag:", etag);
 #undef HDR
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
-    if (len == 0) return lws_http_transaction_completed(wsi) ? -1 : 0;
+    if (au_guard_is_head(wsi)) http_reset(pss); /* HEAD: headers only */
+    if (len == 0 || !pss->body)
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -787,9 +789,7 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                         const char *uri)
 {
     http_reset(pss);
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
-        return http_simple(wsi, pss, 405,
-                           "{\"error\":\"only GET is supported\"}");
+    /* methods, bodies, Host: checked in LWS_CALLBACK_FILTER_HTTP_CONNECTION */
     if (!strcmp(uri, "/api/health")) return http_report(srv, wsi, pss, 0);
     if (!strcmp(uri, "/api/metrics")) return http_report(srv, wsi, pss, 1);
     if (!strcmp(uri, "/metrics")) return http_report(srv, wsi, pss, 2);
@@ -854,6 +854,11 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
 {
     char uri[64];
     if (!proto || strcmp(proto, "websocket")) return -1;
+    au_guard_verdict gv = au_guard_check(wsi, &srv->guard, true);
+    if (gv.status) {
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        return au_guard_refuse(wsi, gv.status, gv.code, gv.message);
+    }
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
         strcmp(uri, "/ws")) {
         atomic_fetch_add(&srv->metrics.rejected_bad, 1);
@@ -889,6 +894,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (srv->ctx && !srv->destroying) pump(srv);
         return 0;
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION: {
+        au_guard_verdict gv = au_guard_check(wsi, &srv->guard, false);
+        if (!gv.status) return 0;
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        return au_guard_refuse(wsi, gv.status, gv.code, gv.message);
+    }
+    case LWS_CALLBACK_RAW_ADOPT:
+        /* lws hands a CONNECT request over as a raw socket: answer it at
+         * once instead of leaving it open */
+        return au_guard_refuse_raw(wsi);
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
     case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(wsi, pss);
@@ -909,6 +924,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_RECEIVE:
         if (!pss->l) return -1;
         return listener_receive(srv, wsi, pss->l, in, len);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        return au_guard_peer_close(in, len);
     case LWS_CALLBACK_CLOSED: listener_close(srv, pss); return 0;
     default: return 0;
     }
@@ -1014,6 +1031,9 @@ int au_server_run(const au_server_config *cfg)
     if (srv->backlog > AU_STREAM_SLOTS - 6) srv->backlog = AU_STREAM_SLOTS - 6;
     srv->stuck_ns = (int64_t)cfg->stuck_ms * 1000000;
     srv->linger_ns = (int64_t)cfg->station_linger_ms * 1000000;
+    srv->guard.loopback = !strncmp(cfg->host, "127.", 4);
+    srv->guard.allow_hosts = cfg->allow_hosts;
+    srv->guard.allow_origins = cfg->allow_origins;
     au_metrics_init(&srv->metrics);
     atomic_store(&g_stop, 0);
     r = AU_ENOMEM;
@@ -1083,8 +1103,16 @@ int au_server_run(const au_server_config *cfg)
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
     info.fd_limit_per_thread = (unsigned)cfg->max_clients + 128;
+    info.headers = au_guard_response_headers();
+    info.max_http_header_data = AU_GUARD_HEADER_SPACE;
+    /* RFC 6455: text frames and close reasons must be UTF-8 (else 1007) */
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.count_threads = 1;
-    info.timeout_secs = 10;
+    /* a connection that has not completed a request within 5 s is closed
+     * (lws holds an unfinished request - slow headers, or forms its parser
+     * cannot finish - until this timeout) */
+    info.timeout_secs = AU_GUARD_REQUEST_TIMEOUT_S;
+    info.timeout_secs_ah_idle = AU_GUARD_REQUEST_TIMEOUT_S;
     info.ka_time = 0;
     /* A listener only receives, so lws validates it with PINGs: one after
      * 30 s without anything from the peer, hang up after 75 s. Browsers and

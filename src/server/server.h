@@ -20,6 +20,9 @@ typedef struct {
     int station_linger_ms; /* an empty station lives on this long, 30000 */
     bool quiet;            /* no start-up lines on stdout */
     bool realtime;         /* try SCHED_RR for the render threads */
+    /* exposure (src/server/http_guard.c): comma lists, NULL = none */
+    const char *allow_origins; /* WebSocket origins besides the page's own */
+    const char *allow_hosts;   /* Host names besides loopback ones */
 } au_server_config;
 
 au_server_config au_server_config_default(void);
