@@ -1,7 +1,6 @@
 #include "audiofile.h"
 
 #include <errno.h>
-#include <opus/opusenc.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,16 +8,29 @@
 #include <unistd.h>
 
 #include "core/au.h"
+#include "io/ogg_opus.h"
+#include "io/opus_packets.h"
 #include "io/pcm.h"
 
 #define MAX_BLOCK 8192 /* frames converted at a time */
+#define OPUS_PAGE_PACKETS 25 /* 0.5 s per Ogg page in files */
+#define OPUS_PAGE_CAP (70 * 1024) /* one flush: at most 255 x 255 + header */
 
 struct au_audio_writer {
     au_audio_format fmt;
     int fd;
     SNDFILE *sf;
-    OggOpusEnc *ope;
-    OggOpusComments *comments;
+    /* Opus: the streaming encoder and Ogg writer, so a file's packets are
+     * those of a stream with the same bitrate */
+    bool opus;
+    au_opus_enc enc;
+    au_ogg_opus ogg;
+    int64_t total;  /* frames written by the caller */
+    int pend;       /* frames waiting in fr for a full 20 ms packet */
+    int queued;     /* packets added since the last page flush */
+    float fr[AU_OPUS_FRAME * 2];
+    unsigned char pkt[AU_OPUS_MAX_PACKET];
+    unsigned char *page; /* OPUS_PAGE_CAP bytes */
     au_dither dither;
     int failed;
     int16_t pcm[MAX_BLOCK * 2];
@@ -61,20 +73,70 @@ static int write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
-static int opus_write_cb(void *user, const unsigned char *ptr, opus_int32 len)
+static int opus_flush(au_audio_writer *w)
 {
-    au_audio_writer *w = user;
-    if (write_all(w->fd, ptr, (size_t)len)) {
+    int n = au_ogg_opus_flush(&w->ogg, w->page, OPUS_PAGE_CAP);
+    w->queued = 0;
+    if (n < 0 || write_all(w->fd, w->page, (size_t)n)) w->failed = 1;
+    return w->failed ? AU_EIO : 0;
+}
+
+/* Encodes fr (pend frames, zero-padded to 20 ms) as one packet. */
+static int opus_packet(au_audio_writer *w, bool eos, int64_t end_granule)
+{
+    for (int i = w->pend * 2; i < AU_OPUS_FRAME * 2; i++)
+        w->fr[i] = 0.0f;
+    w->pend = 0;
+    int n = au_opus_enc_packet(&w->enc, w->fr, w->pkt, sizeof w->pkt);
+    if (n < 0 || au_ogg_opus_add(&w->ogg, w->pkt, (size_t)n, AU_OPUS_FRAME,
+                                 eos, end_granule)) {
         w->failed = 1;
-        return 1;
+        return AU_EIO;
     }
+    if (++w->queued >= OPUS_PAGE_PACKETS || eos) return opus_flush(w);
     return 0;
 }
 
-static int opus_close_cb(void *user)
+static int opus_open(au_audio_writer *w, const au_params *p, const char *title,
+                     const char *comment, char *err, size_t errlen)
 {
-    (void)user;
+    au_opus_config oc = au_opus_config_default();
+    oc.bitrate = AU_OPUS_BITRATE_FILE;
+    w->page = malloc(OPUS_PAGE_CAP);
+    if (!w->page) return AU_ENOMEM;
+    if (au_opus_enc_init(&w->enc, &oc)) {
+        snprintf(err, errlen, "cannot start the Opus encoder");
+        return AU_EIO;
+    }
+    char t_title[128], t_comment[1024], t_enc[64];
+    snprintf(t_title, sizeof t_title, "TITLE=%s", title);
+    snprintf(t_comment, sizeof t_comment, "COMMENT=%s", comment);
+    snprintf(t_enc, sizeof t_enc, "ENCODER=auralis " AU_VERSION);
+    const char *tags[] = {t_title, "ARTIST=Auralis", t_comment, t_enc, NULL};
+    /* serial from the seed: the same render gives the same bytes */
+    int r = au_ogg_opus_init(&w->ogg, (uint32_t)(p->seed ^ (p->seed >> 32)),
+                             w->enc.preskip, AU_OPUS_RATE, tags);
+    if (r) {
+        au_opus_enc_deinit(&w->enc);
+        snprintf(err, errlen, "cannot start the Ogg writer");
+        return r;
+    }
+    w->opus = true;
+    size_t hl;
+    const unsigned char *h = au_ogg_opus_headers(&w->ogg, &hl);
+    if (write_all(w->fd, h, hl)) w->failed = 1;
     return 0;
+}
+
+int au_audio_writer_set_opus_bitrate(au_audio_writer *w, int bps)
+{
+    if (!w->opus || w->total > 0) return AU_ESTATE;
+    if (au_opus_check_bitrate(bps, NULL, 0)) return AU_EINVAL;
+    au_opus_config oc = au_opus_config_default();
+    oc.bitrate = bps;
+    /* a fresh encoder: exactly the state a stream's encoder starts in */
+    au_opus_enc_deinit(&w->enc);
+    return au_opus_enc_init(&w->enc, &oc);
 }
 
 int au_audio_writer_open(au_audio_writer **out, int fd, au_audio_format f,
@@ -95,27 +157,12 @@ int au_audio_writer_open(au_audio_writer **out, int fd, au_audio_format f,
             free(w);
             return AU_EINVAL;
         }
-        w->comments = ope_comments_create();
-        if (!w->comments) {
+        int r = opus_open(w, p, title, comment, err, errlen);
+        if (r) {
+            free(w->page);
             free(w);
-            return AU_ENOMEM;
+            return r;
         }
-        ope_comments_add(w->comments, "TITLE", title);
-        ope_comments_add(w->comments, "ARTIST", "Auralis");
-        ope_comments_add(w->comments, "COMMENT", comment);
-        ope_comments_add(w->comments, "ENCODER", "auralis " AU_VERSION);
-        OpusEncCallbacks cb = {opus_write_cb, opus_close_cb};
-        int e = 0;
-        w->ope = ope_encoder_create_callbacks(&cb, w, w->comments, 48000, 2, 0, &e);
-        if (!w->ope) {
-            snprintf(err, errlen, "cannot start the Opus encoder: %s", ope_strerror(e));
-            ope_comments_destroy(w->comments);
-            free(w);
-            return AU_EIO;
-        }
-        /* music at a transparent rate for ambient material */
-        ope_encoder_ctl(w->ope, OPUS_SET_BITRATE(160000));
-        ope_encoder_ctl(w->ope, OPUS_SET_SIGNAL(OPUS_SIGNAL_MUSIC));
     } else if (f != AU_FMT_RAW16) {
         SF_INFO info;
         memset(&info, 0, sizeof info);
@@ -161,7 +208,16 @@ int au_audio_writer_write(au_audio_writer *w, const float *x, int frames)
             if (sf_writef_float(w->sf, x, n) != n) w->failed = 1;
             break;
         case AU_FMT_OPUS:
-            if (ope_encoder_write_float(w->ope, x, n) != OPE_OK) w->failed = 1;
+            for (int i = 0; i < n && !w->failed;) {
+                int take = AU_OPUS_FRAME - w->pend;
+                if (take > n - i) take = n - i;
+                memcpy(w->fr + w->pend * 2, x + (size_t)i * 2,
+                       (size_t)take * 2 * sizeof(float));
+                w->pend += take;
+                i += take;
+                if (w->pend == AU_OPUS_FRAME) opus_packet(w, false, -1);
+            }
+            w->total += n;
             break;
         }
         if (w->failed) return AU_EIO;
@@ -175,10 +231,18 @@ int au_audio_writer_close(au_audio_writer *w)
 {
     if (!w) return 0;
     int failed = w->failed;
-    if (w->ope) {
-        if (ope_encoder_drain(w->ope) != OPE_OK) failed = 1;
-        ope_encoder_destroy(w->ope);
-        ope_comments_destroy(w->comments);
+    if (w->opus) {
+        /* encode past the end by the pre-skip so every sample decodes, and
+         * trim the decoded length to exactly the frames written */
+        int64_t need = w->total + w->enc.preskip;
+        while (!w->failed) {
+            bool last = w->enc.done + AU_OPUS_FRAME >= need;
+            opus_packet(w, last, need);
+            if (last) break;
+        }
+        au_ogg_opus_deinit(&w->ogg);
+        au_opus_enc_deinit(&w->enc);
+        free(w->page);
         failed |= w->failed;
     }
     if (w->sf) {

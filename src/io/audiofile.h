@@ -30,6 +30,9 @@ typedef struct au_audio_writer au_audio_writer;
 int au_audio_writer_open(au_audio_writer **out, int fd, au_audio_format f,
                          int sample_rate, const au_params *p,
                          const char *comment, char *err, size_t errlen);
+/* Opus only, before the first write: the bitrate (default 160000), the
+ * same range as serve's --opus-bitrate. 0, AU_ESTATE or AU_EINVAL. */
+int au_audio_writer_set_opus_bitrate(au_audio_writer *w, int bps);
 /* frames of interleaved stereo float. 0 or AU_EIO. */
 int au_audio_writer_write(au_audio_writer *w, const float *stereo, int frames);
 /* Flushes, finishes the container and frees the writer. 0 or AU_EIO. */
