@@ -61,7 +61,7 @@ double au_hist_quantile(const au_hist *h, double q)
 
 static const char *const result_names[AU_CTL_RESULT_COUNT] = {
     "ok",           "invalid_param", "bad_json", "unknown_type",
-    "rate_limited", "too_big",       "binary"};
+    "rate_limited", "too_big",       "binary",   "forbidden"};
 
 const char *au_ctl_result_name(int r)
 {
@@ -110,12 +110,17 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
          "{\"listeners\":%lld,\"streams\":%lld,\"personal_streams\":%lld,"
          "\"stations\":%lld,\"max_clients\":%d,\"workers\":%d,"
          "\"connections_total\":%llu,\"rejected_full\":%llu,"
-         "\"rejected_bad_request\":%llu,",
+         "\"rejected_bad_request\":%llu,\"max_streams\":%lld,"
+         "\"streams_refused\":{\"capacity\":%llu,\"per_address\":%llu},"
+         "\"connections_refused_per_address\":%llu,",
          (long long)LD(m->listeners), (long long)LD(m->streams),
          (long long)LD(m->personal_streams), (long long)LD(m->stations),
          p->max_clients, p->workers, (unsigned long long)LD(m->connections),
          (unsigned long long)LD(m->rejected_full),
-         (unsigned long long)LD(m->rejected_bad));
+         (unsigned long long)LD(m->rejected_bad), (long long)LD(m->max_streams),
+         (unsigned long long)LD(m->streams_refused_capacity),
+         (unsigned long long)LD(m->streams_refused_address),
+         (unsigned long long)LD(m->conns_refused_address));
     au_textf(
         &o,
         "\"chunks_rendered\":%llu,\"chunks_sent\":%llu,\"chunks_dropped\":%llu,"
@@ -196,6 +201,22 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
          "auralis_connections_rejected_total{reason=\"bad_request\"} %llu\n",
          (unsigned long long)LD(m->rejected_full),
          (unsigned long long)LD(m->rejected_bad));
+    au_textf(&o,
+         "# HELP auralis_streams_refused_total New streams refused, by reason\n"
+         "# TYPE auralis_streams_refused_total counter\n"
+         "auralis_streams_refused_total{reason=\"capacity\"} %llu\n"
+         "auralis_streams_refused_total{reason=\"per_address\"} %llu\n"
+         "# HELP auralis_max_streams The stream budget (--max-streams)\n"
+         "# TYPE auralis_max_streams gauge\n"
+         "auralis_max_streams %lld\n"
+         "# HELP auralis_connections_refused_total Connections refused at "
+         "accept, by reason\n"
+         "# TYPE auralis_connections_refused_total counter\n"
+         "auralis_connections_refused_total{reason=\"per_address\"} %llu\n",
+         (unsigned long long)LD(m->streams_refused_capacity),
+         (unsigned long long)LD(m->streams_refused_address),
+         (long long)LD(m->max_streams),
+         (unsigned long long)LD(m->conns_refused_address));
     prom_one(&o, "auralis_chunks_rendered_total", "counter",
              "Audio chunks rendered", (double)LD(m->chunks_rendered));
     prom_one(&o, "auralis_chunks_sent_total", "counter",

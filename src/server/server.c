@@ -25,11 +25,14 @@
 #include <libwebsockets.h>
 
 #include "core/au.h"
+#include "server/admission.h"
 #include "server/client_stats.h"
+#include "server/conn_guard.h"
 #include "server/control.h"
 #include "server/http_guard.h"
 #include "server/metrics.h"
 #include "server/query.h"
+#include "server/station_ctl.h"
 #include "server/stream.h"
 #include "server/web_assets.h"
 #include "server/webpath.h"
@@ -98,6 +101,8 @@ typedef struct {
     char web_root[PATH_MAX];
     uint64_t *etags; /* one per embedded asset */
     au_guard_config guard;
+    au_admission adm;
+    au_conn_guard cg;
 } au_server;
 
 static _Atomic int g_stop;
@@ -235,6 +240,8 @@ static void retire_stream(au_server *srv, au_stream *s)
     if (s->removing) return;
     if (au_workers_remove(srv->workers, s) != 0) return; /* retried later */
     s->removing = true;
+    if (s->admitted) au_admission_freed(&srv->adm, s->creator_addr);
+    s->admitted = false;
     atomic_fetch_sub(s->station ? &srv->metrics.stations
                                 : &srv->metrics.personal_streams,
                      1);
@@ -335,6 +342,7 @@ static void pump(au_server *srv)
             if (s->group_min[g] < tail) tail = s->group_min[g];
         }
         if (head > 0) s->shown = au_stream_chunk(s, head - 1)->params;
+        if (s->pending_set.mask) au_station_flush(s, now);
         atomic_store_explicit(&s->tail, tail, memory_order_release);
         if (s->nlisteners == 0 &&
             (!s->station || now - s->empty_since_ns > srv->linger_ns))
@@ -420,7 +428,16 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     }
     au_stream *s = req.station[0] ? find_station(srv, req.station) : NULL;
     bool joined = s != NULL;
-    if (!s) s = new_stream(srv, &req, now);
+    if (!s) {
+        s = new_stream(srv, &req, now);
+        if (s) { /* counted in the budget checked at the upgrade */
+            s->owner = l;
+            s->creator_addr = au_peer_addr(wsi);
+            s->admitted = true;
+            au_admission_created(&srv->adm, s->creator_addr);
+        }
+    }
+    au_conn_guard_listener(&srv->cg, wsi);
     if (!s) {
         queue_error(srv, l, "unavailable", "no stream could be created");
         start_close(l, (enum lws_close_status)1013, "server busy");
@@ -484,6 +501,7 @@ static void listener_close(au_server *srv, pss_t *pss)
     pss->l = NULL;
     au_stream *s = l->stream;
     if (s) {
+        if (s->owner == l) s->owner = NULL; /* owner mode: nobody now */
         stream_detach(s, l);
         if (!s->station)
             retire_stream(srv, s);
@@ -589,8 +607,20 @@ static void handle_message(au_server *srv, au_listener *l)
                            : AU_CTL_RESULT_INVALID_PARAM);
         queue_error(srv, l, m.error_code, m.message);
         break;
-    case AU_MSG_SET:
-        if (!l->stream || !au_stream_push_set(l->stream, &m.update)) {
+    case AU_MSG_SET: {
+        const char *why =
+            l->stream ? au_station_may_set(
+                            (au_station_control)srv->cfg.station_control,
+                            l->stream, l)
+                      : NULL;
+        if (why) {
+            count_ctl(srv, AU_CTL_RESULT_FORBIDDEN);
+            queue_error(srv, l, "forbidden", why);
+        } else if (l->stream && l->stream->station) {
+            /* coalesced per station: never refused for a full queue */
+            au_station_set(l->stream, &m.update, now);
+            count_ctl(srv, AU_CTL_RESULT_OK);
+        } else if (!l->stream || !au_stream_push_set(l->stream, &m.update)) {
             count_ctl(srv, AU_CTL_RESULT_RATE_LIMITED);
             queue_error(srv, l, "rate_limited",
                         "too many changes pending for this stream; try again");
@@ -598,6 +628,7 @@ static void handle_message(au_server *srv, au_listener *l)
             count_ctl(srv, AU_CTL_RESULT_OK);
         }
         break;
+    }
     case AU_MSG_PING: {
         count_ctl(srv, AU_CTL_RESULT_OK);
         int n = m.has_t ? snprintf(buf, sizeof buf,
@@ -878,6 +909,24 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
         return refuse_upgrade(wsi, 503, "full",
                               "the server has reached --max-clients");
     }
+    if (!(req.station[0] && find_station(srv, req.station))) {
+        /* a new stream: within the render budget (admission.h) */
+        switch (au_admission_check(&srv->adm, au_peer_addr(wsi))) {
+        case AU_ADMIT_OK: break;
+        case AU_ADMIT_CAPACITY:
+            atomic_fetch_add(&srv->metrics.streams_refused_capacity, 1);
+            return refuse_upgrade(wsi, 503, "busy",
+                                  "the server is rendering all the streams it "
+                                  "can (--max-streams); join a station instead "
+                                  "or try later");
+        case AU_ADMIT_PER_ADDRESS:
+            atomic_fetch_add(&srv->metrics.streams_refused_address, 1);
+            return refuse_upgrade(wsi, 503, "busy",
+                                  "your address has started as many streams "
+                                  "as it may (--max-streams-per-address); "
+                                  "close one or join a station");
+        }
+    }
     return 0;
 }
 
@@ -890,7 +939,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     if (!srv) return 0;
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return srv->shutting_down ? -1 : 0;
+        if (srv->shutting_down) return -1;
+        return au_conn_guard_accept(&srv->cg, (int)(intptr_t)in);
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        /* after adoption (WSI_CREATE is too early: adoption resets the
+         * wsi's opaque pointer) */
+        au_conn_guard_created(&srv->cg, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        au_conn_guard_destroyed(&srv->cg, wsi);
+        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (srv->ctx && !srv->destroying) pump(srv);
         return 0;
@@ -957,6 +1015,9 @@ au_server_config au_server_config_default(void)
     c.backlog_ms = 2000;
     c.stuck_ms = 10000;
     c.station_linger_ms = 30000;
+    c.max_streams = 0; /* measured */
+    c.max_streams_per_address = AU_DEFAULT_STREAMS_PER_ADDRESS;
+    c.max_pending_per_address = AU_DEFAULT_PENDING_PER_ADDRESS;
     return c;
 }
 
@@ -1058,7 +1119,7 @@ int au_server_run(const au_server_config *cfg)
     }
 
     /* room for every listener's socket plus HTTP and internal fds */
-    rlim_t want = (rlim_t)cfg->max_clients + 256;
+    rlim_t want = (rlim_t)cfg->max_clients + AU_CONN_HEADROOM + 128;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
         rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
@@ -1091,6 +1152,18 @@ int au_server_run(const au_server_config *cfg)
     wc.realtime = cfg->realtime;
 
     srv->nworkers = wc.nworkers;
+    double xrt = 0;
+    int max_streams = cfg->max_streams;
+    if (max_streams <= 0)
+        max_streams = au_admission_measure(wc.nworkers, cfg->rate, &xrt);
+    if (max_streams > wc.max_streams) max_streams = wc.max_streams;
+    if (au_admission_init(&srv->adm, max_streams, cfg->max_streams_per_address,
+                          wc.max_streams) ||
+        au_conn_guard_init(&srv->cg, cfg->max_clients + AU_CONN_HEADROOM,
+                           cfg->max_pending_per_address,
+                           &srv->metrics.conns_refused_address))
+        goto out;
+    atomic_store(&srv->metrics.max_streams, max_streams);
     if (au_workers_start(&srv->workers, &wc)) goto out;
 
     lws_set_log_level(LLL_ERR, NULL);
@@ -1102,7 +1175,7 @@ int au_server_run(const au_server_config *cfg)
     info.user = srv;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    info.fd_limit_per_thread = (unsigned)cfg->max_clients + 128;
+    info.fd_limit_per_thread = (unsigned)cfg->max_clients + AU_CONN_HEADROOM;
     info.headers = au_guard_response_headers();
     info.max_http_header_data = AU_GUARD_HEADER_SPACE;
     /* RFC 6455: text frames and close reasons must be UTF-8 (else 1007) */
@@ -1141,6 +1214,12 @@ int au_server_run(const au_server_config *cfg)
                     "(0.0.0.0): the server is exposed to the network\n");
         printf("auralis serve: %d render workers, up to %d listeners, %d Hz\n",
                wc.nworkers, cfg->max_clients, cfg->rate);
+        if (xrt > 0)
+            printf("stream budget: %d streams (one engine renders %.0fx real "
+                   "time here; --max-streams to set)\n",
+                   max_streams, xrt);
+        else
+            printf("stream budget: %d streams (--max-streams)\n", max_streams);
         printf("listening on http://%s:%d/\n", cfg->host, port);
         fflush(stdout);
     }
@@ -1161,6 +1240,8 @@ out:
         n = s->next;
         au_stream_free(s);
     }
+    au_admission_deinit(&srv->adm);
+    au_conn_guard_deinit(&srv->cg);
     free(srv->pool);
     free(srv->etags);
     free(srv);

@@ -23,6 +23,11 @@ typedef struct {
     /* exposure (src/server/http_guard.c): comma lists, NULL = none */
     const char *allow_origins; /* WebSocket origins besides the page's own */
     const char *allow_hosts;   /* Host names besides loopback ones */
+    /* budgets (admission.h, conn_guard.h) */
+    int max_streams;             /* 0 = measured at start-up */
+    int max_streams_per_address; /* 0 = no limit */
+    int max_pending_per_address; /* non-listener connections; 0 = no limit */
+    int station_control; /* au_station_control: open, owner, locked */
 } au_server_config;
 
 au_server_config au_server_config_default(void);
