@@ -155,7 +155,7 @@ static void client_stats_clamped(void **state)
     m.stats.has_underruns = true;
     m.stats.has_buffer = true;
     bool obs;
-    double b;
+    double b, j;
     /* the attack of the review: one connection alternating 0 and 1e15,
      * 20 messages a second for 2 s */
     uint64_t total = 0;
@@ -163,7 +163,7 @@ static void client_stats_clamped(void **state)
     for (int i = 0; i < 40; i++) {
         m.stats.underruns = (i % 2) ? 1000000000000000ULL : 0;
         m.stats.buffer_ms = 1e9;
-        total += au_client_stats_apply(&st, &m, t + i * 50000000LL, &obs, &b);
+        total += au_client_stats_apply(&st, &m, t + i * 50000000LL, &obs, &b, &j);
         if (obs) {
             samples++;
             assert_true(b <= AU_CLIENT_MS_MAX);
@@ -177,7 +177,8 @@ static void client_stats_clamped(void **state)
     total = 0;
     for (int i = 0; i < 10; i++) {
         m.stats.underruns = (uint64_t)i;
-        total += au_client_stats_apply(&st, &m, t + i * 2000000000LL, &obs, &b);
+        total += au_client_stats_apply(&st, &m, t + i * 2000000000LL, &obs, &b,
+                                       &j);
     }
     assert_int_equal(total, 9);
 }

@@ -29,9 +29,12 @@ static const char usage[] =
     "  --wander          allow moves to related keys and modes (off by default)\n"
     "  --no-LAYER        switch a layer off: pads, melody, bass, percussion,\n"
     "                    textures, bells\n"
+    "  --volume LAYER=V  a layer's volume, 0.0..1.0 (default 1); repeatable\n"
     "  --change POS:name=value[,name=value]\n"
     "                    a live change at POS (sample frames at 48 kHz, or\n"
     "                    seconds as '90s'); repeatable\n"
+    "  --timeline TEXT   changes in the server's timeline form\n"
+    "                    'POS:name=value,...;POS:...' (docs/protocol.md)\n"
     "  --minutes M       length, up to 1440 (default 10)\n"
     "  --bars B          length in 4-beat bars at the starting tempo\n"
     "  --seconds S       length in seconds\n"
@@ -59,9 +62,14 @@ int au_cmd_compose(int argc, char **argv)
         return 2;
     }
 
+    static au_timeline tl;
+    if (au_cli_build_timeline(&o, &tl)) return 2;
     au_outfile out;
     char err[512];
-    if (au_cli_open_output(&o, &out)) return 2;
+    if (au_cli_open_output(&o, &out)) {
+        au_timeline_deinit(&tl);
+        return 2;
+    }
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -81,8 +89,8 @@ int au_cmd_compose(int argc, char **argv)
     int next_change = 0;
     for (;;) {
         int64_t until = end;
-        if (next_change < o.nchanges && o.changes[next_change].pos < until)
-            until = o.changes[next_change].pos;
+        if (next_change < tl.n && tl.v[next_change].pos < until)
+            until = tl.v[next_change].pos;
         while (au_composer_next(&c, until, &ev)) {
             au_midi_add(w, &ev);
             if (ev.type == AU_EV_NOTE_ON) notes++;
@@ -91,7 +99,14 @@ int au_cmd_compose(int argc, char **argv)
             last_pos = ev.pos;
         }
         if (until >= end) break;
-        au_composer_set(&c, &o.changes[next_change++].update);
+        const au_param_update *u = &tl.v[next_change++].u;
+        au_composer_set(&c, u);
+        for (int l = 0; l < AU_LAYER_COUNT; l++)
+            if (u->mask & AU_P_VOLUME(l))
+                au_midi_volume(w, l,
+                               last_beat + (double)(until - last_pos) / o.rate *
+                                               bpm / 60.0,
+                               u->v.volume[l]);
     }
     /* the piece ends at end: extrapolate the beat from the last tempo */
     double end_beat = last_beat + (double)(end - last_pos) / o.rate * bpm / 60.0;
@@ -99,6 +114,7 @@ int au_cmd_compose(int argc, char **argv)
     const uint8_t *bytes = au_midi_bytes(w, end_beat, &len);
     int ok = bytes && write(out.fd, bytes, len) == (ssize_t)len;
     au_midi_destroy(w);
+    au_timeline_deinit(&tl);
     if (!ok || au_outfile_commit(&out, err, sizeof err)) {
         if (ok) fprintf(stderr, "auralis: %s\n", err);
         else fprintf(stderr, "auralis: cannot write '%s'\n", o.output);

@@ -30,9 +30,12 @@ static const char usage[] =
     "  --wander          allow moves to related keys and modes\n"
     "  --no-LAYER        switch a layer off: pads, melody, bass, percussion,\n"
     "                    textures, bells\n"
+    "  --volume LAYER=V  a layer's volume, 0.0..1.0 (default 1); repeatable\n"
     "  --change POS:name=value[,name=value]\n"
     "                    a live change at POS (sample frames, or seconds as\n"
     "                    '90s'); repeatable. Replays a streamed session exactly.\n"
+    "  --timeline TEXT   changes in the server's timeline form\n"
+    "                    'POS:name=value,...;POS:...' (docs/protocol.md)\n"
     "  --minutes M       length, up to 1440 (default 10)\n"
     "  --bars B          length in 4-beat bars at the starting tempo\n"
     "  --seconds S       length in seconds\n"
@@ -155,9 +158,14 @@ int au_cmd_render(int argc, char **argv)
         return 2;
     }
 
+    static au_timeline tl;
+    if (au_cli_build_timeline(&o, &tl)) return 2;
     au_outfile out;
     char err[512];
-    if (au_cli_open_output(&o, &out)) return 2;
+    if (au_cli_open_output(&o, &out)) {
+        au_timeline_deinit(&tl);
+        return 2;
+    }
     char desc[256];
     au_cli_describe(&o.params, desc, sizeof desc);
     au_audio_writer *w = NULL;
@@ -194,17 +202,14 @@ int au_cmd_render(int argc, char **argv)
     int next_change = 0, failed = 0;
     int64_t done = 0;
     while (done < total && !failed) {
-        while (next_change < o.nchanges && o.changes[next_change].pos <= done)
-            au_engine_set(e, &o.changes[next_change++].update);
         int64_t n = total - done < BLOCK ? total - done : BLOCK;
-        if (next_change < o.nchanges && o.changes[next_change].pos - done < n)
-            n = o.changes[next_change].pos - done;
         float *buf = pipeline_slot(&pl);
         if (!buf) {
             failed = 1;
             break;
         }
-        au_engine_render(e, buf, (int)n);
+        /* the engine's replay: the same code the server's exports use */
+        au_timeline_render(e, &tl, &next_change, buf, (int)n);
         pipeline_push(&pl, (int)n);
         done += n;
         if (show) {
@@ -223,6 +228,7 @@ int au_cmd_render(int argc, char **argv)
     if (pl.failed) failed = 1;
     if (show) fputc('\n', stderr);
     au_engine_destroy(e);
+    au_timeline_deinit(&tl);
     if (au_audio_writer_close(w)) failed = 1;
     if (failed) {
         fprintf(stderr, "auralis: writing '%s' failed\n", o.output);

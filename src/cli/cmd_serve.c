@@ -49,6 +49,17 @@ static const char usage[] =
     "                      default only the player's own origin (or none)\n"
     "  --allow-host LIST   Host names answered besides loopback ones when\n"
     "                      bound to 127.x (e.g. behind a reverse proxy)\n"
+    "  --export-jobs N     export jobs queued or running at once, all\n"
+    "                      clients, 0..64 (default 4; 0 switches exports off)\n"
+    "  --export-per-client N  per client address, 1..16 (default 2)\n"
+    "  --export-threads N  export threads, at the lowest CPU priority,\n"
+    "                      1..16 (default 1)\n"
+    "  --export-max-minutes M  longest window one export covers, 1..1440\n"
+    "                      (default 240)\n"
+    "  --export-keep S     seconds a finished export file is kept,\n"
+    "                      10..86400 (default 900)\n"
+    "  --resume-keep S     seconds an ended performance is kept for resume\n"
+    "                      and export, 0..86400 (default 600)\n"
     "  --quiet             print nothing but errors\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
@@ -91,7 +102,9 @@ int au_cmd_serve(int argc, char **argv)
             "--workers", "--web-root", "--station-linger",
             "--allow-origin", "--allow-host", "--max-streams",
             "--max-streams-per-address", "--max-pending-per-address",
-            "--station-control"};
+            "--station-control",
+            "--export-jobs", "--export-per-client", "--export-threads",
+            "--export-max-minutes", "--resume-keep", "--export-keep"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             if (!strcmp(a, with_value[k])) known = 1;
@@ -149,6 +162,18 @@ int au_cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--max-pending-per-address")) {
             if (parse_int(a, v, 0, 100000, &cfg.max_pending_per_address))
                 return 2;
+        } else if (!strcmp(a, "--export-jobs")) {
+            if (parse_int(a, v, 0, 64, &cfg.export_jobs)) return 2;
+        } else if (!strcmp(a, "--export-per-client")) {
+            if (parse_int(a, v, 1, 16, &cfg.export_per_client)) return 2;
+        } else if (!strcmp(a, "--export-threads")) {
+            if (parse_int(a, v, 1, 16, &cfg.export_threads)) return 2;
+        } else if (!strcmp(a, "--export-max-minutes")) {
+            if (parse_int(a, v, 1, 1440, &cfg.export_max_minutes)) return 2;
+        } else if (!strcmp(a, "--export-keep")) {
+            if (parse_int(a, v, 10, 86400, &cfg.export_keep_s)) return 2;
+        } else if (!strcmp(a, "--resume-keep")) {
+            if (parse_int(a, v, 0, 86400, &cfg.resume_keep_s)) return 2;
         }
     }
     cfg.station_linger_ms = linger_s * 1000;

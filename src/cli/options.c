@@ -149,6 +149,7 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
             {"--seed", AU_OPT_PIECE},    {"--key", AU_OPT_PIECE},
             {"--mode", AU_OPT_PIECE},    {"--bpm", AU_OPT_PIECE},
             {"--intensity", AU_OPT_PIECE}, {"--change", AU_OPT_PIECE},
+            {"--volume", AU_OPT_PIECE},  {"--timeline", AU_OPT_PIECE},
             {"--minutes", AU_OPT_LENGTH}, {"--bars", AU_OPT_LENGTH},
             {"--seconds", AU_OPT_LENGTH}, {"--output", AU_OPT_OUTPUT},
             {"--rate", AU_OPT_RATE},
@@ -180,6 +181,22 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
         } else if (!strcmp(name, "--intensity")) {
             if (au_parse_intensity(val, &o->params.intensity, err, sizeof err))
                 return bad("--%s%s", err, "");
+        } else if (!strcmp(name, "--timeline")) {
+            o->timeline = val; /* parsed once the starting params are known */
+        } else if (!strcmp(name, "--volume")) {
+            /* --volume LAYER=V: a layer's starting volume */
+            const char *eq = strchr(val, '=');
+            char lname[40];
+            size_t n = eq ? (size_t)(eq - val) : 0;
+            if (!eq || n == 0 || n >= 16)
+                return bad("--volume must look like LAYER=V, e.g. pads=0.5 "
+                           "(got '%s')%s", val, "");
+            snprintf(lname, sizeof lname, "%.*s_volume", (int)n, val);
+            au_param_update u;
+            memset(&u, 0, sizeof u);
+            if (au_update_set_text(&u, lname, eq + 1, err, sizeof err))
+                return bad("--volume: %s%s", err, "");
+            au_params_apply(&o->params, &u);
         } else if (!strcmp(name, "--change")) {
             int r = parse_change(val, o);
             if (r) return r;
@@ -227,6 +244,39 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
     return 0;
 }
 
+/* Timelines from the server may be long; the command line's own --change
+ * list stays at AU_CLI_MAX_CHANGES. */
+#define CLI_TIMELINE_MAX 65536
+
+int au_cli_build_timeline(const au_cli_options *o, au_timeline *t)
+{
+    au_timeline given;
+    au_timeline_init(&given, &o->params, CLI_TIMELINE_MAX);
+    au_timeline_init(t, &o->params, CLI_TIMELINE_MAX);
+    char err[300];
+    if (o->timeline && au_timeline_parse(&given, o->timeline, err, sizeof err)) {
+        au_timeline_deinit(&given);
+        return bad("--%s%s", err, "");
+    }
+    int a = 0, b = 0, r = 0;
+    while (!r && (a < given.n || b < o->nchanges)) {
+        if (b >= o->nchanges ||
+            (a < given.n && given.v[a].pos <= o->changes[b].pos)) {
+            r = au_timeline_add(t, given.v[a].pos, &given.v[a].u);
+            a++;
+        } else {
+            r = au_timeline_add(t, o->changes[b].pos, &o->changes[b].update);
+            b++;
+        }
+    }
+    au_timeline_deinit(&given);
+    if (r) {
+        au_timeline_deinit(t);
+        return bad("--timeline: at most %s entries are allowed%s", "65536", "");
+    }
+    return 0;
+}
+
 int64_t au_cli_length_frames(const au_cli_options *o, double default_minutes)
 {
     double seconds = default_minutes * 60.0;
@@ -258,6 +308,12 @@ void au_cli_describe(const au_params *p, char *buf, size_t len)
         if (!p->layers[l]) {
             size_t n = strlen(buf);
             snprintf(buf + n, len - n, " %s=off", au_layer_name(l));
+        }
+    for (int l = 0; l < AU_LAYER_COUNT; l++)
+        if (p->volume[l] != 1.0) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, len - n, " %s_volume=%g", au_layer_name(l),
+                     p->volume[l]);
         }
 }
 

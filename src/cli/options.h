@@ -10,6 +10,7 @@
 
 #include "cli/outfile.h"
 #include "core/params.h"
+#include "engine/timeline.h"
 
 #define AU_CLI_MAX_CHANGES 256
 
@@ -33,6 +34,7 @@ typedef struct {
     bool float_wav;
     int nchanges;
     au_cli_change changes[AU_CLI_MAX_CHANGES];
+    const char *timeline; /* --timeline TEXT (the server's timeline form) */
 } au_cli_options;
 
 /* Which options a subcommand accepts (bit set). */
@@ -56,6 +58,12 @@ int au_cli_parse(int argc, char **argv, unsigned accepted, au_cli_options *o,
 /* Length in sample frames at o->rate (minutes, bars or seconds), or the
  * default when none was given. */
 int64_t au_cli_length_frames(const au_cli_options *o, double default_minutes);
+
+/* The change timeline: --timeline entries and --change entries merged by
+ * position (at equal positions --timeline's come first), starting from
+ * o->params. t is initialised here; deinit it after use. 0, or 2 after
+ * printing an error line. */
+int au_cli_build_timeline(const au_cli_options *o, au_timeline *t);
 
 /* A seed from the OS when none was given (printed by the caller). */
 uint64_t au_cli_random_seed(void);

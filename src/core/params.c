@@ -26,7 +26,10 @@ au_params au_params_default(void)
     p.bpm = 60.0;
     p.intensity = 0.4;
     p.wander = false;
-    for (int i = 0; i < AU_LAYER_COUNT; i++) p.layers[i] = true;
+    for (int i = 0; i < AU_LAYER_COUNT; i++) {
+        p.layers[i] = true;
+        p.volume[i] = 1.0;
+    }
     return p;
 }
 
@@ -39,6 +42,8 @@ void au_params_apply(au_params *p, const au_param_update *u)
     if (u->mask & AU_P_WANDER) p->wander = u->v.wander;
     for (int i = 0; i < AU_LAYER_COUNT; i++)
         if (u->mask & AU_P_LAYER(i)) p->layers[i] = u->v.layers[i];
+    for (int i = 0; i < AU_LAYER_COUNT; i++)
+        if (u->mask & AU_P_VOLUME(i)) p->volume[i] = u->v.volume[i];
 }
 
 const char *au_key_name(int key)
@@ -173,6 +178,26 @@ int au_check_intensity(double x, char *err, size_t errlen)
                 "intensity", v);
 }
 
+int au_check_volume(const char *name, double x, char *err, size_t errlen)
+{
+    if (isfinite(x) && x >= 0.0 && x <= 1.0) return 0;
+    char v[64];
+    snprintf(v, sizeof v, "%g", x);
+    return fail(err, errlen, "%s must be between 0.0 and 1.0 (got %s)", name,
+                v);
+}
+
+int au_volume_from_name(const char *name)
+{
+    static const char suffix[] = "_volume";
+    size_t n = name ? strlen(name) : 0, k = sizeof suffix - 1;
+    if (n <= k || n - k >= 16 || strcmp(name + n - k, suffix)) return -1;
+    char layer[16];
+    memcpy(layer, name, n - k);
+    layer[n - k] = '\0';
+    return au_layer_from_name(layer);
+}
+
 int au_parse_bpm(const char *s, double *bpm, char *err, size_t errlen)
 {
     double v;
@@ -237,16 +262,102 @@ int au_update_set_text(au_param_update *u, const char *name, const char *value,
     } else if (!strcmp(name, "wander")) {
         if (au_parse_bool("wander", value, &u->v.wander, err, errlen)) return -1;
         u->mask |= AU_P_WANDER;
+    } else if (au_volume_from_name(name) >= 0) {
+        int l = au_volume_from_name(name);
+        double v;
+        if (parse_double(value, &v) != 0)
+            return fail(err, errlen,
+                        "%s must be a number between 0.0 and 1.0 (got '%s')",
+                        name, value);
+        if (au_check_volume(name, v, err, errlen) != 0) return -1;
+        u->v.volume[l] = v;
+        u->mask |= AU_P_VOLUME(l);
     } else {
         int l = au_layer_from_name(name);
         if (l < 0)
             return fail(err, errlen,
                         "%s: unknown parameter '%s' (allowed: key, mode, bpm, "
                         "intensity, wander, pads, melody, bass, percussion, "
-                        "textures, bells)",
+                        "textures, bells, and LAYER_volume)",
                         "set", name);
         if (au_parse_bool(name, value, &u->v.layers[l], err, errlen)) return -1;
         u->mask |= AU_P_LAYER(l);
     }
+    return 0;
+}
+
+/* Shortest text that reads back as exactly the same double. */
+static void exact_double(double v, char *buf, size_t len)
+{
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v) return;
+    }
+}
+
+int au_update_format(const au_param_update *u, char *buf, size_t len)
+{
+    size_t n = 0;
+    char v[40];
+    if (!len) return -1;
+    buf[0] = '\0';
+#define ADD(...)                                                               \
+    do {                                                                       \
+        int w_ = snprintf(buf + n, len - n, "%s", n ? "," : "");               \
+        if (w_ < 0 || (size_t)w_ >= len - n) goto full;                        \
+        n += (size_t)w_;                                                       \
+        w_ = snprintf(buf + n, len - n, __VA_ARGS__);                          \
+        if (w_ < 0 || (size_t)w_ >= len - n) goto full;                        \
+        n += (size_t)w_;                                                       \
+    } while (0)
+    if (u->mask & AU_P_KEY) ADD("key=%s", au_key_name(u->v.key));
+    if (u->mask & AU_P_MODE) ADD("mode=%s", au_mode_name(u->v.mode));
+    if (u->mask & AU_P_BPM) {
+        exact_double(u->v.bpm, v, sizeof v);
+        ADD("bpm=%s", v);
+    }
+    if (u->mask & AU_P_INTENSITY) {
+        exact_double(u->v.intensity, v, sizeof v);
+        ADD("intensity=%s", v);
+    }
+    if (u->mask & AU_P_WANDER) ADD("wander=%s", u->v.wander ? "true" : "false");
+    for (int i = 0; i < AU_LAYER_COUNT; i++)
+        if (u->mask & AU_P_LAYER(i))
+            ADD("%s=%s", layer_names[i], u->v.layers[i] ? "true" : "false");
+    for (int i = 0; i < AU_LAYER_COUNT; i++)
+        if (u->mask & AU_P_VOLUME(i)) {
+            exact_double(u->v.volume[i], v, sizeof v);
+            ADD("%s_volume=%s", layer_names[i], v);
+        }
+#undef ADD
+    return (int)n;
+full:
+    buf[0] = '\0';
+    return -1;
+}
+
+int au_update_parse_text(au_param_update *u, const char *text, char *err,
+                         size_t errlen)
+{
+    char body[1024];
+    if (!text || strlen(text) >= sizeof body)
+        return fail(err, errlen, "%s: changes must be 1 to 1023 characters (got '%s')",
+                    "change", text ? text : "");
+    snprintf(body, sizeof body, "%s", text);
+    int fields = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(body, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            return fail(err, errlen, "%s: fields must be name=value (got '%s')",
+                        "change", tok);
+        *eq = '\0';
+        if (au_update_set_text(u, tok, eq + 1, err, errlen)) return -1;
+        fields++;
+    }
+    if (!fields)
+        return fail(err, errlen, "%s needs at least one name=value (got '%s')",
+                    "change", text);
     return 0;
 }

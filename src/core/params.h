@@ -28,6 +28,10 @@ typedef struct {
     double intensity; /* 0 .. 1 */
     bool wander;      /* allow moves to related keys and modes */
     bool layers[AU_LAYER_COUNT]; /* layer switches; bells follow melody's */
+    /* Per-layer volume, 0..1, a linear gain on the layer's output (its dry
+     * signal and its effect sends), smoothed by the engine; 1 = as composed.
+     * A switched-off layer is silent whatever its volume. */
+    double volume[AU_LAYER_COUNT];
 } au_params;
 
 /* Bits of au_param_update.mask: which fields an update carries. */
@@ -40,6 +44,9 @@ enum {
     AU_P_LAYER0 = 1u << 5, /* AU_P_LAYER0 << layer index */
 };
 #define AU_P_LAYER(i) (AU_P_LAYER0 << (i))
+/* Layer volumes: bits 16..21 (bits 11..15 are left to other fields). */
+#define AU_P_VOLUME0 (1u << 16)
+#define AU_P_VOLUME(i) (AU_P_VOLUME0 << (i))
 
 /* A change to some of the parameters (the seed never changes live). */
 typedef struct {
@@ -73,11 +80,28 @@ int au_layer_from_name(const char *s); /* index or -1 */
 /* Range checks for values that arrive already numeric (JSON). Same messages. */
 int au_check_bpm(double bpm, char *err, size_t errlen);
 int au_check_intensity(double v, char *err, size_t errlen);
+/* A layer volume: 0.0 .. 1.0. name is used in the message ("pads_volume"). */
+int au_check_volume(const char *name, double v, char *err, size_t errlen);
+
+/* "pads_volume" -> AU_LAYER_PADS, or -1 when name is not a volume's name. */
+int au_volume_from_name(const char *name);
 
 /* Set one named field from its text form into u (and u->mask). Names: key,
- * mode, bpm, intensity, wander, and the layer names. -1 with message if the
- * name is unknown or the value invalid. */
+ * mode, bpm, intensity, wander, the layer names and the layer volumes
+ * (pads_volume ...). -1 with message if the name is unknown or the value
+ * invalid. */
 int au_update_set_text(au_param_update *u, const char *name, const char *value,
                        char *err, size_t errlen);
+
+/* The fields of u named in u->mask as "name=value,name=value" (the text
+ * form of `--change` and of the timeline, see docs/protocol.md), numbers
+ * printed so they read back exactly. Length written, or -1 if it did not
+ * fit (buf then holds ""). */
+int au_update_format(const au_param_update *u, char *buf, size_t len);
+
+/* Parses "name=value[,name=value...]" into u (fields added to u->mask).
+ * 0, or -1 with a one-line message. */
+int au_update_parse_text(au_param_update *u, const char *text, char *err,
+                         size_t errlen);
 
 #endif

@@ -54,6 +54,7 @@ struct au_engine {
     float ctl_layer[AU_LAYER_COUNT];
     au_smooth s_int, s_bright, s_space;
     au_smooth s_gain[AU_LAYER_COUNT];
+    au_smooth s_vol[AU_LAYER_COUNT]; /* listener's layer volumes */
     float space_applied, bpm_applied;
 
     au_event ring[EV_RING];
@@ -116,6 +117,11 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
                      au_splitmix64(&sm));
         e->ctl_layer[l] = 1.0f;
         au_smooth_init(&e->s_gain[l], layer_on(p, l) ? 1.0f : 0.0f, 1.5f,
+                       rate / AU_BLOCK);
+        /* a fader: 50 ms one-pole per block, ramped linearly inside the
+         * block, so a jump from 1 to 0 has no zipper and settles (-60 dB)
+         * in about 0.35 s */
+        au_smooth_init(&e->s_vol[l], (float)p->volume[l], 0.05f,
                        rate / AU_BLOCK);
     }
     e->bpm = (float)p->bpm;
@@ -267,6 +273,12 @@ static void render_block(au_engine *e)
         float g0 = e->s_gain[l].y;
         float want = layer_on(&e->params, l) ? e->ctl_layer[l] : 0.0f;
         float g1 = au_smooth_step(&e->s_gain[l], want);
+        /* the volume multiplies the switch/balance gain; at the default 1.0
+         * the products are exact, so the output is unchanged bit for bit */
+        float v0 = e->s_vol[l].y;
+        float v1 = au_smooth_step(&e->s_vol[l], (float)e->params.volume[l]);
+        g0 *= v0;
+        g1 *= v1;
         if (g0 < 1e-6f && g1 < 1e-6f) continue;
         if (!(e->bus_used & (1u << l))) continue;
         ub[nu] = e->bus[l][0];
@@ -345,6 +357,11 @@ int au_engine_active_voices(const au_engine *e)
     int n = 0;
     for (int l = 0; l < AU_LAYER_COUNT; l++) n += au_inst_active(&e->inst[l]);
     return n;
+}
+
+uint64_t au_engine_phrases(const au_engine *e)
+{
+    return e->comp.melody.phrases > 0 ? (uint64_t)e->comp.melody.phrases : 0;
 }
 
 #else

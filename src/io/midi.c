@@ -22,6 +22,7 @@ struct au_midi_writer {
     uint16_t sounding[AU_LAYER_COUNT][128]; /* note-on count per note */
     uint32_t last_tick;
     double last_bpm;
+    double origin; /* beat of tick 0 (au_midi_set_origin) */
 };
 
 /* channel and General MIDI program (0-based) per layer */
@@ -136,6 +137,7 @@ int au_midi_create(au_midi_writer **out, const au_params *p)
         delta(w, b, 0);
         uint8_t pc[2] = {(uint8_t)(0xc0 | layer_gm[l].channel), layer_gm[l].program};
         put(w, b, pc, 2);
+        if (p->volume[l] != 1.0) au_midi_volume(w, l, 0.0, p->volume[l]);
     }
     if (!w->ok) {
         au_midi_destroy(w);
@@ -170,9 +172,27 @@ static void note(au_midi_writer *w, int layer, uint32_t tick, int on, int n,
     put(w, b, m, 3);
 }
 
+void au_midi_set_origin(au_midi_writer *w, double beat)
+{
+    w->origin = beat;
+}
+
+int au_midi_volume(au_midi_writer *w, int layer, double beat, double volume)
+{
+    if (layer < 0 || layer >= AU_LAYER_COUNT) return AU_EINVAL;
+    double v = volume < 0 ? 0 : volume > 1 ? 1 : volume;
+    uint32_t tick = beat_tick(beat - w->origin);
+    buf *b = &w->tracks[layer + 1];
+    delta(w, b, tick);
+    uint8_t m[3] = {(uint8_t)(0xb0 | layer_gm[layer].channel), 7,
+                    (uint8_t)lround(127.0 * sqrt(v))};
+    put(w, b, m, 3);
+    return w->ok ? 0 : AU_ENOMEM;
+}
+
 int au_midi_add(au_midi_writer *w, const au_event *ev)
 {
-    uint32_t tick = beat_tick(ev->beat);
+    uint32_t tick = beat_tick(ev->beat - w->origin);
     if (tick < w->last_tick) tick = w->last_tick;
     w->last_tick = tick;
     switch (ev->type) {

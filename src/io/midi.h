@@ -25,6 +25,16 @@ void au_midi_destroy(au_midi_writer *w);
  * ignored; CONTROL and CHORD events become nothing or text markers. */
 int au_midi_add(au_midi_writer *w, const au_event *ev);
 
+/* A layer's volume (0..1, a linear gain) as Channel Volume (CC 7) at beat:
+ * 127 * sqrt(v), the value General MIDI maps to the same gain
+ * (40 log10(cc / 127) dB). au_midi_create writes the starting volumes that
+ * are not 1. */
+int au_midi_volume(au_midi_writer *w, int layer, double beat, double volume);
+
+/* Beat subtracted from the beat of every event added after this call (an
+ * excerpt that starts mid-performance starts at tick 0). */
+void au_midi_set_origin(au_midi_writer *w, double beat);
+
 /* Close sounding notes at end_beat and write the file; 0 or AU_EIO. */
 int au_midi_write(au_midi_writer *w, double end_beat, const char *path);
 

@@ -9,15 +9,22 @@ void au_client_stats_init(au_client_stats_state *st, int64_t now_ns)
     st->last_sample_ns = now_ns - 1000000000LL;
 }
 
+static double clamp_ms(double v)
+{
+    return v < 0 ? 0 : v > AU_CLIENT_MS_MAX ? AU_CLIENT_MS_MAX : v;
+}
+
 uint64_t au_client_stats_apply(au_client_stats_state *st,
                                const au_control_msg *m, int64_t now_ns,
-                               bool *observe_buffer, double *buffer_ms)
+                               bool *sample, double *buffer_ms,
+                               double *jitter_ms)
 {
-    *observe_buffer = false;
-    if (m->stats.has_buffer && now_ns - st->last_sample_ns >= 1000000000LL) {
-        double b = m->stats.buffer_ms;
-        *buffer_ms = b < 0 ? 0 : b > AU_CLIENT_MS_MAX ? AU_CLIENT_MS_MAX : b;
-        *observe_buffer = true;
+    *sample = false;
+    if ((m->stats.has_buffer || m->stats.has_jitter) &&
+        now_ns - st->last_sample_ns >= 1000000000LL) {
+        *buffer_ms = clamp_ms(m->stats.buffer_ms);
+        *jitter_ms = clamp_ms(m->stats.jitter_ms);
+        *sample = true;
         st->last_sample_ns = now_ns;
     }
     if (!m->stats.has_underruns) return 0;

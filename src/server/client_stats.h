@@ -27,10 +27,12 @@ void au_client_stats_init(au_client_stats_state *st, int64_t now_ns);
 /* Applies one client_stats message: returns how many underruns to add to
  * the server's counter (increases of the running total, at most
  * AU_CLIENT_UNDERRUNS_PER_S per second of connection; a total that goes
- * down starts a new baseline and adds nothing), and whether buffer_ms is a
- * sample to observe (*buffer_ms, clamped; at most one a second). */
+ * down starts a new baseline and adds nothing), and whether the message is
+ * a sample to observe (*sample; at most one a second), with buffer_ms and
+ * jitter_ms clamped to 0..AU_CLIENT_MS_MAX. */
 uint64_t au_client_stats_apply(au_client_stats_state *st,
                                const au_control_msg *m, int64_t now_ns,
-                               bool *observe_buffer, double *buffer_ms);
+                               bool *sample, double *buffer_ms,
+                               double *jitter_ms);
 
 #endif

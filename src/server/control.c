@@ -61,6 +61,20 @@ static int set_field(au_param_update *u, const char *name, json_t *v, char *err,
         }
         return 0;
     }
+    int vl = au_volume_from_name(name);
+    if (vl >= 0) {
+        if (!json_is_number(v)) {
+            snprintf(err, errlen,
+                     "%s must be a number between 0.0 and 1.0 (got '%s')",
+                     name, t);
+            return -1;
+        }
+        double x = json_number_value(v);
+        if (au_check_volume(name, x, err, errlen)) return -1;
+        u->v.volume[vl] = x;
+        u->mask |= AU_P_VOLUME(vl);
+        return 0;
+    }
     if (!strcmp(name, "key") && json_is_integer(v)) {
         json_int_t k = json_integer_value(v);
         if (k < 0 || k > 11) {
@@ -120,13 +134,35 @@ static au_msg_type parse_set(json_t *root, au_control_msg *m)
             }
             continue;
         }
+        if (!strcmp(name, "volumes") && json_is_object(v)) {
+            /* {"volumes":{"pads":0.5}}: the same as "pads_volume":0.5 */
+            const char *ln;
+            json_t *lv;
+            json_object_foreach(v, ln, lv)
+            {
+                char vn[40];
+                if (au_layer_from_name(ln) < 0) {
+                    char q[48];
+                    snprintf(q, sizeof q, "%.40s", ln);
+                    snprintf(err, sizeof err,
+                             "volumes: unknown layer '%s' (allowed: pads, "
+                             "melody, bass, percussion, textures, bells)",
+                             q);
+                    return fail(m, "invalid_param", err);
+                }
+                snprintf(vn, sizeof vn, "%s_volume", ln);
+                if (set_field(&m->update, vn, lv, err, sizeof err))
+                    return fail(m, "invalid_param", err);
+            }
+            continue;
+        }
         if (set_field(&m->update, name, v, err, sizeof err))
             return fail(m, "invalid_param", err);
     }
     if (m->update.mask == 0)
         return fail(m, "invalid_param",
                     "set: nothing to change (give key, mode, bpm, intensity, "
-                    "wander or a layer switch)");
+                    "wander, a layer switch or a layer volume)");
     m->type = AU_MSG_SET;
     return m->type;
 }

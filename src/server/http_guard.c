@@ -93,15 +93,35 @@ bool au_guard_origin_ok(const char *origin, const char *host,
     return !strcasecmp(origin + sizeof scheme - 1, host);
 }
 
-/* Sum of the bytes of every header lws knows about. */
+/* Sum of the bytes of every header lws knows about; the request line (the
+ * method's URI, its arguments, the version) is not a header: a resume URI
+ * carries a timeline of up to AU_QUERY_TIMELINE_MAX. */
 static int known_header_bytes(struct lws *wsi)
 {
+    static const int request_line[] = {
+        WSI_TOKEN_GET_URI,    WSI_TOKEN_POST_URI,    WSI_TOKEN_OPTIONS_URI,
+        WSI_TOKEN_PUT_URI,    WSI_TOKEN_PATCH_URI,   WSI_TOKEN_DELETE_URI,
+        WSI_TOKEN_CONNECT,    WSI_TOKEN_HEAD_URI,    WSI_TOKEN_HTTP_URI_ARGS,
+        WSI_TOKEN_HTTP,
+    };
     int total = 0;
     for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
-        int n = lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
+        bool skip = false;
+        for (size_t i = 0; i < sizeof request_line / sizeof *request_line; i++)
+            if (request_line[i] == t) skip = true;
+        int n = skip ? 0 : lws_hdr_total_length(wsi, (enum lws_token_indexes)t);
         if (n > 0) total += n;
     }
     return total;
+}
+
+/* POST is taken only where the server has a use for it (no body even
+ * there: parameters travel in the query). */
+static bool post_allowed(struct lws *wsi)
+{
+    char uri[32];
+    return lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_POST_URI) > 0 &&
+           !strcmp(uri, "/api/export");
 }
 
 static au_guard_verdict verdict(unsigned status, const char *code,
@@ -137,9 +157,10 @@ au_guard_verdict au_guard_check(struct lws *wsi, const au_guard_config *g,
                            "must be absent or 0, once)");
     }
     if (!upgrade && lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0 &&
-        lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) <= 0)
+        lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) <= 0 && !post_allowed(wsi))
         return verdict(405, "method_not_allowed",
-                       "only GET and HEAD are supported");
+                       "only GET and HEAD are supported (and POST to "
+                       "/api/export)");
     if (known_header_bytes(wsi) > AU_GUARD_HEADER_MAX)
         return verdict(431, "headers_too_large",
                        "request headers are limited to 8192 bytes");

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/utf8.h"
+#include "engine/timeline.h"
 #include "server/wire.h"
 
 void au_stream_request_init(au_stream_request *r)
@@ -15,7 +16,7 @@ void au_stream_request_init(au_stream_request *r)
 bool au_station_name_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n < 1 || n > AU_STATION_NAME_MAX) return false;
+    if (n < 1 || n > AU_STATION_NAME_MAX || s[0] == '.') return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -66,18 +67,69 @@ int au_query_add_pair(au_stream_request *r, const char *pair, char *err,
         if (!au_station_name_ok(value)) {
             char q[48];
             quote(value, q, sizeof q);
-            snprintf(err, errlen,
-                     "station must be 1 to 32 characters of A-Z a-z 0-9 . _ - "
-                     "(got '%s')",
+            snprintf(err, errlen, "station must be " AU_STATION_NAME_RULE
+                                  " (got '%s')",
                      q);
             return -1;
         }
         snprintf(r->station, sizeof r->station, "%s", value);
         return 0;
     }
+    if (!strcmp(name, "resume")) {
+        size_t n = strlen(value);
+        bool ok = n == 32;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (value[i] >= '0' && value[i] <= '9') ||
+                 (value[i] >= 'a' && value[i] <= 'f');
+        if (!ok) {
+            char q[48];
+            quote(value, q, sizeof q);
+            snprintf(err, errlen,
+                     "resume must be a resume id: 32 hex digits from hello "
+                     "(got '%s')",
+                     q);
+            return -1;
+        }
+        memcpy(r->resume, value, 33);
+        return 0;
+    }
+    if (!strcmp(name, "position")) {
+        uint64_t v;
+        char msg[200];
+        if (au_parse_seed(value, &v, msg, sizeof msg) ||
+            v > (uint64_t)AU_MAX_MINUTES * 60 * 48000) {
+            char q[48];
+            quote(value, q, sizeof q);
+            snprintf(err, errlen,
+                     "position must be a sample frame between 0 and %llu (24 "
+                     "hours) (got '%s')",
+                     (unsigned long long)AU_MAX_MINUTES * 60 * 48000, q);
+            return -1;
+        }
+        r->position = (int64_t)v;
+        r->position_given = true;
+        return 0;
+    }
+    if (!strcmp(name, "timeline")) {
+        if (strlen(value) > AU_QUERY_TIMELINE_MAX) {
+            snprintf(err, errlen,
+                     "timeline must be at most %d characters (got %zu): "
+                     "resume by id instead",
+                     AU_QUERY_TIMELINE_MAX, strlen(value));
+            return -1;
+        }
+        au_timeline t;
+        au_params p = au_params_default();
+        au_timeline_init(&t, &p, 4096);
+        int bad = au_timeline_parse(&t, value, err, errlen);
+        au_timeline_deinit(&t);
+        if (bad) return -1;
+        snprintf(r->timeline, sizeof r->timeline, "%s", value);
+        return 0;
+    }
     if (!strcmp(name, "key") || !strcmp(name, "mode") || !strcmp(name, "bpm") ||
         !strcmp(name, "intensity") || !strcmp(name, "wander") ||
-        au_layer_from_name(name) >= 0)
+        au_layer_from_name(name) >= 0 || au_volume_from_name(name) >= 0)
         return au_update_set_text(&r->update, name, value, err, errlen);
     return 0;
 }

@@ -11,6 +11,8 @@
 #include "core/params.h"
 
 #define AU_STATION_NAME_MAX 32
+/* A timeline in the query (resume or share: docs/protocol.md) */
+#define AU_QUERY_TIMELINE_MAX 16000
 
 typedef struct {
     au_param_update update; /* key, mode, bpm, ... as given */
@@ -18,6 +20,12 @@ typedef struct {
     uint64_t seed;
     int codec; /* AU_CODEC_PCM16 (opus is refused for now) */
     char station[AU_STATION_NAME_MAX + 1]; /* "" = personal stream */
+    /* resuming a performance: its resume id, the frame to resume at, and/or
+     * its timeline in text form (checked here, parsed by the server) */
+    char resume[33];
+    bool position_given;
+    int64_t position;
+    char timeline[AU_QUERY_TIMELINE_MAX + 1];
 } au_stream_request;
 
 void au_stream_request_init(au_stream_request *r);
@@ -36,7 +44,13 @@ int au_query_parse(au_stream_request *r, const char *qs, char *err,
  * escape, an encoded NUL, or if dst is too small. */
 int au_url_decode(const char *src, size_t n, char *dst, size_t dstlen);
 
-/* Station names: 1..32 of [A-Za-z0-9._-]. */
+/* Station names: the one rule shared by the server and the player (the
+ * player reads it from /api/health): 1 to 32 characters of A-Z a-z 0-9
+ * . _ -, not starting with '.' (a name is also a path segment in stream
+ * URLs). */
 bool au_station_name_ok(const char *s);
+#define AU_STATION_NAME_PATTERN "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,31}$"
+#define AU_STATION_NAME_RULE                                                   \
+    "1 to 32 characters of A-Z a-z 0-9 . _ -, not starting with '.'"
 
 #endif

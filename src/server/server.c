@@ -30,9 +30,12 @@
 #include "server/conn_guard.h"
 #include "server/control.h"
 #include "server/http_guard.h"
+#include "server/export.h"
 #include "server/metrics.h"
+#include "server/procmon.h"
 #include "server/query.h"
 #include "server/station_ctl.h"
+#include "server/resume.h"
 #include "server/stream.h"
 #include "server/web_assets.h"
 #include "server/webpath.h"
@@ -45,7 +48,7 @@ _Static_assert(AU_WIRE_PRE >= LWS_PRE, "AU_WIRE_PRE must cover LWS_PRE");
 #define TQ                                                                     \
     32 /* queued personal text messages per listener: a full                   \
         * burst of 20 pongs plus errors fits */
-#define TQ_MAX 640
+#define TQ_MAX 1024 /* a hello with volumes and its resume id fits */
 #define RATE_PER_S 20.0 /* client messages per second */
 #define HTTP_PIECE 16384
 #define AU_TX_PACKET (256 * 1024) /* largest single send (see protocols) */
@@ -85,6 +88,7 @@ typedef struct {
     struct lws_context *ctx;
     struct lws_vhost *vh;
     au_metrics metrics;
+    au_procmon *procmon; /* RSS sampling and leak slope (own thread) */
     au_workers *workers;
     int nworkers;
     au_listener *pool, *free_list;
@@ -103,6 +107,9 @@ typedef struct {
     au_guard_config guard;
     au_admission adm;
     au_conn_guard cg;
+    au_exports *exports; /* NULL when --export-jobs 0 */
+    au_records records;  /* ended performances kept for resume and export */
+    au_preparer *preparer;
 } au_server;
 
 static _Atomic int g_stop;
@@ -222,9 +229,18 @@ static au_stream *new_stream(au_server *srv, const au_stream_request *req,
         s->station = true;
         snprintf(s->name, sizeof s->name, "%s", req->station);
     }
-    if (au_workers_add(srv->workers, s) != 0) {
+    au_resume_new_id(s->rid);
+    if (!req->station[0] && au_resume_wanted(req)) {
+        /* a resumed performance: prepared off the workers (resume_hook.c) */
+        if (au_resume_begin(&srv->records, srv->preparer, s, req) != 0) {
+            au_stream_free(s);
+            return NULL;
+        }
+    } else if (au_workers_add(srv->workers, s) != 0) {
         au_stream_free(s);
         return NULL;
+    } else {
+        s->in_worker = true;
     }
     s->next = srv->streams;
     srv->streams = s;
@@ -238,7 +254,13 @@ static au_stream *new_stream(au_server *srv, const au_stream_request *req,
 static void retire_stream(au_server *srv, au_stream *s)
 {
     if (s->removing) return;
-    if (au_workers_remove(srv->workers, s) != 0) return; /* retried later */
+    if (!s->in_worker) { /* still being prepared: cancel, free when done */
+        atomic_store(&s->cancel, 1);
+    } else if (au_workers_remove(srv->workers, s) != 0) {
+        return; /* retried later */
+    }
+    /* the performance stays available for resume and export a while */
+    au_records_keep(&srv->records, s, au_mono_ns());
     s->removing = true;
     if (s->admitted) au_admission_freed(&srv->adm, s->creator_addr);
     s->admitted = false;
@@ -273,14 +295,20 @@ static void pump(au_server *srv)
         return;
     }
     bool housekeeping = now - srv->last_housekeeping_ns >= 250000000;
-    if (housekeeping) srv->last_housekeeping_ns = now;
+    if (housekeeping) {
+        srv->last_housekeeping_ns = now;
+        au_records_expire(&srv->records, now);
+        if (srv->exports) au_exports_housekeeping(srv->exports, now);
+    }
 
     au_stream **link = &srv->streams;
     while (*link) {
         au_stream *s = *link;
         int state = atomic_load_explicit(&s->state, memory_order_acquire);
         if (s->removing) {
-            if (state == AU_STREAM_RELEASED) {
+            if (state == AU_STREAM_RELEASED ||
+                (!s->in_worker &&
+                 atomic_load(&s->prep) != AU_PREP_RUNNING)) {
                 *link = s->next;
                 au_stream_free(s);
                 atomic_fetch_sub(&srv->metrics.streams, 1);
@@ -289,7 +317,10 @@ static void pump(au_server *srv)
             link = &s->next;
             continue;
         }
-        if (state == AU_STREAM_FAILED) {
+        if (!s->in_worker)
+            au_resume_poll(srv->workers, s, now); /* prepared yet? */
+        if (state == AU_STREAM_FAILED ||
+            atomic_load(&s->prep) == AU_PREP_FAILED) {
             for (int g = 0; g < AU_PHASES; g++)
                 for (au_listener *l = s->groups[g]; l; l = l->next)
                     if (!l->closing) {
@@ -341,7 +372,8 @@ static void pump(au_server *srv)
              * is merely conservative */
             if (s->group_min[g] < tail) tail = s->group_min[g];
         }
-        if (head > 0) s->shown = au_stream_chunk(s, head - 1)->params;
+        if (head > s->first) s->shown = au_stream_chunk(s, head - 1)->params;
+        au_stream_record(s); /* the timeline, before a slot can be reused */
         if (s->pending_set.mask) au_station_flush(s, now);
         atomic_store_explicit(&s->tail, tail, memory_order_release);
         if (s->nlisteners == 0 &&
@@ -384,7 +416,7 @@ static int parse_request(struct lws *wsi, au_stream_request *req, char *err,
                          size_t errlen)
 {
     au_stream_request_init(req);
-    char frag[256];
+    static char frag[AU_QUERY_TIMELINE_MAX + 64]; /* service thread only */
     for (int i = 0; i < 64; i++) {
         int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag,
                                       WSI_TOKEN_HTTP_URI_ARGS, i);
@@ -404,7 +436,7 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
 {
     int64_t now = au_mono_ns();
     if (srv->shutting_down || !srv->free_list) return -1;
-    au_stream_request req;
+    static au_stream_request req; /* 16 KB: service thread only */
     char err[256];
     int bad = parse_request(wsi, &req, err, sizeof err);
 
@@ -419,6 +451,7 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     pss->l = l;
     srv->nlisteners++;
     atomic_fetch_add(&srv->metrics.listeners, 1);
+    au_metrics_listeners_add(&srv->metrics, AU_TRANSPORT_WEBSOCKET, 1);
     atomic_fetch_add(&srv->metrics.connections, 1);
 
     if (bad) { /* checked at upgrade already; kept for safety */
@@ -473,22 +506,26 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
 
-    char params[400], hello[TQ_MAX], id[64];
-    const au_params *p = joined ? &s->shown : &s->init;
+    char params[600], hello[TQ_MAX], id[64], resume[120];
+    const au_params *p = joined || s->first > 0 ? &s->shown : &s->init;
     if (au_wire_params_json(p, params, sizeof params) < 0) params[0] = '\0';
     if (s->station)
         snprintf(id, sizeof id, "station-%s", s->name);
     else
         snprintf(id, sizeof id, "personal-%llu", (unsigned long long)s->id);
+    if (!joined) l->cursor = s->first; /* a resumed stream starts there */
+    snprintf(resume, sizeof resume,
+             "{\"id\":\"%s\",\"kept_s\":%d,\"resumed\":%s}", s->rid,
+             srv->cfg.resume_keep_s, s->first > 0 ? "true" : "false");
     int n = snprintf(hello, sizeof hello,
                      "{\"type\":\"hello\",\"protocol\":%d,\"stream\":\"%s\","
                      "\"station\":%s%s%s,\"sample_rate\":%d,\"channels\":2,"
                      "\"codec\":\"pcm16\",\"chunk_ms\":100,\"prefill_ms\":%d,"
-                     "\"position\":%lld,\"params\":%s}",
+                     "\"position\":%lld,\"resume\":%s,\"params\":%s}",
                      AU_PROTOCOL_VERSION, id, s->station ? "\"" : "",
                      s->station ? s->name : "null", s->station ? "\"" : "",
                      srv->cfg.rate, srv->prefill * 100,
-                     (long long)(l->cursor * s->frames), params);
+                     (long long)(l->cursor * s->frames), resume, params);
     queue_text(srv, l, hello, n < (int)sizeof hello ? n : -1);
     request_write(l);
     return 0;
@@ -514,6 +551,7 @@ static void listener_close(au_server *srv, pss_t *pss)
     srv->free_list = l;
     srv->nlisteners--;
     atomic_fetch_sub(&srv->metrics.listeners, 1);
+    au_metrics_listeners_add(&srv->metrics, AU_TRANSPORT_WEBSOCKET, -1);
     if (srv->shutting_down && srv->nlisteners == 0 && !srv->destroying)
         lws_cancel_service(srv->ctx);
 }
@@ -640,10 +678,18 @@ static void handle_message(au_server *srv, au_listener *l)
     case AU_MSG_CLIENT_STATS: {
         count_ctl(srv, AU_CTL_RESULT_OK);
         bool obs;
-        double b = 0;
-        uint64_t add = au_client_stats_apply(&l->cstats, &m, now, &obs, &b);
-        if (obs) au_hist_observe(&srv->metrics.client_buffer_ms, b);
-        if (add) atomic_fetch_add(&srv->metrics.client_underruns, add);
+        double b = 0, j = 0;
+        uint64_t add =
+            au_client_stats_apply(&l->cstats, &m, now, &obs, &b, &j);
+        if (obs && m.stats.has_buffer)
+            au_hist_observe(&srv->metrics.client_buffer_ms, b);
+        if (obs && m.stats.has_jitter)
+            au_hist_observe(&srv->metrics.client_jitter_ms, j);
+        if (m.stats.has_underruns) {
+            atomic_fetch_add(&srv->metrics.client_underruns, add);
+            au_hist_observe(&srv->metrics.client_underruns_report,
+                            (double)add);
+        }
         break;
     }
     }
@@ -744,7 +790,17 @@ static int http_report(au_server *srv, struct lws *wsi, pss_t *pss, int which)
     ps.uptime_seconds = (double)(au_mono_ns() - srv->start_ns) * 1e-9;
     ps.workers = srv->nworkers;
     ps.max_clients = srv->cfg.max_clients;
-    size_t cap = 32768;
+    int64_t now = au_mono_ns();
+    for (au_stream *s = srv->streams; s; s = s->next)
+        if (!s->removing &&
+            atomic_load_explicit(&s->state, memory_order_acquire) ==
+                AU_STREAM_RUNNING)
+            au_render_lag_add(
+                &ps.lag,
+                au_pacer_due(&s->pacer, atomic_load_explicit(
+                                            &s->head, memory_order_acquire)),
+                now);
+    size_t cap = 65536;
     char *b = malloc(cap);
     if (!b) return -1;
     int n;
@@ -753,10 +809,22 @@ static int http_report(au_server *srv, struct lws *wsi, pss_t *pss, int which)
         n = snprintf(b, cap,
                      "{\"status\":\"%s\",\"version\":\"%s\",\"protocol\":%d,"
                      "\"uptime_seconds\":%.3f,\"listeners\":%d,"
-                     "\"max_clients\":%d,\"sample_rate\":%d}",
+                     "\"max_clients\":%d,\"sample_rate\":%d,"
+                     "\"station_name\":{\"pattern\":\"%s\",\"max_length\":%d,"
+                     "\"rule\":\"%s\"},"
+                     "\"resume_keep_s\":%d,"
+                     "\"export\":{\"enabled\":%s,\"formats\":[\"flac\",\"opus\","
+                     "\"midi\",\"raw\"],\"max_jobs\":%d,\"per_client\":%d,"
+                     "\"max_minutes\":%d,\"running\":%d,\"queued\":%d}}",
                      srv->shutting_down ? "stopping" : "ok", AU_VERSION,
                      AU_PROTOCOL_VERSION, ps.uptime_seconds, srv->nlisteners,
-                     srv->cfg.max_clients, srv->cfg.rate);
+                     srv->cfg.max_clients, srv->cfg.rate,
+                     AU_STATION_NAME_PATTERN, AU_STATION_NAME_MAX,
+                     AU_STATION_NAME_RULE, srv->cfg.resume_keep_s,
+                     srv->exports ? "true" : "false", srv->cfg.export_jobs,
+                     srv->cfg.export_per_client, srv->cfg.export_max_minutes,
+                     srv->exports ? au_exports_running(srv->exports) : 0,
+                     srv->exports ? au_exports_queued(srv->exports) : 0);
     } else if (which == 1) {
         n = au_metrics_json(&srv->metrics, &ps, b, cap);
     } else {
@@ -816,11 +884,240 @@ static int http_file(au_server *srv, struct lws *wsi, pss_t *pss,
                       "no-cache", etag);
 }
 
+/* ------------------------------------------------- export, resume, checks */
+
+static au_stream *find_by_rid(au_server *srv, const char *rid)
+{
+    for (au_stream *s = srv->streams; s; s = s->next)
+        if (!s->removing && !strcmp(s->rid, rid)) return s;
+    return NULL;
+}
+
+static int http_json(struct lws *wsi, pss_t *pss, unsigned status,
+                     const char *json)
+{
+    return http_simple(wsi, pss, status, json);
+}
+
+static int http_error(struct lws *wsi, pss_t *pss, unsigned status,
+                      const char *code, const char *msg)
+{
+    char body[700];
+    au_wire_error_json(code, msg, body, sizeof body);
+    return http_json(wsi, pss, status, body);
+}
+
+/* A performance's timeline by resume id: a live stream's (recorded up to
+ * now) or a kept record's. *end: frames it has rendered. */
+static const au_timeline *performance(au_server *srv, const char *rid,
+                                      int64_t *end, bool *live)
+{
+    au_stream *s = rid[0] ? find_by_rid(srv, rid) : NULL;
+    if (s) {
+        au_stream_record(s);
+        *end = s->recorded * s->frames;
+        *live = true;
+        return &s->timeline;
+    }
+    au_record *r = au_records_find(&srv->records, rid);
+    if (!r) return NULL;
+    *end = r->end;
+    *live = false;
+    return &r->timeline;
+}
+
+/* A query argument's value (lws hands back "name=value"). */
+static const char *http_arg(struct lws *wsi, const char *name, char *out,
+                            size_t len)
+{
+    char tmp[256];
+    const char *v = lws_get_urlarg_by_name(wsi, name, tmp, (int)sizeof tmp);
+    if (!v) return NULL;
+    snprintf(out, len, "%s", v);
+    return out;
+}
+
+static int http_export_start(au_server *srv, struct lws *wsi, pss_t *pss)
+{
+    char rid[40] = "", fmt[16] = "flac", v[64], name[96] = "";
+    if (!srv->exports)
+        return http_error(wsi, pss, 503, "unavailable",
+                          "exports are switched off on this server");
+    http_arg(wsi, "stream=", rid, sizeof rid);
+    http_arg(wsi, "format=", fmt, sizeof fmt);
+    http_arg(wsi, "name=", name, sizeof name);
+    au_export_request rq;
+    memset(&rq, 0, sizeof rq);
+    rq.rate = srv->cfg.rate;
+    if (au_export_format_parse(fmt, &rq.format))
+        return http_error(wsi, pss, 400, "invalid_param",
+                          "format must be flac, opus, midi or raw");
+    if (rq.format == AU_EXPORT_OPUS && rq.rate != 48000)
+        return http_error(wsi, pss, 400, "invalid_param",
+                          "opus exports need a 48000 Hz server");
+    int64_t end = 0;
+    bool live = false;
+    const au_timeline *t = performance(srv, rid, &end, &live);
+    if (!t)
+        return http_error(wsi, pss, 404, "unknown_stream",
+                          "no such performance here (stream must be the "
+                          "resume id from hello; ended ones are kept for "
+                          "--resume-keep seconds)");
+    int64_t chunk = rq.rate / 10, exact = au_timeline_exact_until(t);
+    if (end > exact) end = exact / chunk * chunk;
+    rq.to = end;
+    rq.from = 0;
+    char *stop = NULL;
+    if (http_arg(wsi, "to=", v, sizeof v)) {
+        long long x = strtoll(v, &stop, 10);
+        if (!*v || *stop || x <= 0)
+            return http_error(wsi, pss, 400, "invalid_param",
+                              "to must be a sample frame above 0");
+        if (x < rq.to) rq.to = x / chunk * chunk;
+    }
+    if (http_arg(wsi, "from=", v, sizeof v)) {
+        long long x = strtoll(v, &stop, 10);
+        if (!*v || *stop || x < 0)
+            return http_error(wsi, pss, 400, "invalid_param",
+                              "from must be a sample frame, 0 or more");
+        rq.from = x / chunk * chunk;
+    } else if (http_arg(wsi, "minutes=", v, sizeof v)) {
+        double m = strtod(v, &stop);
+        if (!*v || *stop || !(m > 0) || m > AU_MAX_MINUTES)
+            return http_error(wsi, pss, 400, "invalid_param",
+                              "minutes must be a number above 0 and at most "
+                              "1440");
+        int64_t f = rq.to - (int64_t)(m * 60.0 * rq.rate);
+        rq.from = f > 0 ? f / chunk * chunk : 0;
+    }
+    if (rq.from >= rq.to)
+        return http_error(wsi, pss, 400, "invalid_param",
+                          "nothing to export yet: the window is empty");
+    /* file name: the page's name for the performance, else seed and key */
+    size_t o = 0;
+    for (const char *c = name; *c && o + 1 < sizeof rq.name; c++) {
+        char ch = *c;
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+        if (!ok && o && rq.name[o - 1] == '-') continue;
+        rq.name[o++] = ok ? ch : '-';
+    }
+    while (o && rq.name[o - 1] == '-') o--;
+    rq.name[o] = '\0';
+    if (!o)
+        snprintf(rq.name, sizeof rq.name, "auralis-%llu-%s-%s",
+                 (unsigned long long)t->init.seed, au_key_name(t->init.key),
+                 au_mode_name(t->init.mode));
+    snprintf(rq.stream, sizeof rq.stream, "%s", rid);
+    if (lws_get_peer_simple(wsi, rq.client, sizeof rq.client) == NULL)
+        snprintf(rq.client, sizeof rq.client, "?");
+    char body[1400];
+    int st = au_exports_submit(srv->exports, &rq, t, body, sizeof body);
+    return http_json(wsi, pss, (unsigned)st, body);
+}
+
+static int http_export_get(au_server *srv, struct lws *wsi, pss_t *pss,
+                           const char *rest)
+{
+    char id[40], body[1400];
+    if (!srv->exports)
+        return http_error(wsi, pss, 404, "unknown_export", "no such export");
+    const char *slash = strchr(rest, '/');
+    size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+    if (n >= sizeof id) n = sizeof id - 1;
+    memcpy(id, rest, n);
+    id[n] = '\0';
+    if (!slash) {
+        int st = au_exports_status(srv->exports, id, body, sizeof body);
+        return http_json(wsi, pss, (unsigned)st, body);
+    }
+    if (strcmp(slash, "/file"))
+        return http_error(wsi, pss, 404, "not_found", "not found");
+    char path[700], fname[120];
+    const char *ctype = NULL;
+    int st = au_exports_file(srv->exports, id, path, sizeof path, fname,
+                             sizeof fname, &ctype, body, sizeof body);
+    if (st != 200) return http_json(wsi, pss, (unsigned)st, body);
+    unsigned char hb[1024], *p = hb, *end = hb + sizeof hb;
+    char disp[200];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", fname);
+#define XH(nm, val)                                                            \
+    if (lws_add_http_header_by_name(wsi, (const unsigned char *)nm,            \
+                                    (const unsigned char *)val,                \
+                                    (int)strlen(val), &p, end))                \
+        return -1;
+    XH("content-disposition:", disp);
+    XH("cross-origin-opener-policy:", "same-origin");
+    XH("cross-origin-embedder-policy:", "require-corp");
+    XH("cross-origin-resource-policy:", "same-origin");
+    XH("x-content-type-options:", "nosniff");
+    XH("cache-control:", "no-store");
+#undef XH
+    int r = lws_serve_http_file(wsi, path, ctype, (const char *)hb,
+                                (int)(p - hb));
+    if (r < 0) return -1;
+    if (r > 0) return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return 0;
+}
+
+/* GET /api/performance/ID: what a share link or a resume needs */
+static int http_performance(au_server *srv, struct lws *wsi, pss_t *pss,
+                            const char *rid)
+{
+    int64_t end = 0;
+    bool live = false;
+    const au_timeline *t = performance(srv, rid, &end, &live);
+    if (!t)
+        return http_error(wsi, pss, 404, "unknown_stream",
+                          "no such performance here");
+    char *tl = au_timeline_format(t);
+    char params[600];
+    if (!tl || au_wire_params_json(&t->init, params, sizeof params) < 0) {
+        free(tl);
+        return http_error(wsi, pss, 500, "unavailable", "out of memory");
+    }
+    size_t cap = strlen(tl) + 1024;
+    char *b = malloc(cap);
+    if (!b) {
+        free(tl);
+        return -1;
+    }
+    int64_t exact = au_timeline_exact_until(t);
+    int n = snprintf(b, cap,
+                     "{\"id\":\"%s\",\"live\":%s,\"sample_rate\":%d,"
+                     "\"position\":%lld,\"exact_until\":%lld,"
+                     "\"params\":%s,\"timeline\":\"%s\"}",
+                     rid, live ? "true" : "false", srv->cfg.rate,
+                     (long long)end,
+                     (long long)(exact == INT64_MAX ? end : exact), params, tl);
+    free(tl);
+    return http_start(wsi, pss, 200, "application/json", (unsigned char *)b,
+                      (size_t)n, (unsigned char *)b, "no-store", NULL);
+}
+
+/* GET /api/validate?QUERY: the answer an upgrade with this query would
+ * get, readable by a page (a browser hides a refused upgrade's body) */
+static int http_validate(au_server *srv, struct lws *wsi, pss_t *pss)
+{
+    static au_stream_request req;
+    char err[256];
+    (void)srv;
+    if (parse_request(wsi, &req, err, sizeof err))
+        return http_error(wsi, pss, 400, "invalid_param", err);
+    return http_json(wsi, pss, 200, "{\"ok\":true}");
+}
+
 static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                         const char *uri)
 {
     http_reset(pss);
-    /* methods, bodies, Host: checked in LWS_CALLBACK_FILTER_HTTP_CONNECTION */
+    /* methods, bodies, Host: checked in LWS_CALLBACK_FILTER_HTTP_CONNECTION
+     * (http_guard.c); POST reaches here only for /api/export */
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) {
+        if (!strcmp(uri, "/api/export")) return http_export_start(srv, wsi, pss);
+        return http_simple(wsi, pss, 405,
+                           "{\"error\":\"only GET and HEAD are supported\"}");
+    }
     if (!strcmp(uri, "/api/health")) return http_report(srv, wsi, pss, 0);
     if (!strcmp(uri, "/api/metrics")) return http_report(srv, wsi, pss, 1);
     if (!strcmp(uri, "/metrics")) return http_report(srv, wsi, pss, 2);
@@ -830,6 +1127,11 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                           (const unsigned char *)j, strlen(j), NULL,
                           "public, max-age=3600", NULL);
     }
+    if (!strncmp(uri, "/api/export/", 12))
+        return http_export_get(srv, wsi, pss, uri + 12);
+    if (!strncmp(uri, "/api/performance/", 17))
+        return http_performance(srv, wsi, pss, uri + 17);
+    if (!strcmp(uri, "/api/validate")) return http_validate(srv, wsi, pss);
     if (!strcmp(uri, "/ws"))
         return http_simple(wsi, pss, 426,
                            "{\"error\":\"/ws is a WebSocket endpoint\"}");
@@ -896,7 +1198,7 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
         return refuse_upgrade(wsi, 404, "not_found",
                               "WebSocket streams live at /ws");
     }
-    au_stream_request req;
+    static au_stream_request req; /* 16 KB: service thread only */
     char err[256];
     if (parse_request(wsi, &req, err, sizeof err)) {
         atomic_fetch_add(&srv->metrics.rejected_bad, 1);
@@ -965,6 +1267,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
     case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(wsi, pss);
+    case LWS_CALLBACK_HTTP_FILE_COMPLETION: /* an export download */
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
         if (pss) http_reset(pss);
@@ -1018,6 +1322,12 @@ au_server_config au_server_config_default(void)
     c.max_streams = 0; /* measured */
     c.max_streams_per_address = AU_DEFAULT_STREAMS_PER_ADDRESS;
     c.max_pending_per_address = AU_DEFAULT_PENDING_PER_ADDRESS;
+    c.export_jobs = 4;
+    c.export_per_client = 2;
+    c.export_threads = 1;
+    c.export_max_minutes = 240;
+    c.export_keep_s = 900;
+    c.resume_keep_s = 600;
     return c;
 }
 
@@ -1142,6 +1452,13 @@ int au_server_run(const au_server_config *cfg)
         }
     }
 
+    /* after the signal mask: the monitor thread inherits it, so SIGTERM
+     * still reaches only the signal thread */
+    au_leak_config leak = au_leak_config_default();
+    if (au_procmon_start(&srv->procmon, &srv->metrics, &leak))
+        fprintf(stderr, "auralis: warning: no memory monitor (leak "
+                        "detection off)\n");
+
     au_workers_config wc = au_workers_config_default();
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     wc.nworkers =
@@ -1165,6 +1482,25 @@ int au_server_run(const au_server_config *cfg)
         goto out;
     atomic_store(&srv->metrics.max_streams, max_streams);
     if (au_workers_start(&srv->workers, &wc)) goto out;
+    if (au_records_init(&srv->records, 1024,
+                        (int64_t)cfg->resume_keep_s * 1000000000))
+        goto out;
+    if (au_preparer_start(&srv->preparer, wake_service, NULL)) goto out;
+    if (cfg->export_jobs > 0) {
+        au_export_config ec = au_export_config_default();
+        ec.max_jobs = cfg->export_jobs;
+        ec.per_client = cfg->export_per_client;
+        ec.threads = cfg->export_threads;
+        ec.max_minutes = cfg->export_max_minutes;
+        ec.keep_s = cfg->export_keep_s;
+        ec.dir = cfg->export_dir;
+        if (au_exports_start(&srv->exports, &ec)) {
+            fprintf(stderr, "auralis: cannot start exports (folder %s)\n",
+                    cfg->export_dir ? cfg->export_dir : "under $TMPDIR");
+            r = AU_EIO;
+            goto out;
+        }
+    }
 
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
@@ -1177,7 +1513,9 @@ int au_server_run(const au_server_config *cfg)
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
     info.fd_limit_per_thread = (unsigned)cfg->max_clients + AU_CONN_HEADROOM;
     info.headers = au_guard_response_headers();
-    info.max_http_header_data = AU_GUARD_HEADER_SPACE;
+    /* a resume query may carry a timeline (up to AU_QUERY_TIMELINE_MAX);
+     * the headers proper are bounded by http_guard (431) */
+    info.max_http_header_data = AU_QUERY_TIMELINE_MAX + AU_GUARD_HEADER_SPACE;
     /* RFC 6455: text frames and close reasons must be UTF-8 (else 1007) */
     info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.count_threads = 1;
@@ -1235,13 +1573,18 @@ int au_server_run(const au_server_config *cfg)
     srv->ctx = NULL;
     r = 0;
 out:
+    for (au_stream *s = srv->streams; s; s = s->next) atomic_store(&s->cancel, 1);
+    au_preparer_stop(srv->preparer);
+    au_exports_stop(srv->exports);
     if (srv->workers) au_workers_stop(srv->workers);
+    au_procmon_stop(srv->procmon);
     for (au_stream *s = srv->streams, *n; s; s = n) {
         n = s->next;
         au_stream_free(s);
     }
     au_admission_deinit(&srv->adm);
     au_conn_guard_deinit(&srv->cg);
+    au_records_deinit(&srv->records);
     free(srv->pool);
     free(srv->etags);
     free(srv);

@@ -28,6 +28,14 @@ typedef struct {
     int max_streams_per_address; /* 0 = no limit */
     int max_pending_per_address; /* non-listener connections; 0 = no limit */
     int station_control; /* au_station_control: open, owner, locked */
+    /* export jobs and resuming (docs/protocol.md, "Export", "Resume") */
+    int export_jobs;           /* queued + running, all clients; 0 = off (4) */
+    int export_per_client;     /* per client address (2) */
+    int export_threads;        /* job threads, lowest priority (1) */
+    int export_max_minutes;    /* longest export window (240) */
+    int export_keep_s;         /* finished files kept (900) */
+    const char *export_dir;    /* NULL: a new folder under $TMPDIR */
+    int resume_keep_s;         /* an ended performance is kept (600) */
 } au_server_config;
 
 au_server_config au_server_config_default(void);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/au.h"
+
 au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
                             int prefill, int64_t t0_ns)
 {
@@ -43,6 +45,9 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
     }
     atomic_init(&s->head, 0);
     atomic_init(&s->tail, 0);
+    atomic_init(&s->prep, AU_PREP_NONE);
+    atomic_init(&s->cancel, 0);
+    au_timeline_init(&s->timeline, p, AU_TIMELINE_MAX);
     atomic_init(&s->state, AU_STREAM_NEW);
     au_spsc_init(&s->sets, s->set_items, sizeof s->set_items[0],
                  AU_STREAM_SETS);
@@ -53,14 +58,56 @@ void au_stream_free(au_stream *s)
 {
     if (!s) return;
     if (s->engine) au_engine_destroy(s->engine);
+    au_timeline_deinit(&s->timeline);
     free(s->slots);
     free(s->audio);
     free(s->fbuf);
     free(s);
 }
 
+void au_stream_start_at(au_stream *s, int64_t k0)
+{
+    s->first = k0;
+    s->recorded = k0;
+    atomic_store_explicit(&s->head, k0, memory_order_relaxed);
+    atomic_store_explicit(&s->tail, k0, memory_order_relaxed);
+}
+
+int au_stream_prepare(au_stream *s, const au_timeline *t)
+{
+    int r = au_engine_create(&s->engine, &s->init, s->rate);
+    if (r) {
+        s->engine = NULL;
+        return r;
+    }
+    au_engine_thread_init();
+    au_dither_init(&s->dither, s->init.seed);
+    int64_t end = s->first * s->frames;
+    int next = 0;
+    /* fbuf holds one chunk; the PCM goes to the chunk ring's first slot,
+     * which the stream overwrites anyway (the dither must advance exactly
+     * as it did while streaming) */
+    unsigned char *scratch = s->slots[0].frame + AU_WIRE_HEADER_BYTES;
+    for (int64_t pos = 0; pos < end; pos += s->frames) {
+        if (atomic_load_explicit(&s->cancel, memory_order_relaxed))
+            return AU_ESTATE;
+        au_timeline_render(s->engine, t, &next, s->fbuf, s->frames);
+        au_pcm16_convert_le(&s->dither, s->fbuf, scratch,
+                            (size_t)s->frames * 2);
+        /* events are not sent for frames nobody hears */
+        au_event ev;
+        while (au_engine_poll_event(s->engine, &ev)) {}
+    }
+    return 0;
+}
+
 int au_stream_start(au_stream *s)
 {
+    if (s->engine) { /* prepared (resumed): already at its first frame */
+        atomic_store_explicit(&s->state, AU_STREAM_RUNNING,
+                              memory_order_release);
+        return 0;
+    }
     int r = au_engine_create(&s->engine, &s->init, s->rate);
     if (r) {
         s->engine = NULL;
@@ -136,20 +183,30 @@ void au_stream_render_next(au_stream *s)
     texts_t t;
     t.len = 0;
     t.n = 0;
-    char text[512];
+    char text[1024];
 
     /* changes apply at this chunk boundary: the position a client is told in
      * "applies_at" and that `auralis render --change` replays */
     au_param_update u;
-    bool changed = false;
+    uint32_t changed = 0;
     while (au_spsc_pop(&s->sets, &u)) {
         au_engine_set(s->engine, &u);
-        changed = true;
+        changed |= u.mask;
     }
     c->params = *au_engine_params(s->engine);
-    if (changed)
+    c->changed = changed;
+    if (changed) {
+        /* the timeline entry for this change, in the text form clients
+         * keep to resume or share the performance: the composer merges
+         * changes at one boundary, so one entry per chunk replays exactly */
+        au_timeline_entry te = {pos, {changed, c->params}};
+        char change[400];
+        if (au_timeline_entry_format(&te, change, sizeof change) < 0)
+            change[0] = '\0';
         add_msg(s, &t, text,
-                au_wire_state_json(&c->params, pos, text, sizeof text));
+                au_wire_state_change_json(&c->params, pos, change, text,
+                                          sizeof text));
+    }
 
     au_engine_render(s->engine, s->fbuf, s->frames);
     au_pcm16_convert_le(&s->dither, s->fbuf, c->frame + AU_WIRE_HEADER_BYTES,

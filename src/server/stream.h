@@ -15,6 +15,7 @@
 
 #include "core/params.h"
 #include "engine/engine.h"
+#include "engine/timeline.h"
 #include "io/pcm.h"
 #include "server/pacer.h"
 #include "server/query.h"
@@ -42,11 +43,16 @@ typedef struct {
     uint32_t seq;
     int nmsg;             /* text frames at the start of wire */
     au_params params;     /* in force from this chunk's first frame */
+    uint32_t changed;     /* AU_P_* fields changed at this chunk (timeline) */
     unsigned char *frame; /* the 24-byte AUR1 header + payload */
     size_t frame_bytes;
     unsigned char *wire; /* nmsg text frames, then the binary frame */
     size_t wire_len;
 } au_chunk;
+
+/* A resumed stream is prepared (its engine fast-forwarded) off the render
+ * workers before it joins them: s->prep. */
+enum { AU_PREP_NONE = 0, AU_PREP_RUNNING, AU_PREP_DONE, AU_PREP_FAILED };
 
 enum {
     AU_STREAM_NEW = 0,
@@ -79,11 +85,22 @@ struct au_stream {
     au_dither dither;
     uint64_t events_dropped; /* texts that did not fit a chunk */
     uint64_t notes_dropped;  /* note events over AU_CHUNK_NOTES */
+    uint64_t phrases_seen;   /* au_engine_phrases at the last chunk */
     /* note_on events sent, by layer and MIDI note: their note_off is sent
      * too (a dropped note_on drops its note_off) */
     uint64_t notes_on[AU_LAYER_COUNT][2];
 
+    /* resume preparation (src/server/resume.c): prep is written by the
+     * preparing thread, cancel by the service thread */
+    _Atomic int prep;
+    _Atomic int cancel;
+    int64_t first; /* chunk the stream starts at (0, or a resume point) */
+
     /* service-private */
+    char rid[33];         /* resume id: 32 hex digits (hello's resume.id) */
+    au_timeline timeline; /* every accepted change, recorded from chunks */
+    int64_t recorded;     /* chunks whose changes are in timeline */
+    bool in_worker;       /* handed to a render worker */
     /* listeners in AU_PHASES groups by send phase (see server.c) */
     void *groups[AU_PHASES];
     int64_t last_edge[AU_PHASES];
@@ -102,12 +119,25 @@ struct au_stream {
 };
 
 /* Service thread: allocate the stream (no engine yet). t0_ns starts the
- * pacing clock. NULL on allocation failure. */
+ * pacing clock. NULL on allocation failure. The timeline records at most
+ * AU_TIMELINE_MAX changes (docs/protocol.md). */
+#define AU_TIMELINE_MAX 4096
 au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
                             int prefill, int64_t t0_ns);
 void au_stream_free(au_stream *s); /* after the worker released it */
 
-/* Worker: create the engine (state RUNNING, or FAILED). */
+/* Service, before the stream is handed to a worker: start at chunk k0
+ * (head = tail = first = k0). The engine must then be brought to frame
+ * k0 * frames by au_stream_prepare before the worker gets it. */
+void au_stream_start_at(au_stream *s, int64_t k0);
+/* Any thread that owns the stream before the worker does: create the
+ * engine and replay t up to the stream's first frame (dither included),
+ * exactly as if it had been streamed. Checks s->cancel between blocks.
+ * 0, AU_ESTATE when cancelled, or AU_E.... */
+int au_stream_prepare(au_stream *s, const au_timeline *t);
+
+/* Worker: create the engine unless au_stream_prepare did (state RUNNING,
+ * or FAILED). */
 int au_stream_start(au_stream *s);
 /* Worker: render the next chunk into its slot and publish it. The caller
  * checked that the slot is free (head - tail < AU_STREAM_SLOTS). */

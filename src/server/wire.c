@@ -112,6 +112,10 @@ static void params_body(au_text *o, const au_params *p)
     for (int i = 0; i < AU_LAYER_COUNT; i++)
         au_textf(o, "%s\"%s\":%s", i ? "," : "", au_layer_name(i),
              p->layers[i] ? "true" : "false");
+    au_textf(o, "},\"volumes\":{");
+    for (int i = 0; i < AU_LAYER_COUNT; i++)
+        au_textf(o, "%s\"%s\":%.17g", i ? "," : "", au_layer_name(i),
+                 p->volume[i]);
     au_textf(o, "}}");
 }
 
@@ -129,6 +133,19 @@ int au_wire_state_json(const au_params *p, int64_t applies_at, char *buf,
     au_textf(&o, "{\"type\":\"state\",\"params\":");
     params_body(&o, p);
     au_textf(&o, ",\"applies_at\":%lld}", (long long)applies_at);
+    return au_text_finish(&o);
+}
+
+int au_wire_state_change_json(const au_params *p, int64_t applies_at,
+                              const char *change, char *buf, size_t len)
+{
+    au_text o = {buf, len, 0, 0};
+    au_textf(&o, "{\"type\":\"state\",\"params\":");
+    params_body(&o, p);
+    au_textf(&o, ",\"applies_at\":%lld", (long long)applies_at);
+    /* the change text is names, numbers and ':' ',' '=' only: no escaping */
+    if (change && *change) au_textf(&o, ",\"change\":\"%s\"", change);
+    au_textf(&o, "}");
     return au_text_finish(&o);
 }
 

@@ -42,6 +42,11 @@ int au_wire_params_json(const au_params *p, char *buf, size_t len);
 int au_wire_state_json(const au_params *p, int64_t applies_at, char *buf,
                        size_t len);
 
+/* The same with "change":"POS:name=value,..." (the timeline entry, see
+ * docs/protocol.md); change may be "" (then no field). */
+int au_wire_state_change_json(const au_params *p, int64_t applies_at,
+                              const char *change, char *buf, size_t len);
+
 /* {"type":"event","event":"chord"|"section"|"key",...,"position":pos}, or
  * 0 (nothing written) for events the protocol does not carry (notes, tempo,
  * controls). -1 if it did not fit. */

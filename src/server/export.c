@@ -1,0 +1,656 @@
+#define _GNU_SOURCE /* SCHED_IDLE */
+#include "server/export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sndfile.h>
+
+#include "compose/composer.h"
+#include "compose/composer_state.h"
+#include "core/au.h"
+#include "engine/engine.h"
+#include "io/audiofile.h"
+#include "io/midi.h"
+#include "io/pcm.h"
+#include "server/pacer.h"
+
+#define MAX_JOBS_TABLE 64 /* queued, running and finished jobs remembered */
+
+enum { J_FREE, J_QUEUED, J_RUNNING, J_DONE, J_FAILED };
+
+typedef struct {
+    int state;
+    char id[17];
+    au_export_request rq;
+    au_timeline t;
+    _Atomic int64_t done; /* frames rendered (from 0) */
+    _Atomic int cancel;
+    int64_t queued_ns, started_ns, finished_ns;
+    uint64_t bytes;
+    char path[600];
+    char error[160];
+} job_t;
+
+struct au_exports {
+    au_export_config cfg;
+    char dir[512];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t *threads;
+    int nthreads;
+    bool stop;
+    job_t jobs[MAX_JOBS_TABLE];
+    _Atomic int running, queued;
+};
+
+static _Atomic(au_exports *) g_exports;
+
+int au_export_jobs_running(void)
+{
+    au_exports *x = atomic_load(&g_exports);
+    return x ? atomic_load(&x->running) : 0;
+}
+
+au_export_config au_export_config_default(void)
+{
+    au_export_config c = {1, 4, 2, 900, 240.0, NULL};
+    return c;
+}
+
+static const char *ext_of(au_export_format f)
+{
+    switch (f) {
+    case AU_EXPORT_FLAC: return "flac";
+    case AU_EXPORT_OPUS: return "opus";
+    case AU_EXPORT_MIDI: return "mid";
+    default: return "raw";
+    }
+}
+
+static const char *ctype_of(au_export_format f)
+{
+    switch (f) {
+    case AU_EXPORT_FLAC: return "audio/flac";
+    case AU_EXPORT_OPUS: return "audio/ogg";
+    case AU_EXPORT_MIDI: return "audio/midi";
+    default: return "application/octet-stream";
+    }
+}
+
+int au_export_format_parse(const char *s, au_export_format *f)
+{
+    if (!s) return -1;
+    if (!strcmp(s, "flac")) *f = AU_EXPORT_FLAC;
+    else if (!strcmp(s, "opus")) *f = AU_EXPORT_OPUS;
+    else if (!strcmp(s, "midi") || !strcmp(s, "mid")) *f = AU_EXPORT_MIDI;
+    else if (!strcmp(s, "raw")) *f = AU_EXPORT_RAW;
+    else return -1;
+    return 0;
+}
+
+/* ------------------------------------------------------------- rendering */
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    while (n) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        b += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Audio: the engine from frame 0 (the state at `from` depends on all that
+ * came before), the dither advanced over the skipped part exactly as the
+ * stream advanced it, so the 16-bit samples are the ones that were sent. */
+static int render_audio(job_t *j, int fd, char *err, size_t errlen)
+{
+    const au_export_request *rq = &j->rq;
+    int chunk = rq->rate / 10;
+    au_engine *e = NULL;
+    if (au_engine_create(&e, &j->t.init, rq->rate)) {
+        snprintf(err, errlen, "cannot create the engine");
+        return -1;
+    }
+    float *f = malloc(sizeof(float) * 2 * (size_t)chunk);
+    int16_t *pcm = malloc(sizeof(int16_t) * 2 * (size_t)chunk);
+    SNDFILE *sf = NULL;
+    au_audio_writer *ow = NULL;
+    int rc = -1;
+    if (!f || !pcm) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (rq->format == AU_EXPORT_FLAC) {
+        SF_INFO info;
+        memset(&info, 0, sizeof info);
+        info.samplerate = rq->rate;
+        info.channels = 2;
+        info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
+        sf = sf_open_fd(fd, SFM_WRITE, &info, 0);
+        if (!sf) {
+            snprintf(err, errlen, "cannot start the FLAC writer: %s",
+                     sf_strerror(NULL));
+            goto out;
+        }
+        char comment[160];
+        snprintf(comment, sizeof comment,
+                 "Auralis seed %" PRIu64 ", frames %" PRId64 "-%" PRId64
+                 " of the performance",
+                 j->t.init.seed, rq->from, rq->to);
+        sf_set_string(sf, SF_STR_TITLE, rq->name);
+        sf_set_string(sf, SF_STR_ARTIST, "Auralis");
+        sf_set_string(sf, SF_STR_COMMENT, comment);
+        sf_set_string(sf, SF_STR_SOFTWARE, "auralis " AU_VERSION);
+    } else if (rq->format == AU_EXPORT_OPUS) {
+        char msg[256];
+        if (au_audio_writer_open(&ow, fd, AU_FMT_OPUS, rq->rate, &j->t.init,
+                                 rq->name, msg, sizeof msg)) {
+            snprintf(err, errlen, "%.150s", msg);
+            goto out;
+        }
+    }
+    au_dither dither;
+    au_dither_init(&dither, j->t.init.seed);
+    int next = 0;
+    for (int64_t pos = 0; pos < rq->to; pos += chunk) {
+        if (atomic_load_explicit(&j->cancel, memory_order_relaxed)) {
+            snprintf(err, errlen, "cancelled");
+            goto out;
+        }
+        int n = rq->to - pos < chunk ? (int)(rq->to - pos) : chunk;
+        au_timeline_render(e, &j->t, &next, f, n);
+        au_event ev;
+        while (au_engine_poll_event(e, &ev)) {}
+        bool keep = pos >= rq->from;
+        if (rq->format == AU_EXPORT_OPUS) {
+            if (keep && au_audio_writer_write(ow, f, n)) {
+                snprintf(err, errlen, "writing the Opus file failed");
+                goto out;
+            }
+        } else {
+            au_pcm16_convert(&dither, f, pcm, (size_t)n * 2);
+            if (keep && rq->format == AU_EXPORT_FLAC &&
+                sf_writef_short(sf, pcm, n) != n) {
+                snprintf(err, errlen, "writing the FLAC file failed");
+                goto out;
+            }
+            if (keep && rq->format == AU_EXPORT_RAW) {
+                uint8_t *le = (uint8_t *)f; /* reuse: 4 bytes a frame fit */
+                for (int i = 0; i < 2 * n; i++) {
+                    le[2 * i] = (uint8_t)((uint16_t)pcm[i] & 0xff);
+                    le[2 * i + 1] = (uint8_t)((uint16_t)pcm[i] >> 8);
+                }
+                if (write_all(fd, le, (size_t)n * 4)) {
+                    snprintf(err, errlen, "writing the file failed");
+                    goto out;
+                }
+            }
+        }
+        atomic_store_explicit(&j->done, pos + n, memory_order_relaxed);
+    }
+    rc = 0;
+out:
+    if (sf) {
+        sf_write_sync(sf);
+        if (sf_close(sf) && !rc) {
+            snprintf(err, errlen, "finishing the FLAC file failed");
+            rc = -1;
+        }
+    }
+    if (ow && au_audio_writer_close(ow) && !rc) {
+        snprintf(err, errlen, "finishing the Opus file failed");
+        rc = -1;
+    }
+    free(f);
+    free(pcm);
+    au_engine_destroy(e);
+    return rc;
+}
+
+/* MIDI: the composer alone (no synthesis), the same changes at the same
+ * positions: the notes the stream played. An excerpt starts at tick 0 with
+ * the parameters in force at `from`; notes still sounding from before it
+ * are not included. */
+static int render_midi(job_t *j, int fd, char *err, size_t errlen)
+{
+    const au_export_request *rq = &j->rq;
+    au_composer *c = malloc(sizeof *c);
+    if (!c || au_composer_init(c, &j->t.init, rq->rate)) {
+        free(c);
+        snprintf(err, errlen, "cannot start the composer");
+        return -1;
+    }
+    au_params p = j->t.init;
+    au_midi_writer *w = NULL;
+    double last_beat = 0, bpm = p.bpm;
+    int64_t last_pos = 0;
+    int next = 0, rc = -1;
+    int64_t step = rq->rate; /* progress every second of music */
+    for (int64_t at = 0; at < rq->to;) {
+        if (atomic_load_explicit(&j->cancel, memory_order_relaxed)) {
+            snprintf(err, errlen, "cancelled");
+            goto out;
+        }
+        int64_t until = at + step < rq->to ? at + step : rq->to;
+        if (!w && until > rq->from) until = rq->from;
+        if (next < j->t.n && j->t.v[next].pos < until) until = j->t.v[next].pos;
+        if (!w && at >= rq->from) {
+            if (au_midi_create(&w, &p)) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+            }
+            au_midi_set_origin(w, last_beat + (double)(rq->from - last_pos) /
+                                                  rq->rate * bpm / 60.0);
+            continue;
+        }
+        au_event ev;
+        while (au_composer_next(c, until, &ev)) {
+            if (w) au_midi_add(w, &ev);
+            if (ev.type == AU_EV_TEMPO) bpm = ev.u.tempo.bpm;
+            last_beat = ev.beat;
+            last_pos = ev.pos;
+        }
+        at = until;
+        while (next < j->t.n && j->t.v[next].pos <= at) {
+            const au_param_update *u = &j->t.v[next++].u;
+            au_composer_set(c, u);
+            au_params_apply(&p, u);
+            for (int l = 0; w && l < AU_LAYER_COUNT; l++)
+                if (u->mask & AU_P_VOLUME(l))
+                    au_midi_volume(w, l,
+                                   last_beat + (double)(at - last_pos) /
+                                                   rq->rate * bpm / 60.0,
+                                   u->v.volume[l]);
+        }
+        atomic_store_explicit(&j->done, at, memory_order_relaxed);
+    }
+    if (!w && au_midi_create(&w, &p)) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    double end_beat =
+        last_beat + (double)(rq->to - last_pos) / rq->rate * bpm / 60.0;
+    size_t len = 0;
+    const uint8_t *bytes = au_midi_bytes(w, end_beat, &len);
+    if (!bytes || write_all(fd, bytes, len)) {
+        snprintf(err, errlen, "writing the MIDI file failed");
+        goto out;
+    }
+    rc = 0;
+out:
+    au_midi_destroy(w);
+    free(c);
+    return rc;
+}
+
+static void run_job(au_exports *x, job_t *j)
+{
+    char tmp[640], err[160] = "";
+    snprintf(tmp, sizeof tmp, "%s.part", j->path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int rc = -1;
+    if (fd < 0) {
+        snprintf(err, sizeof err, "cannot create the file: %s", strerror(errno));
+    } else {
+        rc = j->rq.format == AU_EXPORT_MIDI ? render_midi(j, fd, err, sizeof err)
+                                            : render_audio(j, fd, err, sizeof err);
+        if (close(fd) && !rc) {
+            snprintf(err, sizeof err, "closing the file failed");
+            rc = -1;
+        }
+        if (!rc && rename(tmp, j->path)) {
+            snprintf(err, sizeof err, "cannot finish the file: %s",
+                     strerror(errno));
+            rc = -1;
+        }
+        if (rc) unlink(tmp);
+    }
+    struct stat st;
+    pthread_mutex_lock(&x->mu);
+    j->finished_ns = au_mono_ns();
+    if (!rc && stat(j->path, &st) == 0) {
+        j->bytes = (uint64_t)st.st_size;
+        j->state = J_DONE;
+    } else {
+        snprintf(j->error, sizeof j->error, "%s", err[0] ? err : "failed");
+        j->state = J_FAILED;
+    }
+    au_timeline_deinit(&j->t); /* the file is all that is needed now */
+    pthread_mutex_unlock(&x->mu);
+}
+
+static void *job_main(void *arg)
+{
+    au_exports *x = arg;
+    /* Lowest priority there is: a job runs only on CPU time the render
+     * workers and the service thread leave idle, so live listeners stay on
+     * time whatever is being exported. Without SCHED_IDLE (not Linux):
+     * nice 19. */
+#ifdef SCHED_IDLE
+    struct sched_param sp = {0};
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
+#endif
+        if (nice(19) < 0) { /* best effort */ }
+    au_engine_thread_init(); /* FTZ/DAZ as on the render workers */
+    pthread_mutex_lock(&x->mu);
+    while (!x->stop) {
+        job_t *j = NULL;
+        for (int i = 0; i < MAX_JOBS_TABLE; i++)
+            if (x->jobs[i].state == J_QUEUED &&
+                (!j || x->jobs[i].queued_ns < j->queued_ns))
+                j = &x->jobs[i];
+        if (!j) {
+            pthread_cond_wait(&x->cv, &x->mu);
+            continue;
+        }
+        j->state = J_RUNNING;
+        j->started_ns = au_mono_ns();
+        atomic_fetch_sub(&x->queued, 1);
+        atomic_fetch_add(&x->running, 1);
+        pthread_mutex_unlock(&x->mu);
+        run_job(x, j);
+        atomic_fetch_sub(&x->running, 1);
+        pthread_mutex_lock(&x->mu);
+    }
+    pthread_mutex_unlock(&x->mu);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ the table */
+
+int au_exports_start(au_exports **out, const au_export_config *cfg)
+{
+    au_exports *x = calloc(1, sizeof *x);
+    if (!x) return AU_ENOMEM;
+    x->cfg = *cfg;
+    if (x->cfg.threads < 1) x->cfg.threads = 1;
+    if (cfg->dir) {
+        snprintf(x->dir, sizeof x->dir, "%s", cfg->dir);
+        if (mkdir(x->dir, 0700) && errno != EEXIST) {
+            free(x);
+            return AU_EIO;
+        }
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(x->dir, sizeof x->dir, "%s/auralis-exports-XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(x->dir)) {
+            free(x);
+            return AU_EIO;
+        }
+    }
+    pthread_mutex_init(&x->mu, NULL);
+    pthread_cond_init(&x->cv, NULL);
+    x->threads = calloc((size_t)x->cfg.threads, sizeof *x->threads);
+    if (!x->threads) {
+        au_exports_stop(x);
+        return AU_ENOMEM;
+    }
+    for (int i = 0; i < x->cfg.threads; i++) {
+        if (pthread_create(&x->threads[i], NULL, job_main, x) != 0) break;
+        x->nthreads++;
+    }
+    if (!x->nthreads) {
+        au_exports_stop(x);
+        return AU_ENOMEM;
+    }
+    atomic_store(&g_exports, x);
+    *out = x;
+    return 0;
+}
+
+void au_exports_stop(au_exports *x)
+{
+    if (!x) return;
+    au_exports *cur = x;
+    atomic_compare_exchange_strong(&g_exports, &cur, NULL);
+    pthread_mutex_lock(&x->mu);
+    x->stop = true;
+    for (int i = 0; i < MAX_JOBS_TABLE; i++) atomic_store(&x->jobs[i].cancel, 1);
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->mu);
+    for (int i = 0; i < x->nthreads; i++) pthread_join(x->threads[i], NULL);
+    for (int i = 0; i < MAX_JOBS_TABLE; i++) {
+        job_t *j = &x->jobs[i];
+        if (j->state == J_DONE) unlink(j->path);
+        au_timeline_deinit(&j->t);
+    }
+    rmdir(x->dir);
+    pthread_mutex_destroy(&x->mu);
+    pthread_cond_destroy(&x->cv);
+    free(x->threads);
+    free(x);
+}
+
+static job_t *find(au_exports *x, const char *id)
+{
+    if (!id || strlen(id) != 16) return NULL;
+    for (int i = 0; i < MAX_JOBS_TABLE; i++)
+        if (x->jobs[i].state != J_FREE && !strcmp(x->jobs[i].id, id))
+            return &x->jobs[i];
+    return NULL;
+}
+
+static const char *state_name(int s)
+{
+    switch (s) {
+    case J_QUEUED: return "queued";
+    case J_RUNNING: return "running";
+    case J_DONE: return "done";
+    default: return "failed";
+    }
+}
+
+/* with x->mu held */
+static int status_json(au_exports *x, job_t *j, char *body, size_t len)
+{
+    int64_t done = atomic_load(&j->done);
+    int64_t total = j->rq.to;
+    double progress = j->state == J_DONE ? 1.0
+                      : total > 0        ? (double)done / (double)total
+                                         : 0.0;
+    double speed = 0;
+    int64_t end = j->state == J_RUNNING ? au_mono_ns() : j->finished_ns;
+    if (j->started_ns && end > j->started_ns)
+        speed = (double)done / j->rq.rate / ((double)(end - j->started_ns) * 1e-9);
+    char err[340] = "null";
+    if (j->state == J_FAILED) {
+        char esc[300];
+        size_t o = 0;
+        for (const char *c = j->error; *c && o + 3 < sizeof esc; c++) {
+            if (*c == '"' || *c == '\\') esc[o++] = '\\';
+            esc[o++] = (unsigned char)*c < 0x20 ? ' ' : *c;
+        }
+        esc[o] = '\0';
+        snprintf(err, sizeof err, "\"%s\"", esc);
+    }
+    int queue_pos = 0;
+    if (j->state == J_QUEUED)
+        for (int i = 0; i < MAX_JOBS_TABLE; i++)
+            if (x->jobs[i].state == J_QUEUED &&
+                x->jobs[i].queued_ns < j->queued_ns)
+                queue_pos++;
+    return snprintf(
+        body, len,
+        "{\"job\":\"%s\",\"stream\":\"%s\",\"status\":\"%s\",\"format\":\"%s\","
+        "\"from\":%" PRId64 ",\"to\":%" PRId64 ",\"sample_rate\":%d,"
+        "\"progress\":%.4f,\"rendered\":%" PRId64 ",\"queue_position\":%d,"
+        "\"speed\":%.1f,\"bytes\":%" PRIu64 ",\"filename\":\"%s.%s\","
+        "\"status_url\":\"/api/export/%s\",\"download_url\":%s%s%s%s,"
+        "\"expires_s\":%d,\"error\":%s}",
+        j->id, j->rq.stream, state_name(j->state),
+        j->rq.format == AU_EXPORT_MIDI ? "midi" : ext_of(j->rq.format),
+        j->rq.from, j->rq.to, j->rq.rate, progress, done, queue_pos, speed,
+        j->bytes, j->rq.name, ext_of(j->rq.format), j->id,
+        j->state == J_DONE ? "\"/api/export/" : "null",
+        j->state == J_DONE ? j->id : "", j->state == J_DONE ? "/file" : "",
+        j->state == J_DONE ? "\"" : "", x->cfg.keep_s, err);
+}
+
+static int reply_error(char *body, size_t len, int status, const char *code,
+                       const char *msg)
+{
+    snprintf(body, len, "{\"type\":\"error\",\"code\":\"%s\",\"message\":\"%s\"}",
+             code, msg);
+    return status;
+}
+
+int au_exports_submit(au_exports *x, const au_export_request *rq,
+                      const au_timeline *t, char *body, size_t len)
+{
+    int chunk = rq->rate / 10;
+    if (rq->from < 0 || rq->to <= rq->from || rq->from % chunk || rq->to % chunk)
+        return reply_error(body, len, 400, "invalid_param",
+                           "the export window is empty");
+    if ((double)(rq->to - rq->from) / rq->rate > x->cfg.max_minutes * 60.0 + 1e-9) {
+        char m[160];
+        snprintf(m, sizeof m,
+                 "an export covers at most %g minutes (asked for %.1f); give "
+                 "minutes or from",
+                 x->cfg.max_minutes, (double)(rq->to - rq->from) / rq->rate / 60.0);
+        return reply_error(body, len, 400, "invalid_param", m);
+    }
+    pthread_mutex_lock(&x->mu);
+    int total = 0, mine = 0;
+    job_t *slot = NULL, *oldest_done = NULL;
+    for (int i = 0; i < MAX_JOBS_TABLE; i++) {
+        job_t *j = &x->jobs[i];
+        if (j->state == J_QUEUED || j->state == J_RUNNING) {
+            total++;
+            if (!strcmp(j->rq.client, rq->client)) mine++;
+        } else if (j->state == J_FREE && !slot) {
+            slot = j;
+        } else if ((j->state == J_DONE || j->state == J_FAILED) &&
+                   (!oldest_done || j->finished_ns < oldest_done->finished_ns)) {
+            oldest_done = j;
+        }
+    }
+    int status = 202;
+    char m[200];
+    if (mine >= x->cfg.per_client) {
+        snprintf(m, sizeof m,
+                 "at most %d exports at a time per listener; wait for one to "
+                 "finish",
+                 x->cfg.per_client);
+        status = reply_error(body, len, 429, "too_many_exports", m);
+    } else if (total >= x->cfg.max_jobs) {
+        snprintf(m, sizeof m,
+                 "the server is running %d exports (its limit); try again "
+                 "in a minute",
+                 total);
+        status = reply_error(body, len, 429, "too_many_exports", m);
+    } else {
+        if (!slot && oldest_done) { /* forget the oldest finished job */
+            if (oldest_done->state == J_DONE) unlink(oldest_done->path);
+            au_timeline_deinit(&oldest_done->t);
+            memset(oldest_done, 0, sizeof *oldest_done);
+            slot = oldest_done;
+        }
+        if (!slot) {
+            status = reply_error(body, len, 429, "too_many_exports",
+                                 "too many exports at once; try again soon");
+        } else {
+            memset(slot, 0, sizeof *slot);
+            au_timeline_init(&slot->t, &t->init, t->max);
+            if (au_timeline_copy(&slot->t, t, rq->to)) {
+                au_timeline_deinit(&slot->t);
+                status = reply_error(body, len, 500, "unavailable",
+                                     "out of memory");
+            } else {
+                uint64_t r = 0;
+                if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+                    r = (uint64_t)au_mono_ns() * 0x9E3779B97F4A7C15ULL;
+                snprintf(slot->id, sizeof slot->id, "%016" PRIx64, r);
+                slot->rq = *rq;
+                snprintf(slot->path, sizeof slot->path, "%s/%s.%s", x->dir,
+                         slot->id, ext_of(rq->format));
+                slot->queued_ns = au_mono_ns();
+                slot->state = J_QUEUED;
+                atomic_fetch_add(&x->queued, 1);
+                status_json(x, slot, body, len);
+                pthread_cond_signal(&x->cv);
+            }
+        }
+    }
+    pthread_mutex_unlock(&x->mu);
+    return status;
+}
+
+int au_exports_status(au_exports *x, const char *id, char *body, size_t len)
+{
+    pthread_mutex_lock(&x->mu);
+    job_t *j = find(x, id);
+    int status = 200;
+    if (j)
+        status_json(x, j, body, len);
+    else
+        status = reply_error(body, len, 404, "unknown_export",
+                             "no such export (finished exports are kept for "
+                             "a while, then deleted)");
+    pthread_mutex_unlock(&x->mu);
+    return status;
+}
+
+int au_exports_file(au_exports *x, const char *id, char *path, size_t plen,
+                    char *filename, size_t flen, const char **ctype,
+                    char *body, size_t len)
+{
+    pthread_mutex_lock(&x->mu);
+    job_t *j = find(x, id);
+    int status = 200;
+    if (!j) {
+        status = reply_error(body, len, 404, "unknown_export",
+                             "no such export (finished exports are kept for "
+                             "a while, then deleted)");
+    } else if (j->state != J_DONE) {
+        status_json(x, j, body, len);
+        status = 409;
+    } else {
+        snprintf(path, plen, "%s", j->path);
+        snprintf(filename, flen, "%s.%s", j->rq.name, ext_of(j->rq.format));
+        *ctype = ctype_of(j->rq.format);
+    }
+    pthread_mutex_unlock(&x->mu);
+    return status;
+}
+
+void au_exports_housekeeping(au_exports *x, int64_t now_ns)
+{
+    pthread_mutex_lock(&x->mu);
+    for (int i = 0; i < MAX_JOBS_TABLE; i++) {
+        job_t *j = &x->jobs[i];
+        if ((j->state == J_DONE || j->state == J_FAILED) &&
+            now_ns - j->finished_ns > (int64_t)x->cfg.keep_s * 1000000000) {
+            if (j->state == J_DONE) unlink(j->path);
+            au_timeline_deinit(&j->t);
+            memset(j, 0, sizeof *j);
+        }
+    }
+    pthread_mutex_unlock(&x->mu);
+}
+
+int au_exports_running(const au_exports *x)
+{
+    return atomic_load(&((au_exports *)x)->running);
+}
+
+int au_exports_queued(const au_exports *x)
+{
+    return atomic_load(&((au_exports *)x)->queued);
+}
