@@ -52,6 +52,8 @@ static const char usage[] =
     "                      default only the player's own origin (or none)\n"
     "  --allow-host LIST   Host names answered besides loopback ones when\n"
     "                      bound to 127.x (e.g. behind a reverse proxy)\n"
+    "  --opus-bitrate B    Opus streams (codec=opus, /stream/NAME.opus),\n"
+    "                      32000..256000 bits/s (default 128000)\n"
     "  --piece NAME        piece of streams whose query names none: drift\n"
     "                      (default), rooms, glass, choir, night, pulse\n"
     "  --soundfont PATH    SF2/SF3 for the pieces' sampled instruments\n"
@@ -110,7 +112,7 @@ int au_cmd_serve(int argc, char **argv)
             "--workers", "--web-root", "--station-linger",
             "--allow-origin", "--allow-host", "--max-streams",
             "--max-streams-per-address", "--max-pending-per-address",
-            "--station-control", "--piece", "--soundfont",
+            "--station-control", "--opus-bitrate", "--piece", "--soundfont",
             "--export-jobs", "--export-per-client", "--export-threads",
             "--export-max-minutes", "--resume-keep", "--export-keep"};
         int known = 0;
@@ -170,6 +172,8 @@ int au_cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--max-pending-per-address")) {
             if (parse_int(a, v, 0, 100000, &cfg.max_pending_per_address))
                 return 2;
+        } else if (!strcmp(a, "--opus-bitrate")) {
+            if (parse_int(a, v, 32000, 256000, &cfg.opus_bitrate)) return 2;
         } else if (!strcmp(a, "--piece")) {
             char err[256];
             if (au_parse_piece(v, &cfg.piece, err, sizeof err)) {

@@ -28,6 +28,7 @@ typedef struct {
     int max_streams_per_address; /* 0 = no limit */
     int max_pending_per_address; /* non-listener connections; 0 = no limit */
     int station_control; /* au_station_control: open, owner, locked */
+    int opus_bitrate;      /* codec=opus and HTTP .opus, bits/s, 128000 */
     int piece;             /* AU_PIECE_*: streams whose query names none */
     /* export jobs and resuming (docs/protocol.md, "Export", "Resume") */
     int export_jobs;           /* queued + running, all clients; 0 = off (4) */
