@@ -176,7 +176,8 @@ def bench_nginx_hls(args):
     from test_nginx_nodes import start_nginx
     tmp = tempfile.mkdtemp(prefix="auralis-bench-nginx-")
     os.chmod(tmp, 0o755)
-    p, port = start_server(args.bin, [])
+    p, port = start_server(args.bin, ["--max-streams-per-address", "0",
+                                      "--max-pending-per-address", "0"])
     ng = None
     try:
         nport, ng = start_nginx(tmp, [port])

@@ -397,6 +397,13 @@ int au_hls_request(au_hls *h, au_stream *s, const char *file, void *wsi,
     return AU_HLS_REPLY;
 }
 
+bool au_hls_full(const au_hls *h)
+{
+    for (int i = 0; i < h->cfg.max_outputs; i++)
+        if (atomic_load(&h->slots[i].state) == SLOT_FREE) return false;
+    return true;
+}
+
 void au_hls_forget(au_hls *h, void *wsi)
 {
     for (int i = 0; i < h->cfg.max_outputs; i++) {

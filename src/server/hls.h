@@ -21,6 +21,7 @@
 #ifndef AU_SERVER_HLS_H
 #define AU_SERVER_HLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +72,8 @@ enum { AU_HLS_REPLY = 0, AU_HLS_WAIT = 1 };
  * the next call replies 503). */
 int au_hls_request(au_hls *h, au_stream *s, const char *file, void *wsi,
                    int64_t now, au_hls_reply *r);
+/* No output can start now (max_outputs are running). */
+bool au_hls_full(const au_hls *h);
 /* The connection of a waiting request closed. */
 void au_hls_forget(au_hls *h, void *wsi);
 /* Service thread, on every pump: takes finished files, wakes waiting

@@ -936,6 +936,18 @@ static int http_hls(au_server *srv, struct lws *wsi, pss_t *pss,
     int64_t now = au_mono_ns();
     au_stream *s = find_station(srv, name);
     if (!s && !strcmp(file, "index.m3u8") && !srv->shutting_down) {
+        /* a new station: the same render budget as a WebSocket join
+         * (admission.h), and only if it can have an HLS output */
+        uint32_t addr = au_peer_addr(wsi);
+        if (au_hls_full(srv->hls))
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"too many stations have HLS "
+                               "outputs\"}");
+        if (au_admission_check(&srv->adm, addr) != AU_ADMIT_OK)
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"the server cannot start another "
+                               "stream now (--max-streams, "
+                               "--max-streams-per-address)\"}");
         au_stream_request req;
         au_stream_request_init(&req);
         snprintf(req.station, sizeof req.station, "%s", name);
@@ -943,6 +955,9 @@ static int http_hls(au_server *srv, struct lws *wsi, pss_t *pss,
         if (!s)
             return http_simple(wsi, pss, 503,
                                "{\"error\":\"no stream could be created\"}");
+        s->creator_addr = addr;
+        s->admitted = true;
+        au_admission_created(&srv->adm, addr);
     }
     au_hls_reply r;
     if (au_hls_request(srv->hls, s, file, wsi, now, &r) == AU_HLS_WAIT) {

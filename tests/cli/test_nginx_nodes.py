@@ -71,7 +71,11 @@ def stop(p):
 
 
 def start_node():
-    p = subprocess.Popen([BIN, "serve", "--port", "0"], stdout=subprocess.PIPE,
+    # as the recipe says for nodes behind a proxy
+    p = subprocess.Popen([BIN, "serve", "--port", "0",
+                          "--max-streams-per-address", "0",
+                          "--max-pending-per-address", "0"],
+                         stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True)
     PROCS.append(p)
     line = p.stdout.readline()
