@@ -174,3 +174,18 @@ test('HLS: Chromium plays a station through hls.js', async () => {
     await srv.stop();
   }
 });
+
+test('HLS: a playlist request that would start a station is within the render budget', async () => {
+  const srv = await startServer(['--max-streams-per-address', '1']);
+  try {
+    assert.equal((await fetchHls(srv.port, '/hls/first/index.m3u8', 60000)).status, 200);
+    const r = await fetchHls(srv.port, '/hls/second/index.m3u8');
+    assert.equal(r.status, 503);
+    assert.match(r.body.toString(), /max-streams-per-address/);
+    // joining the existing station needs no budget
+    assert.equal((await fetchHls(srv.port, '/hls/first/index.m3u8')).status, 200);
+    assert.equal((await metrics(srv.port)).stations, 1);
+  } finally {
+    await srv.stop();
+  }
+});
