@@ -9,6 +9,7 @@
 #include <libwebsockets.h>
 
 #include "core/au.h"
+#include "server/http_guard.h"
 #include "server/query.h"
 #include "server/wire.h"
 
@@ -85,10 +86,9 @@ static int reply(struct lws *wsi, unsigned status, const char *ctype,
                                     (const unsigned char *)v, (int)strlen(v),  \
                                     &p, end))                                  \
         return -1;
+    /* nosniff, CORP and COOP/COEP come from the vhost (http_guard.c) */
     HDR("cache-control:", "no-store");
     HDR("access-control-allow-origin:", "*");
-    HDR("cross-origin-resource-policy:", "cross-origin");
-    HDR("x-content-type-options:", "nosniff");
 #undef HDR
     if (lws_finalize_http_header(wsi, &p, end)) return -1;
     if ((size_t)(end - p) < n) return -1;
@@ -177,8 +177,6 @@ static int start_stream(au_http_streams *h, struct lws *wsi, au_stream *s,
         return -1;
     HDR("cache-control:", "no-cache, no-store");
     HDR("access-control-allow-origin:", "*");
-    HDR("cross-origin-resource-policy:", "cross-origin");
-    HDR("x-content-type-options:", "nosniff");
     HDR("icy-name:", name);
     HDR("icy-description:", desc);
     HDR("icy-genre:", "Ambient");
@@ -250,6 +248,9 @@ int au_http_stream_request(au_http_streams *h, struct lws *wsi, const char *uri,
         lws_hdr_custom_copy(wsi, icyq, sizeof icyq, "icy-metadata:", 13) > 0 &&
         icyq[0] == '1';
     if (start_stream(h, wsi, s, fmt, icy)) return -1;
+    /* HEAD: the headers only (players probe with it), no listener */
+    if (au_guard_is_head(wsi))
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
 
     int64_t now = au_mono_ns();
     au_hlistener *l = h->free;
