@@ -1182,8 +1182,12 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                           (unsigned char *)j, n, (unsigned char *)j,
                           "no-store", NULL);
     }
-    if (!strncmp(uri, "/stream/", 8))
-        return au_http_stream_request(srv->http, wsi, uri, &pss->hl);
+    if (!strncmp(uri, "/stream/", 8)) {
+        int r = au_http_stream_request(srv->http, wsi, uri, &pss->hl);
+        /* a streaming listener, not an idle connection (conn_guard.h) */
+        if (pss->hl) au_conn_guard_listener(&srv->cg, wsi);
+        return r;
+    }
     if (!strcmp(uri, "/ws"))
         return http_simple(wsi, pss, 426,
                            "{\"error\":\"/ws is a WebSocket endpoint\"}");
@@ -1547,7 +1551,7 @@ int au_server_run(const au_server_config *cfg)
     if (max_streams > wc.max_streams) max_streams = wc.max_streams;
     if (au_admission_init(&srv->adm, max_streams, cfg->max_streams_per_address,
                           wc.max_streams) ||
-        au_conn_guard_init(&srv->cg, cfg->max_clients + AU_CONN_HEADROOM,
+        au_conn_guard_init(&srv->cg, cfg->max_clients * 2 + AU_CONN_HEADROOM,
                            cfg->max_pending_per_address,
                            &srv->metrics.conns_refused_address))
         goto out;

@@ -187,3 +187,30 @@ test('a 44.1 kHz server serves MP3 and refuses .opus with why', { timeout: 60000
     await s44.stop();
   }
 });
+
+test('HTTP stream listeners are listeners, not idle connections (per-address pending limit)', { timeout: 60000 * SLACK }, async () => {
+  const s = await startServer(['--workers', '1', '--max-clients', '32', '--max-pending-per-address', '4']);
+  try {
+    const ws = listen(s.port, 'station=many&seed=1');
+    await ws.until(() => ws.chunks.length >= 2, 5000, 'audio');
+    // ten listeners held open at once from 127.0.0.1, over a limit of 4
+    const conns = [];
+    for (let i = 0; i < 10; i++) {
+      const c = { bytes: 0, status: 0 };
+      c.req = http.get({ host: '127.0.0.1', port: s.port, path: '/stream/many.opus', agent: false }, (res) => {
+        c.status = res.statusCode;
+        res.on('data', (d) => { c.bytes += d.length; });
+      });
+      c.req.on('error', () => {});
+      conns.push(c);
+      await sleep(100); // one at a time: each becomes a listener before the next
+    }
+    for (let i = 0; i < 50 * SLACK && conns.some((c) => c.bytes < 2000); i++) await sleep(100);
+    assert.deepEqual(conns.map((c) => c.status), Array(10).fill(200));
+    assert.ok(conns.every((c) => c.bytes >= 2000), conns.map((c) => c.bytes).join(' '));
+    for (const c of conns) c.req.destroy();
+    ws.close();
+  } finally {
+    await s.stop();
+  }
+});
