@@ -45,7 +45,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                  .hi = 81, .vmin = 30, .vmax = 64,
                                  .attack_tc = 1200, .release_tc = 1200,
                                  .gain = 0.55f, .rev = 1.1f, .dly = 0),
-            [AU_LAYER_MELODY] = SF(AU_GEN_LOOPS, P_PIANO, .lo = 55, .hi = 91,
+            [AU_LAYER_MELODY] = SF(AU_GEN_LOOPS, P_PIANO, .nalt = 1, .alt = {1},
+                                   .lo = 55, .hi = 91,
                                    .vmin = 40, .vmax = 92, .gain = 1.5f,
                                    .rev = 1.2f, .dly = 0.6f),
             [AU_LAYER_BASS] = OFF, /* the piano's left hand is enough */
@@ -64,13 +65,15 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_HALO, .lo = 52, .hi = 84,
                                  .vmin = 30, .vmax = 64, .attack_tc = 600,
                                  .gain = 0.75f, .rev = 1.2f, .dly = 0.5f),
-            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_CELESTA, .transpose = 12,
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_CELESTA, .nalt = 2,
+                                   .alt = {10, 9}, .transpose = 12,
                                    .lo = 72, .hi = 98, .vmin = 40, .vmax = 96,
                                    .gain = 1.0f, .rev = 1.3f, .dly = 1.2f),
             [AU_LAYER_BASS] = OFF,
             [AU_LAYER_PERCUSSION] = OFF,
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
-            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_CRYSTAL, .lo = 67,
+            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_CRYSTAL, .nalt = 1,
+                                  .alt = {14}, .lo = 67,
                                   .hi = 100, .vmin = 30, .vmax = 80,
                                   .gain = 0.9f, .rev = 1.3f, .dly = 1.2f),
         },
@@ -81,7 +84,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
      * often; a second, softer voice sings now and then */
     [AU_PIECE_CHOIR] = {
         .layer = {
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR, .lo = 53, .hi = 84,
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR, .nalt = 1,
+                                 .alt = {91}, .lo = 53, .hi = 84,
                                  .vmin = 36, .vmax = 80, .attack_tc = 1800,
                                  .release_tc = 1200, .gain = 1.0f,
                                  .rev = 1.3f, .dly = 0),
@@ -107,7 +111,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                  .attack_tc = 1800, .release_tc = 1800,
                                  .cutoff_cents = -1200, .gain = 0.75f,
                                  .rev = 1.2f, .dly = 0),
-            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_EPIANO, .transpose = -12,
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_EPIANO, .nalt = 2,
+                                   .alt = {P_HARP, P_VIBES}, .transpose = -12,
                                    .lo = 50, .hi = 74, .vmin = 22, .vmax = 52,
                                    .cutoff_cents = -1200, .gain = 1.0f,
                                    .rev = 1.3f, .dly = 0.8f),
@@ -126,7 +131,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         .layer = {
             [AU_LAYER_PADS] = DSP(AU_GEN_DEFAULT, .lo = 55, .hi = 88,
                                   .gain = 0.55f),
-            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_VIBES, .lo = 60,
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_VIBES, .nalt = 1,
+                                   .alt = {12}, .lo = 60,
                                    .hi = 86, .vmin = 40, .vmax = 92,
                                    .gain = 1.0f, .rev = 0.9f, .dly = 1.0f),
             [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 38, .hi = 55,
@@ -135,7 +141,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                        .vmin = 20, .vmax = 96, .gain = 1.4f,
                                        .rev = 0.6f, .dly = 0.3f),
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
-            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_KALIMBA, .lo = 67,
+            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_KALIMBA, .nalt = 1,
+                                  .alt = {10}, .lo = 67,
                                   .hi = 93, .vmin = 36, .vmax = 84,
                                   .gain = 0.9f, .rev = 1.0f, .dly = 1.0f),
         },
@@ -163,6 +170,14 @@ au_params au_piece_params(int piece)
     p.bpm = i->bpm;
     p.intensity = i->intensity;
     return p;
+}
+
+int au_piece_program(const au_piece_layer *l, int layer, uint64_t seed)
+{
+    if (!l->nalt) return l->program;
+    uint64_t x = seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(layer + 1));
+    uint32_t k = (uint32_t)(au_splitmix64(&x) % (uint64_t)(l->nalt + 1));
+    return k ? l->alt[k - 1] : l->program;
 }
 
 int au_piece_note(const au_piece_layer *l, int note)
