@@ -117,7 +117,10 @@ test('mixer reaches state; save what I heard = an offline render of the same tim
       page.click('#save'),
     ]);
     const name = await page.textContent('#perf-name');
-    assert.equal(download.suggestedFilename(), `${name.replace(/ /g, '-')}.flac`, 'named after the performance');
+    // the piece's title leads when the stream names its piece (hello.params.piece)
+    const piece = (await page.textContent('#piece-name')).trim();
+    const full = piece ? `${piece} ${name}` : name;
+    assert.equal(download.suggestedFilename(), `${full.replace(/ /g, '-')}.flac`, 'named after the performance');
     const flac = path.join(tmp, 'saved.flac');
     await download.saveAs(flac);
     await until(page, () => /^Saved /.test(document.getElementById('save-note').textContent), null, 5000, 'saved note');
