@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -136,20 +137,25 @@ void au_metrics_chunk_done(au_metrics *m, int64_t render_ns, int64_t late_ns,
 }
 
 void au_metrics_publish_rss_slope(au_metrics *m, double bytes_per_hour,
-                                  int samples, double window_s)
+                                  double recent_bytes_per_hour, int samples,
+                                  double window_s)
 {
     uint64_t bits;
     memcpy(&bits, &bytes_per_hour, sizeof bits);
     atomic_store_explicit(&m->rss_slope_bits, bits, memory_order_relaxed);
+    memcpy(&bits, &recent_bytes_per_hour, sizeof bits);
+    atomic_store_explicit(&m->rss_slope_recent_bits, bits,
+                          memory_order_relaxed);
     atomic_store_explicit(&m->rss_slope_samples, samples, memory_order_relaxed);
     atomic_store_explicit(&m->rss_slope_window_ms, (int64_t)(window_s * 1e3),
                           memory_order_relaxed);
 }
 
-static double rss_slope(const au_metrics *mc)
+static double rss_slope(const au_metrics *mc, bool recent)
 {
     au_metrics *m = (au_metrics *)mc;
-    uint64_t bits = LD(m->rss_slope_bits);
+    uint64_t bits =
+        recent ? LD(m->rss_slope_recent_bits) : LD(m->rss_slope_bits);
     double v;
     memcpy(&v, &bits, sizeof v);
     return isfinite(v) ? v : 0.0;
@@ -211,16 +217,18 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
         &o,
         "},\"rss_bytes\":%llu,\"cpu_seconds\":%.3f,\"uptime_seconds\":%.3f,",
         (unsigned long long)p->rss_bytes, p->cpu_seconds, p->uptime_seconds);
-    au_textf(&o,
-             "\"heap_inuse_bytes\":%llu,\"heap_free_bytes\":%llu,"
-             "\"open_fds\":%lld,\"max_fds\":%lld,"
-             "\"rss_slope_bytes_per_hour\":%.6g,\"rss_slope_samples\":%lld,"
-             "\"rss_slope_window_seconds\":%.3f,",
-             (unsigned long long)p->heap_inuse_bytes,
-             (unsigned long long)p->heap_free_bytes, (long long)p->open_fds,
-             (long long)p->max_fds, rss_slope(m),
-             (long long)LD(m->rss_slope_samples),
-             (double)LD(m->rss_slope_window_ms) * 1e-3);
+    au_textf(
+        &o,
+        "\"heap_inuse_bytes\":%llu,\"heap_free_bytes\":%llu,"
+        "\"open_fds\":%lld,\"max_fds\":%lld,"
+        "\"rss_slope_bytes_per_hour\":%.6g,"
+        "\"rss_slope_recent_bytes_per_hour\":%.6g,\"rss_slope_samples\":%lld,"
+        "\"rss_slope_window_seconds\":%.3f,",
+        (unsigned long long)p->heap_inuse_bytes,
+        (unsigned long long)p->heap_free_bytes, (long long)p->open_fds,
+        (long long)p->max_fds, rss_slope(m, false), rss_slope(m, true),
+        (long long)LD(m->rss_slope_samples),
+        (double)LD(m->rss_slope_window_ms) * 1e-3);
     au_textf(&o,
              "\"phrases_composed\":%llu,\"export_jobs_running\":%lld,"
              "\"render_lag\":{\"max_seconds\":%.4f,\"streams_behind\":%d,"
@@ -381,7 +389,9 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
           p->max_fds);
     GAUGE("auralis_rss_slope_bytes_per_hour",
           "Least-squares slope of resident memory over the sampled window",
-          rss_slope(m));
+          rss_slope(m, false));
+    GAUGE("auralis_rss_slope_recent_bytes_per_hour",
+          "The same over the newest half of the window", rss_slope(m, true));
     GAUGE("auralis_rss_slope_samples",
           "RSS samples in the slope's window (one every 5 s, up to 24 h)",
           LD(m->rss_slope_samples));
