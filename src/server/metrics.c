@@ -61,7 +61,7 @@ double au_hist_quantile(const au_hist *h, double q)
 
 static const char *const result_names[AU_CTL_RESULT_COUNT] = {
     "ok",           "invalid_param", "bad_json", "unknown_type",
-    "rate_limited", "too_big",       "binary"};
+    "rate_limited", "too_big",       "binary",   "forbidden"};
 
 const char *au_ctl_result_name(int r)
 {
@@ -179,12 +179,18 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
              "{\"listeners\":%lld,\"streams\":%lld,\"personal_streams\":%lld,"
              "\"stations\":%lld,\"max_clients\":%d,\"workers\":%d,"
              "\"connections_total\":%llu,\"rejected_full\":%llu,"
-             "\"rejected_bad_request\":%llu,",
+             "\"rejected_bad_request\":%llu,\"max_streams\":%lld,"
+             "\"streams_refused\":{\"capacity\":%llu,\"per_address\":%llu},"
+             "\"connections_refused_per_address\":%llu,",
              (long long)LD(m->listeners), (long long)LD(m->streams),
              (long long)LD(m->personal_streams), (long long)LD(m->stations),
              p->max_clients, p->workers, (unsigned long long)LD(m->connections),
              (unsigned long long)LD(m->rejected_full),
-             (unsigned long long)LD(m->rejected_bad));
+             (unsigned long long)LD(m->rejected_bad),
+             (long long)LD(m->max_streams),
+             (unsigned long long)LD(m->streams_refused_capacity),
+             (unsigned long long)LD(m->streams_refused_address),
+             (unsigned long long)LD(m->conns_refused_address));
     au_textf(
         &o,
         "\"chunks_rendered\":%llu,\"chunks_sent\":%llu,\"chunks_dropped\":%llu,"
@@ -245,7 +251,9 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
     for (int i = 0; i < m->ntransports; i++)
         au_textf(&o, "%s\"%s\":%lld", i ? "," : "", m->transport_names[i],
                  (long long)LD(m->transport_listeners[i]));
-    au_textf(&o, "}}");
+    au_textf(&o, "}");
+    au_output_metrics_json(&m->outputs, &o);
+    au_textf(&o, "}");
     return au_text_finish(&o);
 }
 
@@ -311,6 +319,23 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
              "%llu\n",
              (unsigned long long)LD(m->rejected_full),
              (unsigned long long)LD(m->rejected_bad));
+    /* admission (admission.h, conn_guard.h) */
+    au_textf(&o,
+             "# HELP auralis_streams_refused_total New streams refused, by "
+             "reason\n# TYPE auralis_streams_refused_total counter\n"
+             "auralis_streams_refused_total{reason=\"capacity\"} %llu\n"
+             "auralis_streams_refused_total{reason=\"per_address\"} %llu\n",
+             (unsigned long long)LD(m->streams_refused_capacity),
+             (unsigned long long)LD(m->streams_refused_address));
+    GAUGE("auralis_max_streams", "The stream budget (--max-streams)",
+          LD(m->max_streams));
+    au_textf(&o,
+             "# HELP auralis_connections_refused_total Connections refused "
+             "at accept, by reason\n"
+             "# TYPE auralis_connections_refused_total counter\n"
+             "auralis_connections_refused_total{reason=\"per_address\"} "
+             "%llu\n",
+             (unsigned long long)LD(m->conns_refused_address));
     /* synthesis */
     GAUGE("auralis_render_workers", "Render threads", p->workers);
     COUNTER("auralis_chunks_rendered_total", "Audio chunks rendered",
@@ -401,5 +426,6 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
     COUNTER("auralis_cpu_seconds_total",
             "User plus system CPU time of the server process", p->cpu_seconds);
     GAUGE("auralis_uptime_seconds", "Seconds since start", p->uptime_seconds);
+    au_output_metrics_prometheus(&m->outputs, &o);
     return au_text_finish(&o);
 }

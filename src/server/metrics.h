@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/output_metrics.h"
+
 #define AU_HIST_MAX_BUCKETS 16
 #define AU_TRANSPORTS_MAX 8
 
@@ -36,6 +38,7 @@ enum {
     AU_CTL_RESULT_RATE_LIMITED,
     AU_CTL_RESULT_TOO_BIG,
     AU_CTL_RESULT_BINARY,
+    AU_CTL_RESULT_FORBIDDEN, /* a station's controls are not this listener's */
     AU_CTL_RESULT_COUNT
 };
 const char *au_ctl_result_name(int r); /* "ok", "invalid_param", ... */
@@ -45,6 +48,10 @@ typedef struct {
     _Atomic int64_t listeners, personal_streams, stations, streams;
     /* counters */
     _Atomic uint64_t connections, rejected_full, rejected_bad;
+    /* admission.h, conn_guard.h */
+    _Atomic int64_t max_streams;
+    _Atomic uint64_t streams_refused_capacity, streams_refused_address;
+    _Atomic uint64_t conns_refused_address;
     _Atomic uint64_t chunks_sent, chunks_dropped, chunks_rendered;
     _Atomic uint64_t slow_closed, text_dropped, render_late;
     _Atomic uint64_t controls[AU_CTL_RESULT_COUNT];
@@ -67,6 +74,7 @@ typedef struct {
     _Atomic uint64_t rss_slope_bits;        /* double, bytes per hour */
     _Atomic uint64_t rss_slope_recent_bits; /* the newest half's */
     _Atomic int64_t rss_slope_samples, rss_slope_window_ms;
+    au_output_metrics outputs; /* HLS and Icecast (output_metrics.h) */
 } au_metrics;
 
 void au_metrics_init(au_metrics *m); /* registers "websocket" as transport 0 */

@@ -27,13 +27,21 @@
 #include <libwebsockets.h>
 
 #include "core/au.h"
+#include "server/admission.h"
+#include "server/client_stats.h"
+#include "server/conn_guard.h"
 #include "server/control.h"
+#include "server/hls.h"
+#include "server/icecast.h"
+#include "server/http_guard.h"
 #include "server/export.h"
 #include "server/metrics.h"
 #include "server/procmon.h"
 #include "server/query.h"
+#include "server/station_ctl.h"
 #include "server/resume.h"
 #include "server/stream.h"
+#include "server/tap.h"
 #include "server/web_assets.h"
 #include "server/webpath.h"
 #include "server/wire.h"
@@ -64,8 +72,7 @@ struct au_listener {
     int close_code;
     const char *close_reason;
     au_ratelimit rl;
-    uint64_t last_underruns;
-    bool have_underruns;
+    au_client_stats_state cstats;
     size_t rxlen;
     int tq_head, tq_count;
     uint16_t tq_len[TQ];
@@ -80,6 +87,8 @@ typedef struct {
     const unsigned char *body;
     size_t len, off;
     unsigned char *owned;
+    bool hls_wait; /* an HLS playlist request waiting for its first segment */
+    bool cors;     /* response readable by players on other origins */
 } pss_t;
 
 typedef struct {
@@ -103,6 +112,11 @@ typedef struct {
     int64_t stuck_ns, linger_ns;
     char web_root[PATH_MAX];
     uint64_t *etags; /* one per embedded asset */
+    au_hls *hls;     /* /hls/ outputs (hls.c) */
+    au_icecast *icecast; /* --icecast publishing (icecast.c), or NULL */
+    au_guard_config guard;
+    au_admission adm;
+    au_conn_guard cg;
     au_exports *exports; /* NULL when --export-jobs 0 */
     au_records records;  /* ended performances kept for resume and export */
     au_preparer *preparer;
@@ -270,7 +284,12 @@ static void retire_stream(au_server *srv, au_stream *s)
     }
     /* the performance stays available for resume and export a while */
     au_records_keep(&srv->records, s, au_mono_ns());
+    if (srv->hls) au_hls_stream_gone(srv->hls, s);
+    while (s->taps)
+        au_tap_detach(s->taps);
     s->removing = true;
+    if (s->admitted) au_admission_freed(&srv->adm, s->creator_addr);
+    s->admitted = false;
     atomic_fetch_sub(s->station ? &srv->metrics.stations
                                 : &srv->metrics.personal_streams,
                      1);
@@ -381,13 +400,21 @@ static void pump(au_server *srv)
         }
         if (head > s->first) s->shown = au_stream_chunk(s, head - 1)->params;
         au_stream_record(s); /* the timeline, before a slot can be reused */
+        /* outputs on their own threads (HLS, Icecast) get copies */
+        for (au_tap *t = s->taps; t; t = t->next) {
+            au_tap_feed(t, head);
+            if (t->cursor < tail) tail = t->cursor;
+        }
+        if (s->pending_set.mask) au_station_flush(s, now);
         atomic_store_explicit(&s->tail, tail, memory_order_release);
-        if (s->nlisteners == 0 &&
+        if (s->nlisteners == 0 && !au_taps_hold(s) &&
             (!s->station || now - s->empty_since_ns > srv->linger_ns))
             retire_stream(srv, s); /* also retries a remove that found the
                                       worker's command ring full */
         link = &s->next;
     }
+    if (srv->hls) au_hls_pump(srv->hls, now);
+    if (srv->icecast) au_icecast_pump(srv->icecast, srv->streams);
     schedule_pump(srv, now);
 }
 
@@ -454,6 +481,7 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     l->joined_ns = l->last_progress_ns = now;
     l->codec = req.codec;
     au_ratelimit_init(&l->rl, RATE_PER_S, now);
+    au_client_stats_init(&l->cstats, now);
     pss->l = l;
     srv->nlisteners++;
     atomic_fetch_add(&srv->metrics.listeners, 1);
@@ -467,7 +495,16 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     }
     au_stream *s = req.station[0] ? find_station(srv, req.station) : NULL;
     bool joined = s != NULL;
-    if (!s) s = new_stream(srv, &req, now);
+    if (!s) {
+        s = new_stream(srv, &req, now);
+        if (s) { /* counted in the budget checked at the upgrade */
+            s->owner = l;
+            s->creator_addr = au_peer_addr(wsi);
+            s->admitted = true;
+            au_admission_created(&srv->adm, s->creator_addr);
+        }
+    }
+    au_conn_guard_listener(&srv->cg, wsi);
     if (!s) {
         queue_error(srv, l, "unavailable", "no stream could be created");
         start_close(l, (enum lws_close_status)1013, "server busy");
@@ -537,6 +574,7 @@ static void listener_close(au_server *srv, pss_t *pss)
     pss->l = NULL;
     au_stream *s = l->stream;
     if (s) {
+        if (s->owner == l) s->owner = NULL; /* owner mode: nobody now */
         stream_detach(s, l);
         if (!s->station)
             retire_stream(srv, s);
@@ -645,8 +683,20 @@ static void handle_message(au_server *srv, au_listener *l)
                            : AU_CTL_RESULT_INVALID_PARAM);
         queue_error(srv, l, m.error_code, m.message);
         break;
-    case AU_MSG_SET:
-        if (!l->stream || !au_stream_push_set(l->stream, &m.update)) {
+    case AU_MSG_SET: {
+        const char *why =
+            l->stream ? au_station_may_set(
+                            (au_station_control)srv->cfg.station_control,
+                            l->stream, l)
+                      : NULL;
+        if (why) {
+            count_ctl(srv, AU_CTL_RESULT_FORBIDDEN);
+            queue_error(srv, l, "forbidden", why);
+        } else if (l->stream && l->stream->station) {
+            /* coalesced per station: never refused for a full queue */
+            au_station_set(l->stream, &m.update, now);
+            count_ctl(srv, AU_CTL_RESULT_OK);
+        } else if (!l->stream || !au_stream_push_set(l->stream, &m.update)) {
             count_ctl(srv, AU_CTL_RESULT_RATE_LIMITED);
             queue_error(srv, l, "rate_limited",
                         "too many changes pending for this stream; try again");
@@ -654,6 +704,7 @@ static void handle_message(au_server *srv, au_listener *l)
             count_ctl(srv, AU_CTL_RESULT_OK);
         }
         break;
+    }
     case AU_MSG_PING: {
         count_ctl(srv, AU_CTL_RESULT_OK);
         int n = m.has_t ? snprintf(buf, sizeof buf,
@@ -662,25 +713,23 @@ static void handle_message(au_server *srv, au_listener *l)
         queue_text(srv, l, buf, n);
         break;
     }
-    case AU_MSG_CLIENT_STATS:
+    case AU_MSG_CLIENT_STATS: {
         count_ctl(srv, AU_CTL_RESULT_OK);
-        if (m.stats.has_buffer)
-            au_hist_observe(&srv->metrics.client_buffer_ms, m.stats.buffer_ms);
-        if (m.stats.has_jitter)
-            au_hist_observe(&srv->metrics.client_jitter_ms, m.stats.jitter_ms);
+        bool obs;
+        double b = 0, j = 0;
+        uint64_t add =
+            au_client_stats_apply(&l->cstats, &m, now, &obs, &b, &j);
+        if (obs && m.stats.has_buffer)
+            au_hist_observe(&srv->metrics.client_buffer_ms, b);
+        if (obs && m.stats.has_jitter)
+            au_hist_observe(&srv->metrics.client_jitter_ms, j);
         if (m.stats.has_underruns) {
-            uint64_t fresh = 0;
-            if (l->have_underruns && m.stats.underruns > l->last_underruns)
-                fresh = m.stats.underruns - l->last_underruns;
-            else if (!l->have_underruns)
-                fresh = m.stats.underruns;
-            atomic_fetch_add(&srv->metrics.client_underruns, fresh);
+            atomic_fetch_add(&srv->metrics.client_underruns, add);
             au_hist_observe(&srv->metrics.client_underruns_report,
-                            (double)fresh);
-            l->last_underruns = m.stats.underruns;
-            l->have_underruns = true;
+                            (double)add);
         }
         break;
+    }
     }
     request_write(l);
 }
@@ -727,6 +776,7 @@ static void http_reset(pss_t *pss)
     pss->owned = NULL;
     pss->body = NULL;
     pss->len = pss->off = 0;
+    pss->cors = false;
 }
 
 /* Headers for every response: COOP/COEP so the player may use
@@ -748,15 +798,17 @@ static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
                                     (const unsigned char *)v, (int)strlen(v),  \
                                     &p, end))                                  \
         return -1;
-    HDR("cross-origin-opener-policy:", "same-origin");
-    HDR("cross-origin-embedder-policy:", "require-corp");
-    HDR("cross-origin-resource-policy:", "same-origin");
-    HDR("x-content-type-options:", "nosniff");
+    /* COOP/COEP/CORP and nosniff: lws adds them to every response
+     * (au_guard_response_headers), its own error pages included */
+    /* HLS files may be read by players on other sites (CORS) */
+    if (pss->cors) HDR("access-control-allow-origin:", "*");
     HDR("cache-control:", cache);
     if (etag) HDR("etag:", etag);
 #undef HDR
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
-    if (len == 0) return lws_http_transaction_completed(wsi) ? -1 : 0;
+    if (au_guard_is_head(wsi)) http_reset(pss); /* HEAD: headers only */
+    if (len == 0 || !pss->body)
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -871,6 +923,93 @@ static int http_file(au_server *srv, struct lws *wsi, pss_t *pss,
      * (a cheap 304 thanks to the ETag) */
     return http_start(wsi, pss, 200, a->content_type, a->data, a->size, NULL,
                       "no-cache", etag);
+}
+
+/* /hls/NAME/FILE (hls.c): a playlist request creates the station if it
+ * does not exist, as a WebSocket join would; other files never do. */
+static int http_hls(au_server *srv, struct lws *wsi, pss_t *pss,
+                    const char *uri)
+{
+    char name[AU_STATION_NAME_MAX + 1], file[64];
+    if (!srv->hls || au_hls_parse_path(uri, name, file))
+        return http_simple(wsi, pss, 404, "{\"error\":\"not found\"}");
+    int64_t now = au_mono_ns();
+    au_stream *s = find_station(srv, name);
+    if (!s && !strcmp(file, "index.m3u8") && !srv->shutting_down) {
+        /* a new station: the same render budget as a WebSocket join
+         * (admission.h), and only if it can have an HLS output */
+        uint32_t addr = au_peer_addr(wsi);
+        if (au_hls_full(srv->hls))
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"too many stations have HLS "
+                               "outputs\"}");
+        if (au_admission_check(&srv->adm, addr) != AU_ADMIT_OK)
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"the server cannot start another "
+                               "stream now (--max-streams, "
+                               "--max-streams-per-address)\"}");
+        au_stream_request req;
+        au_stream_request_init(&req);
+        snprintf(req.station, sizeof req.station, "%s", name);
+        s = new_stream(srv, &req, now);
+        if (!s)
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"no stream could be created\"}");
+        s->creator_addr = addr;
+        s->admitted = true;
+        au_admission_created(&srv->adm, addr);
+    }
+    au_hls_reply r;
+    if (au_hls_request(srv->hls, s, file, wsi, now, &r) == AU_HLS_WAIT) {
+        pss->hls_wait = true;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 45);
+        return 0;
+    }
+    if (!r.body) return -1;
+    pss->cors = true;
+    return http_start(wsi, pss, r.status, r.content_type, r.body, r.len, r.body,
+                      r.cache_control, NULL);
+}
+
+/* A station to publish to Icecast: "NAME" or "NAME?QUERY" (checked at
+ * start-up by icecast_check), found or created as a WebSocket join would. */
+static int icecast_spec(const char *spec, au_stream_request *req, char *err,
+                        size_t errlen)
+{
+    au_stream_request_init(req);
+    const char *q = strchr(spec, '?');
+    size_t n = q ? (size_t)(q - spec) : strlen(spec);
+    if (n > AU_STATION_NAME_MAX) n = AU_STATION_NAME_MAX + 1;
+    char name[AU_STATION_NAME_MAX + 2];
+    memcpy(name, spec, n < sizeof name ? n : sizeof name - 1);
+    name[n < sizeof name ? n : sizeof name - 1] = '\0';
+    if (n > AU_STATION_NAME_MAX || !au_station_name_ok(name)) {
+        snprintf(err, errlen,
+                 "--icecast-station: station names are 1..32 of "
+                 "A-Z a-z 0-9 . _ - (got '%s')",
+                 spec);
+        return -1;
+    }
+    memcpy(req->station, name, n + 1); /* n <= AU_STATION_NAME_MAX here */
+    if (q && au_query_parse(req, q + 1, err, errlen)) return -1;
+    return 0;
+}
+
+static au_stream *icecast_station(void *arg, const char *spec)
+{
+    au_server *srv = arg;
+    au_stream_request req;
+    char err[256];
+    if (srv->shutting_down || icecast_spec(spec, &req, err, sizeof err))
+        return NULL;
+    au_stream *s = find_station(srv, req.station);
+    return s ? s : new_stream(srv, &req, au_mono_ns());
+}
+
+static void hls_wake(void *arg, void *wsi)
+{
+    (void)arg;
+    lws_callback_on_writable((struct lws *)wsi);
 }
 
 /* ------------------------------------------------- export, resume, checks */
@@ -1100,14 +1239,13 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                         const char *uri)
 {
     http_reset(pss);
+    /* methods, bodies, Host: checked in LWS_CALLBACK_FILTER_HTTP_CONNECTION
+     * (http_guard.c); POST reaches here only for /api/export */
     if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) {
         if (!strcmp(uri, "/api/export")) return http_export_start(srv, wsi, pss);
         return http_simple(wsi, pss, 405,
-                           "{\"error\":\"only GET is supported\"}");
+                           "{\"error\":\"only GET and HEAD are supported\"}");
     }
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
-        return http_simple(wsi, pss, 405,
-                           "{\"error\":\"only GET is supported\"}");
     if (!strcmp(uri, "/api/health")) return http_report(srv, wsi, pss, 0);
     if (!strcmp(uri, "/api/metrics")) return http_report(srv, wsi, pss, 1);
     if (!strcmp(uri, "/metrics")) return http_report(srv, wsi, pss, 2);
@@ -1117,6 +1255,7 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                           (const unsigned char *)j, strlen(j), NULL,
                           "public, max-age=3600", NULL);
     }
+    if (!strncmp(uri, "/hls/", 5)) return http_hls(srv, wsi, pss, uri);
     if (!strcmp(uri, "/api/pieces")) {
         const char *j = au_pieces_json();
         return http_start(wsi, pss, 200, "application/json",
@@ -1134,8 +1273,16 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
     return http_file(srv, wsi, pss, uri);
 }
 
-static int http_writeable(struct lws *wsi, pss_t *pss)
+static int http_writeable(au_server *srv, struct lws *wsi, pss_t *pss)
 {
+    if (pss->hls_wait) {
+        char uri[128];
+        pss->hls_wait = false;
+        lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+            return -1;
+        return http_hls(srv, wsi, pss, uri);
+    }
     if (!pss->body || pss->off >= pss->len) return 0;
     unsigned char buf[LWS_PRE + HTTP_PIECE];
     size_t n = pss->len - pss->off;
@@ -1183,6 +1330,11 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
 {
     char uri[64];
     if (!proto || strcmp(proto, "websocket")) return -1;
+    au_guard_verdict gv = au_guard_check(wsi, &srv->guard, true);
+    if (gv.status) {
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        return au_guard_refuse(wsi, gv.status, gv.code, gv.message);
+    }
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
         strcmp(uri, "/ws")) {
         atomic_fetch_add(&srv->metrics.rejected_bad, 1);
@@ -1211,6 +1363,24 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
         return refuse_upgrade(wsi, 503, "full",
                               "the server has reached --max-clients");
     }
+    if (!(req.station[0] && find_station(srv, req.station))) {
+        /* a new stream: within the render budget (admission.h) */
+        switch (au_admission_check(&srv->adm, au_peer_addr(wsi))) {
+        case AU_ADMIT_OK: break;
+        case AU_ADMIT_CAPACITY:
+            atomic_fetch_add(&srv->metrics.streams_refused_capacity, 1);
+            return refuse_upgrade(wsi, 503, "busy",
+                                  "the server is rendering all the streams it "
+                                  "can (--max-streams); join a station instead "
+                                  "or try later");
+        case AU_ADMIT_PER_ADDRESS:
+            atomic_fetch_add(&srv->metrics.streams_refused_address, 1);
+            return refuse_upgrade(wsi, 503, "busy",
+                                  "your address has started as many streams "
+                                  "as it may (--max-streams-per-address); "
+                                  "close one or join a station");
+        }
+    }
     return 0;
 }
 
@@ -1223,18 +1393,41 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     if (!srv) return 0;
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return srv->shutting_down ? -1 : 0;
+        if (srv->shutting_down) return -1;
+        return au_conn_guard_accept(&srv->cg, (int)(intptr_t)in);
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        /* after adoption (WSI_CREATE is too early: adoption resets the
+         * wsi's opaque pointer) */
+        au_conn_guard_created(&srv->cg, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        au_conn_guard_destroyed(&srv->cg, wsi);
+        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (srv->ctx && !srv->destroying) pump(srv);
         return 0;
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION: {
+        au_guard_verdict gv = au_guard_check(wsi, &srv->guard, false);
+        if (!gv.status) return 0;
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        return au_guard_refuse(wsi, gv.status, gv.code, gv.message);
+    }
+    case LWS_CALLBACK_RAW_ADOPT:
+        /* lws hands a CONNECT request over as a raw socket: answer it at
+         * once instead of leaving it open */
+        return au_guard_refuse_raw(wsi);
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
-    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(wsi, pss);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(srv, wsi, pss);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION: /* an export download */
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (pss) http_reset(pss);
+        if (pss && pss->hls_wait && srv->hls) au_hls_forget(srv->hls, wsi);
+        if (pss) {
+            pss->hls_wait = false;
+            http_reset(pss);
+        }
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(srv, wsi, (const char *)in);
@@ -1249,6 +1442,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_RECEIVE:
         if (!pss->l) return -1;
         return listener_receive(srv, wsi, pss->l, in, len);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        return au_guard_peer_close(in, len);
     case LWS_CALLBACK_CLOSED: listener_close(srv, pss); return 0;
     default: return 0;
     }
@@ -1280,6 +1475,9 @@ au_server_config au_server_config_default(void)
     c.backlog_ms = 2000;
     c.stuck_ms = 10000;
     c.station_linger_ms = 30000;
+    c.max_streams = 0; /* measured */
+    c.max_streams_per_address = AU_DEFAULT_STREAMS_PER_ADDRESS;
+    c.max_pending_per_address = AU_DEFAULT_PENDING_PER_ADDRESS;
     c.opus_bitrate = AU_OPUS_BITRATE_STREAM;
     c.export_jobs = 4;
     c.export_per_client = 2;
@@ -1287,6 +1485,7 @@ au_server_config au_server_config_default(void)
     c.export_max_minutes = 240;
     c.export_keep_s = 900;
     c.resume_keep_s = 600;
+    c.icecast_bitrate = 128000;
     return c;
 }
 
@@ -1362,6 +1561,9 @@ int au_server_run(const au_server_config *cfg)
     if (srv->backlog > AU_STREAM_SLOTS - 6) srv->backlog = AU_STREAM_SLOTS - 6;
     srv->stuck_ns = (int64_t)cfg->stuck_ms * 1000000;
     srv->linger_ns = (int64_t)cfg->station_linger_ms * 1000000;
+    srv->guard.loopback = !strncmp(cfg->host, "127.", 4);
+    srv->guard.allow_hosts = cfg->allow_hosts;
+    srv->guard.allow_origins = cfg->allow_origins;
     au_metrics_init(&srv->metrics);
     atomic_store(&g_stop, 0);
     r = AU_ENOMEM;
@@ -1386,7 +1588,7 @@ int au_server_run(const au_server_config *cfg)
     }
 
     /* room for every listener's socket plus HTTP and internal fds */
-    rlim_t want = (rlim_t)cfg->max_clients + 256;
+    rlim_t want = (rlim_t)cfg->max_clients + AU_CONN_HEADROOM + 128;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
         rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
@@ -1426,6 +1628,18 @@ int au_server_run(const au_server_config *cfg)
     wc.realtime = cfg->realtime;
 
     srv->nworkers = wc.nworkers;
+    double xrt = 0;
+    int max_streams = cfg->max_streams;
+    if (max_streams <= 0)
+        max_streams = au_admission_measure(wc.nworkers, cfg->rate, &xrt);
+    if (max_streams > wc.max_streams) max_streams = wc.max_streams;
+    if (au_admission_init(&srv->adm, max_streams, cfg->max_streams_per_address,
+                          wc.max_streams) ||
+        au_conn_guard_init(&srv->cg, cfg->max_clients + AU_CONN_HEADROOM,
+                           cfg->max_pending_per_address,
+                           &srv->metrics.conns_refused_address))
+        goto out;
+    atomic_store(&srv->metrics.max_streams, max_streams);
     if (au_workers_start(&srv->workers, &wc)) goto out;
     if (au_records_init(&srv->records, 1024,
                         (int64_t)cfg->resume_keep_s * 1000000000))
@@ -1447,6 +1661,47 @@ int au_server_run(const au_server_config *cfg)
         }
     }
 
+    au_hls_config hc = au_hls_config_default();
+    hc.rate = cfg->rate;
+    hc.wake = hls_wake;
+    hc.arg = srv;
+    hc.metrics = &srv->metrics;
+    if (au_hls_start(&srv->hls, &hc)) goto out;
+
+    if (cfg->icecast_url) {
+        au_icecast_config ic;
+        memset(&ic, 0, sizeof ic);
+        char err[300];
+        if (au_icecast_parse_url(cfg->icecast_url,
+                                 getenv(AU_ICECAST_PASSWORD_ENV), &ic.target,
+                                 err, sizeof err)) {
+            fprintf(stderr, "auralis: %s\n", err);
+            r = AU_EINVAL;
+            goto out;
+        }
+        au_stream_request req;
+        for (int i = 0; i < cfg->icecast_nstations; i++)
+            if (icecast_spec(cfg->icecast_stations[i], &req, err, sizeof err)) {
+                fprintf(stderr, "auralis: %s\n", err);
+                r = AU_EINVAL;
+                goto out;
+            }
+        if (cfg->rate != 48000) {
+            fprintf(stderr, "auralis: --icecast publishes Opus, which is "
+                            "48 kHz: use --rate 48000\n");
+            r = AU_EINVAL;
+            goto out;
+        }
+        ic.stations = cfg->icecast_stations;
+        ic.nstations = cfg->icecast_nstations;
+        ic.bitrate = cfg->icecast_bitrate;
+        ic.station = icecast_station;
+        ic.arg = srv;
+        ic.metrics = &srv->metrics;
+        if ((r = au_icecast_start(&srv->icecast, &ic)) != 0) goto out;
+        r = AU_ENOMEM;
+    }
+
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -1456,11 +1711,19 @@ int au_server_run(const au_server_config *cfg)
     info.user = srv;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    info.fd_limit_per_thread = (unsigned)cfg->max_clients + 128;
-    /* a resume query may carry a timeline (up to AU_QUERY_TIMELINE_MAX) */
-    info.max_http_header_data = AU_QUERY_TIMELINE_MAX + 4096;
+    info.fd_limit_per_thread = (unsigned)cfg->max_clients + AU_CONN_HEADROOM;
+    info.headers = au_guard_response_headers();
+    /* a resume query may carry a timeline (up to AU_QUERY_TIMELINE_MAX);
+     * the headers proper are bounded by http_guard (431) */
+    info.max_http_header_data = AU_QUERY_TIMELINE_MAX + AU_GUARD_HEADER_SPACE;
+    /* RFC 6455: text frames and close reasons must be UTF-8 (else 1007) */
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.count_threads = 1;
-    info.timeout_secs = 10;
+    /* a connection that has not completed a request within 5 s is closed
+     * (lws holds an unfinished request - slow headers, or forms its parser
+     * cannot finish - until this timeout) */
+    info.timeout_secs = AU_GUARD_REQUEST_TIMEOUT_S;
+    info.timeout_secs_ah_idle = AU_GUARD_REQUEST_TIMEOUT_S;
     info.ka_time = 0;
     /* A listener only receives, so lws validates it with PINGs: one after
      * 30 s without anything from the peer, hang up after 75 s. Browsers and
@@ -1489,6 +1752,12 @@ int au_server_run(const au_server_config *cfg)
                     "(0.0.0.0): the server is exposed to the network\n");
         printf("auralis serve: %d render workers, up to %d listeners, %d Hz\n",
                wc.nworkers, cfg->max_clients, cfg->rate);
+        if (xrt > 0)
+            printf("stream budget: %d streams (one engine renders %.0fx real "
+                   "time here; --max-streams to set)\n",
+                   max_streams, xrt);
+        else
+            printf("stream budget: %d streams (--max-streams)\n", max_streams);
         printf("listening on http://%s:%d/\n", cfg->host, port);
         fflush(stdout);
     }
@@ -1507,12 +1776,16 @@ out:
     for (au_stream *s = srv->streams; s; s = s->next) atomic_store(&s->cancel, 1);
     au_preparer_stop(srv->preparer);
     au_exports_stop(srv->exports);
+    if (srv->icecast) au_icecast_stop(srv->icecast);
+    if (srv->hls) au_hls_stop(srv->hls); /* detaches its taps */
     if (srv->workers) au_workers_stop(srv->workers);
     au_procmon_stop(srv->procmon);
     for (au_stream *s = srv->streams, *n; s; s = n) {
         n = s->next;
         au_stream_free(s);
     }
+    au_admission_deinit(&srv->adm);
+    au_conn_guard_deinit(&srv->cg);
     au_records_deinit(&srv->records);
     free(srv->pool);
     free(srv->etags);
