@@ -109,6 +109,12 @@ d.add("Render lag", "Streams behind real time: the worst now (auralis_render_lag
        (f'sum(auralis_streams_behind{{{I}}})', "streams behind")], unit="s", w=8,
       fc=None, extra={"fieldConfig": {"defaults": {"unit": "s", "custom": {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "showPoints": "never", "spanNulls": True}},
                        "overrides": [{"matcher": {"id": "byName", "options": "streams behind"}, "properties": [{"id": "unit", "value": "short"}, {"id": "custom.axisPlacement", "value": "right"}]}]}})
+d.add("HLS and Icecast outputs", "Stations with an HLS output and Icecast mounts connected (auralis_hls_outputs, auralis_icecast_connected); HLS segments served per second (auralis_hls_segments_served_total); chunks the HLS encoder or Icecast publisher could not take (auralis_hls_chunks_dropped_total, auralis_icecast_chunks_dropped_total); Icecast connections lost or refused (auralis_icecast_failures_total).",
+      [(f'sum(auralis_hls_outputs{{{I}}})', "HLS outputs"),
+       (f'sum(auralis_icecast_connected{{{I}}})', "Icecast connected"),
+       (f'sum(rate(auralis_hls_segments_served_total{{{I}}}[{RI}]))', "HLS segments served/s"),
+       (f'sum(rate(auralis_hls_chunks_dropped_total{{{I}}}[{RI}])) + sum(rate(auralis_icecast_chunks_dropped_total{{{I}}}[{RI}]))', "output chunks dropped/s"),
+       (f'sum(rate(auralis_icecast_failures_total{{{I}}}[{RI}]))', "Icecast failures/s")], w=24, h=7)
 d.row("What players report")
 d.add("Client buffer depth", "Buffer depth the players report in client_stats (auralis_client_buffer_seconds): p10 is the listeners closest to an underrun.",
       q("auralis_client_buffer_seconds", [0.1, 0.5, 0.9]), unit="s", w=8)
