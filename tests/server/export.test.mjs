@@ -127,15 +127,24 @@ test('resume: another server continues the performance with the same samples', {
   const timeline = a.ofType('state').map((s) => s.change).join(';');
   assert.ok(timeline.length > 0);
 
-  // by resume id on the same server: the kept performance
-  const at = a.chunks[30].h.pos + 1234; // mid-chunk: rounded down to chunk 30
-  const b = listen(srv.port, `resume=${hello.resume.id}&position=${at}`);
-  await b.until(() => b.chunks.length >= 6, 20000, 'resumed audio');
-  assert.equal(b.ofType('hello')[0].position, a.chunks[30].h.pos);
-  assert.equal(b.ofType('hello')[0].resume.resumed, true);
-  assert.equal(b.chunks[0].h.pos, a.chunks[30].h.pos);
-  for (let i = 0; i < 6; i++) assert.ok(b.chunks[i].payload.equals(a.chunks[30 + i].payload), `chunk ${30 + i}`);
-  b.close();
+  // by resume id on the same server: the parked stream itself (the chunk
+  // is still in its ring), then a replay of its timeline (it is not)
+  for (const k of [30, 5]) {
+    const at = a.chunks[k].h.pos + 1234; // mid-chunk: rounded down
+    const b = listen(srv.port, `resume=${hello.resume.id}&position=${at}`);
+    await b.until(() => b.chunks.length >= 6, 20000, 'resumed audio');
+    const bh = b.ofType('hello')[0];
+    assert.equal(bh.position, a.chunks[k].h.pos);
+    assert.equal(bh.resume.resumed, true);
+    assert.equal(b.chunks[0].h.pos, a.chunks[k].h.pos);
+    for (let i = 0; i < 6; i++) assert.ok(b.chunks[i].payload.equals(a.chunks[k + i].payload), `chunk ${k + i}`);
+    // the parked stream keeps its id; a replay is a new branch with a new one
+    if (k === 30) assert.equal(bh.resume.id, hello.resume.id);
+    else assert.notEqual(bh.resume.id, hello.resume.id);
+    b.close();
+    await b.until(() => b.closed, 3000, 'closed');
+    await sleep(300); // the server sees the close and parks the stream again
+  }
 
   // after a restart: a fresh server knows nothing but what the link says
   const other = await startServer(['--workers', '1']);
