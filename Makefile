@@ -7,13 +7,14 @@
 #   make load     server load test (bench/), make soak: 30 minutes
 #   make player-session  10 minutes of the player in headless Chromium
 #   make fuzz     libFuzzer on what clients send (FUZZ_SECONDS per target)
+#   make monitor  a local Prometheus scraping a running server (MONITOR_TARGET)
 #   make format   clang-format every C file
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
 .PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
-        load soak player-session fuzz format clean
+        load soak player-session fuzz format clean monitor
 
 all: build
 
@@ -57,6 +58,13 @@ soak: build
 # A 10-minute listening session in headless Chromium (SECONDS=600).
 player-session: node-deps build
 	@node bench/player-session.mjs --seconds $${SECONDS:-600} --bin $(BUILD)/auralis
+
+# A local Prometheus (port MONITOR_PORT) scraping a running server at
+# MONITOR_TARGET with docs/prometheus/alerts.yml; docs/operations.md.
+MONITOR_TARGET ?= 127.0.0.1:8000
+MONITOR_PORT   ?= 9190
+monitor: deps-test
+	@scripts/monitor.sh --target $(MONITOR_TARGET) --port $(MONITOR_PORT)
 
 # libFuzzer targets for what strangers send (control JSON, query strings,
 # request paths): clang, ASan+UBSan, coverage on the libraries too.

@@ -8,7 +8,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config
             libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev libogg-dev
             libjansson-dev)
 test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy ffmpeg sox nodejs npm chromium
-           clang libclang-rt-14-dev)
+           clang libclang-rt-14-dev prometheus)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in

@@ -359,6 +359,11 @@ int au_engine_active_voices(const au_engine *e)
     return n;
 }
 
+uint64_t au_engine_phrases(const au_engine *e)
+{
+    return e->comp.melody.phrases > 0 ? (uint64_t)e->comp.melody.phrases : 0;
+}
+
 #else
 typedef int au_engine_waits_for_composer;
 #endif

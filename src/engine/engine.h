@@ -53,4 +53,8 @@ size_t au_engine_memory(const au_engine *e);
 /* Voices currently sounding (for the benchmark). */
 int au_engine_active_voices(const au_engine *e);
 
+/* Melodic phrases the composer has planned so far (for the server's
+ * auralis_phrases_composed_total); same thread as render. */
+uint64_t au_engine_phrases(const au_engine *e);
+
 #endif

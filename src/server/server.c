@@ -28,6 +28,7 @@
 #include "server/control.h"
 #include "server/export.h"
 #include "server/metrics.h"
+#include "server/procmon.h"
 #include "server/query.h"
 #include "server/resume.h"
 #include "server/stream.h"
@@ -86,6 +87,7 @@ typedef struct {
     struct lws_context *ctx;
     struct lws_vhost *vh;
     au_metrics metrics;
+    au_procmon *procmon; /* RSS sampling and leak slope (own thread) */
     au_workers *workers;
     int nworkers;
     au_listener *pool, *free_list;
@@ -466,6 +468,7 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     pss->l = l;
     srv->nlisteners++;
     atomic_fetch_add(&srv->metrics.listeners, 1);
+    au_metrics_listeners_add(&srv->metrics, AU_TRANSPORT_WEBSOCKET, 1);
     atomic_fetch_add(&srv->metrics.connections, 1);
 
     if (bad) { /* checked at upgrade already; kept for safety */
@@ -580,6 +583,7 @@ static void listener_close(au_server *srv, pss_t *pss)
     srv->free_list = l;
     srv->nlisteners--;
     atomic_fetch_sub(&srv->metrics.listeners, 1);
+    au_metrics_listeners_add(&srv->metrics, AU_TRANSPORT_WEBSOCKET, -1);
     if (srv->shutting_down && srv->nlisteners == 0 && !srv->destroying)
         lws_cancel_service(srv->ctx);
 }
@@ -694,13 +698,17 @@ static void handle_message(au_server *srv, au_listener *l)
         count_ctl(srv, AU_CTL_RESULT_OK);
         if (m.stats.has_buffer)
             au_hist_observe(&srv->metrics.client_buffer_ms, m.stats.buffer_ms);
+        if (m.stats.has_jitter)
+            au_hist_observe(&srv->metrics.client_jitter_ms, m.stats.jitter_ms);
         if (m.stats.has_underruns) {
+            uint64_t fresh = 0;
             if (l->have_underruns && m.stats.underruns > l->last_underruns)
-                atomic_fetch_add(&srv->metrics.client_underruns,
-                                 m.stats.underruns - l->last_underruns);
+                fresh = m.stats.underruns - l->last_underruns;
             else if (!l->have_underruns)
-                atomic_fetch_add(&srv->metrics.client_underruns,
-                                 m.stats.underruns);
+                fresh = m.stats.underruns;
+            atomic_fetch_add(&srv->metrics.client_underruns, fresh);
+            au_hist_observe(&srv->metrics.client_underruns_report,
+                            (double)fresh);
             l->last_underruns = m.stats.underruns;
             l->have_underruns = true;
         }
@@ -803,7 +811,17 @@ static int http_report(au_server *srv, struct lws *wsi, pss_t *pss, int which)
     ps.uptime_seconds = (double)(au_mono_ns() - srv->start_ns) * 1e-9;
     ps.workers = srv->nworkers;
     ps.max_clients = srv->cfg.max_clients;
-    size_t cap = 32768;
+    int64_t now = au_mono_ns();
+    for (au_stream *s = srv->streams; s; s = s->next)
+        if (!s->removing &&
+            atomic_load_explicit(&s->state, memory_order_acquire) ==
+                AU_STREAM_RUNNING)
+            au_render_lag_add(
+                &ps.lag,
+                au_pacer_due(&s->pacer, atomic_load_explicit(
+                                            &s->head, memory_order_acquire)),
+                now);
+    size_t cap = 65536;
     char *b = malloc(cap);
     if (!b) return -1;
     int n;
@@ -1407,6 +1425,13 @@ int au_server_run(const au_server_config *cfg)
         }
     }
 
+    /* after the signal mask: the monitor thread inherits it, so SIGTERM
+     * still reaches only the signal thread */
+    au_leak_config leak = au_leak_config_default();
+    if (au_procmon_start(&srv->procmon, &srv->metrics, &leak))
+        fprintf(stderr, "auralis: warning: no memory monitor (leak "
+                        "detection off)\n");
+
     au_workers_config wc = au_workers_config_default();
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     wc.nworkers =
@@ -1499,6 +1524,7 @@ out:
     au_preparer_stop(srv->preparer);
     au_exports_stop(srv->exports);
     if (srv->workers) au_workers_stop(srv->workers);
+    au_procmon_stop(srv->procmon);
     for (au_stream *s = srv->streams, *n; s; s = n) {
         n = s->next;
         au_stream_free(s);

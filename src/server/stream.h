@@ -91,6 +91,7 @@ struct au_stream {
     au_dither dither;
     uint64_t events_dropped; /* texts that did not fit a chunk */
     uint64_t notes_dropped;  /* note events over AU_CHUNK_NOTES */
+    uint64_t phrases_seen;   /* au_engine_phrases at the last chunk */
     /* note_on events sent, by layer and MIDI note: their note_off is sent
      * too (a dropped note_on drops its note_off) */
     uint64_t notes_on[AU_LAYER_COUNT][2];

@@ -127,13 +127,11 @@ static void *worker_main(void *arg)
             au_stream_render_next(best);
             int64_t t1 = au_mono_ns();
             if (cfg->metrics) {
-                au_hist_observe(&cfg->metrics->render_ms,
-                                (double)(t1 - t0) * 1e-6);
-                atomic_fetch_add_explicit(&cfg->metrics->chunks_rendered, 1,
-                                          memory_order_relaxed);
-                if (t1 > au_pacer_due(&best->pacer, k))
-                    atomic_fetch_add_explicit(&cfg->metrics->render_late, 1,
-                                              memory_order_relaxed);
+                uint64_t ph = au_engine_phrases(best->engine);
+                au_metrics_chunk_done(
+                    cfg->metrics, t1 - t0, t1 - au_pacer_due(&best->pacer, k),
+                    k >= best->pacer.prefill, ph - best->phrases_seen);
+                best->phrases_seen = ph;
             }
             /* the service thread's timer fires when a chunk is due and
              * finds it ready; only a chunk that is already due (the burst,
