@@ -24,6 +24,7 @@
 #include "io/audiofile.h"
 #include "io/midi.h"
 #include "io/pcm.h"
+#include "server/metrics.h"
 #include "server/pacer.h"
 
 #define MAX_JOBS_TABLE 64 /* queued, running and finished jobs remembered */
@@ -363,8 +364,10 @@ static void *job_main(void *arg)
         j->started_ns = au_mono_ns();
         atomic_fetch_sub(&x->queued, 1);
         atomic_fetch_add(&x->running, 1);
+        au_metrics_export_jobs_add(1); /* auralis_export_jobs_running */
         pthread_mutex_unlock(&x->mu);
         run_job(x, j);
+        au_metrics_export_jobs_add(-1);
         atomic_fetch_sub(&x->running, 1);
         pthread_mutex_lock(&x->mu);
     }
