@@ -107,6 +107,15 @@ test('export: FLAC and raw are the streamed PCM bit for bit; MIDI is a file', { 
   assert.equal(mid.body.toString('ascii', 0, 4), 'MThd');
   assert.match(mst.filename, /^auralis-4242-D-dorian\.mid$/);
 
+  r = await post(srv.port, `/api/export?stream=${id}&format=opus&minutes=0.05&to=${to}`);
+  assert.equal(r.status, 202, r.body);
+  const ost = await exportDone(srv.port, JSON.parse(r.body).job);
+  assert.equal(ost.from, to - 3 * 48000); // 3 s counted back from `to`
+  const ogg = await get(srv.port, ost.download_url);
+  assert.equal(ogg.headers['content-type'], 'audio/ogg');
+  assert.equal(ogg.body.toString('ascii', 0, 4), 'OggS');
+  assert.ok(ogg.body.includes(Buffer.from('OpusHead')));
+
   // bad requests say why
   r = await post(srv.port, `/api/export?stream=${id}&format=wav`);
   assert.equal(r.status, 400);
