@@ -8,11 +8,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { encodeChunk, KEYS, MODES } from '../public/js/protocol.js';
+import { stationNameProblem } from '../public/js/names.js';
 
 const require = createRequire(import.meta.url);
 const { WebSocketServer } = require('ws');
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../public');
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.webmanifest': 'application/manifest+json' };
 const SR = 48000, CHUNK = 4800;
 const PRESETS = [
   { name: 'Focus', key: 'D', mode: 'dorian', bpm: 64, intensity: 0.35 },
@@ -23,12 +24,19 @@ const PRESETS = [
 const DEGREES = [0, 5, 3, 4]; // i, vi-ish, iv, v-ish in scale steps
 const SCALES = { ionian: [0, 2, 4, 5, 7, 9, 11], dorian: [0, 2, 3, 5, 7, 9, 10], phrygian: [0, 1, 3, 5, 7, 8, 10], lydian: [0, 2, 4, 6, 7, 9, 11], mixolydian: [0, 2, 4, 5, 7, 9, 10], aeolian: [0, 2, 3, 5, 7, 8, 10], locrian: [0, 1, 3, 5, 6, 8, 10] };
 
-function stream(ws, q) {
+function stream(ws, q, opts) {
   const params = {
     seed: q.get('seed') ?? String(Math.floor(Math.random() * 1e9)), key: q.get('key') ?? 'D', mode: q.get('mode') ?? 'dorian',
     bpm: Number(q.get('bpm') ?? 60), intensity: Number(q.get('intensity') ?? 0.4), wander: false,
     pads: true, melody: true, bass: true, percussion: true, textures: true, bells: true,
   };
+  const LAYERS = ['pads', 'melody', 'bass', 'percussion', 'textures', 'bells'];
+  if (q.get('wander') !== null) params.wander = q.get('wander') === 'true';
+  for (const l of LAYERS) if (q.get(l) !== null) params[l] = q.get(l) !== 'false';
+  if (opts.volumes) {
+    params.volumes = Object.fromEntries(LAYERS.map((l) => [l, 1]));
+    for (const l of LAYERS) if (q.get(`${l}_volume`) !== null) params.volumes[l] = Number(q.get(`${l}_volume`));
+  }
   const id = `mock-${Math.random().toString(36).slice(2, 8)}`;
   ws.send(JSON.stringify({ type: 'hello', protocol: 1, stream: id, sample_rate: SR, channels: 2, codec: 'pcm16', chunk_ms: 100, params }));
   let seq = 0, pos = 0, chordIdx = -1;
@@ -73,7 +81,8 @@ function stream(ws, q) {
     let m; try { m = JSON.parse(String(data)); } catch { return ws.send(JSON.stringify({ type: 'error', code: 'bad_json', message: 'bad json' })); }
     if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong', t: m.t }));
     else if (m.type === 'set') {
-      for (const k of ['key', 'mode', 'bpm', 'intensity', 'pads', 'melody', 'bass', 'percussion', 'textures']) if (k in m) params[k] = m[k];
+      for (const k of ['key', 'mode', 'bpm', 'intensity', 'wander', ...LAYERS]) if (k in m) params[k] = m[k];
+      if (m.volumes && params.volumes) Object.assign(params.volumes, m.volumes);
       if (m.bpm !== undefined && (m.bpm < 30 || m.bpm > 200)) return ws.send(JSON.stringify({ type: 'error', code: 'invalid_param', message: `bpm must be between 30 and 200 (got ${m.bpm})` }));
       ws.send(JSON.stringify({ type: 'state', params, applies_at: pos }));
       chordIdx = -1;
@@ -82,10 +91,22 @@ function stream(ws, q) {
   ws.on('close', () => clearInterval(timer));
 }
 
-export function startMock(port = 0, { isolate = true } = {}) {
+export function startMock(port = 0, { isolate = true, volumes = true } = {}) {
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     const headers = isolate ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-cache' } : { 'Cache-Control': 'no-cache' };
+    // like the server: what an upgrade with this query would get
+    if (u.pathname === '/api/validate') {
+      const st = u.searchParams.get('station');
+      const problem = st !== null ? stationNameProblem(st) : null;
+      res.writeHead(problem ? 400 : 200, { ...headers, 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify(problem ? { type: 'error', code: 'invalid_param', message: problem } : { ok: true }));
+    }
+    if (u.pathname === '/api/health') {
+      res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ status: 'ok', protocol: 1, sample_rate: SR,
+        station_name: { pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,31}$', max_length: 32, rule: "station must be 1 to 32 characters of A-Z a-z 0-9 . _ -, not starting with '.'" } }));
+    }
     if (u.pathname === '/api/presets') { res.writeHead(200, { ...headers, 'Content-Type': 'application/json' }); return res.end(JSON.stringify({ presets: PRESETS })); }
     const p = path.normalize(path.join(ROOT, u.pathname === '/' ? 'index.html' : u.pathname));
     if (!p.startsWith(ROOT) || !fs.existsSync(p) || !fs.statSync(p).isFile()) { res.writeHead(404, headers); return res.end('not found'); }
@@ -98,7 +119,13 @@ export function startMock(port = 0, { isolate = true } = {}) {
     const u = new URL(req.url, 'http://x');
     if (u.pathname !== '/ws') return sock.destroy();
     queries.push(u.search);
-    wss.handleUpgrade(req, sock, head, (ws) => stream(ws, u.searchParams));
+    const st = u.searchParams.get('station');
+    if (st !== null && stationNameProblem(st)) {
+      const body = JSON.stringify({ type: 'error', code: 'invalid_param', message: stationNameProblem(st) });
+      sock.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    wss.handleUpgrade(req, sock, head, (ws) => stream(ws, u.searchParams, { volumes }));
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({
     port: server.address().port,

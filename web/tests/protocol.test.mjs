@@ -52,11 +52,16 @@ test('client messages carry only valid fields', () => {
 });
 
 test('stream URL and shareable link reproduce the piece', () => {
-  const p = { seed: '18446744073709551615', key: 'F#', mode: 'lydian', bpm: 66, intensity: 0.25, pads: true, melody: false, bass: true, percussion: false, textures: true };
+  const p = { seed: '18446744073709551615', key: 'F#', mode: 'lydian', bpm: 66, intensity: 0.25, pads: true, melody: false, bass: true, percussion: false, textures: true, bells: false, wander: true };
   const back = P.queryToParams(P.paramsToQuery(p));
   assert.deepEqual(back, p);
-  assert.equal(P.streamUrl('ws://h/ws', p), 'ws://h/ws?seed=18446744073709551615&key=F%23&mode=lydian&bpm=66&intensity=0.25&codec=pcm16');
+  // everything: piece and layer volumes too
+  const full = { ...p, piece: 'glass-harbor', volumes: { pads: 0.5, melody: 1, bass: 0, percussion: 1, textures: 0.25, bells: 1 } };
+  const q = P.paramsToQuery(full);
+  assert.match(q, /vol=pads%3A50%2Cbass%3A0%2Ctextures%3A25/);
+  assert.deepEqual(P.queryToParams(q), { ...full, volumes: { pads: 0.5, bass: 0, textures: 0.25 } });
+  assert.equal(P.streamUrl('ws://h/ws', p), 'ws://h/ws?seed=18446744073709551615&key=F%23&mode=lydian&bpm=66&intensity=0.25&wander=true&melody=false&percussion=false&bells=false&codec=pcm16');
   assert.equal(P.streamUrl('ws://h/ws', { station: 'lobby', seed: '1' }), 'ws://h/ws?station=lobby&codec=pcm16');
   // hostile values are dropped, not passed on
-  assert.deepEqual(P.queryToParams('?seed=-1&key=H&mode=x&bpm=500&intensity=2'), {});
+  assert.deepEqual(P.queryToParams('?seed=-1&key=H&mode=x&bpm=500&intensity=2&wander=maybe&piece=../x&vol=pads:900,junk:5'), { volumes: {} });
 });

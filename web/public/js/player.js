@@ -13,6 +13,12 @@ const STATS_EVERY_MS = 5000;
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10000;
 const DISCONNECT_AFTER_PAUSE_MS = 60000;
+// Play fades in over this (gain squared: eased, no click): short, so a press
+// is heard at once (above -40 dBFS within a few tens of ms of the first sample).
+export const START_FADE_S = 0.3;
+// Failed connection attempts in a row (no hello) before the player asks the
+// server why over plain HTTP and says so in the page.
+const PROBE_AFTER_FAILURES = 2;
 
 export class Player extends EventTarget {
   constructor({ wsUrl, sampleRate = 48000 } = {}) {
@@ -33,6 +39,9 @@ export class Player extends EventTarget {
     this.wantPlaying = false;
     this.lastError = '';
     this.volume = 1;
+    this.sleepGain = 1; // the sleep timer's fade, times the volume
+    this.failures = 0; // connection attempts in a row that got no hello
+    this.refusal = ''; // why the server refused, when it said
     this.attempts = 0;
     this.retryTimer = null;
     this.retryAt = 0;
@@ -48,7 +57,7 @@ export class Player extends EventTarget {
     this.lastClientStats = 0;
     this.pausedAt = 0;
     this.lastTarget = this.tier.target_ms;
-    this.m = { play_at: null, ws_open_ms: null, hello_ms: null, audio_ready_ms: null, first_chunk_ms: null, press_to_audible_ms: null, first_output_ms: null, first_audible_ms: null, connects: 0, reconnects: 0, state_messages: 0, errors: 0 };
+    this.m = { play_at: null, ws_open_ms: null, hello_ms: null, audio_ready_ms: null, first_chunk_ms: null, press_to_audible_ms: null, first_output_ms: null, first_audible_ms: null, first_loud_ms: null, press_to_loud_ms: null, connects: 0, reconnects: 0, state_messages: 0, errors: 0 };
     this.pollTimer = setInterval(() => this.poll(), 100);
   }
 
@@ -67,7 +76,7 @@ export class Player extends EventTarget {
     if (!this.ws && !this.retryTimer) { this.wantConnected = true; this.connect(); }
     this.ensureAudio();
     this.ctx.resume().catch(() => {});
-    this.post({ type: 'play', on: true, fadeS: 1 });
+    this.post({ type: 'play', on: true, fadeS: START_FADE_S });
     this.refreshState();
   }
 
@@ -88,12 +97,18 @@ export class Player extends EventTarget {
 
   toggle() { if (this.wantPlaying) this.pause(); else this.play(); }
 
-  setVolume(v) { this.volume = v; this.post({ type: 'volume', value: v }); }
+  setVolume(v) { this.volume = v; this.post({ type: 'volume', value: v * this.sleepGain }); }
+
+  // The sleep timer's gain (0..1), applied on top of the volume; the
+  // worklet smooths every step (30 ms), and the timer moves it slowly.
+  setSleepGain(g) { this.sleepGain = Math.max(0, Math.min(1, g)); this.post({ type: 'volume', value: this.volume * this.sleepGain }); }
 
   // Live change of key, mode, bpm, intensity, layers: sent to the server;
   // remembered for reconnects.
   set(changes) {
+    const vols = changes.volumes ? { ...this.desired.volumes, ...changes.volumes } : null;
     Object.assign(this.desired, changes);
+    if (vols) this.desired.volumes = vols;
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(P.setMessage(changes));
   }
 
@@ -169,8 +184,8 @@ export class Player extends EventTarget {
       this.node.port.onmessage = (e) => this.onWorkletMessage(e.data);
       this.node.connect(this.analyser);
       this.analyser.connect(this.ctx.destination);
-      this.post({ type: 'volume', value: this.volume });
-      this.post({ type: 'play', on: this.wantPlaying, fadeS: 1 });
+      this.post({ type: 'volume', value: this.volume * this.sleepGain });
+      this.post({ type: 'play', on: this.wantPlaying, fadeS: START_FADE_S });
       if (this.m.audio_ready_ms === null && this.m.play_at !== null) this.m.audio_ready_ms = performance.now() - this.m.play_at;
       for (const c of this.pending) this.push(c.data, c.frames);
       this.pending = [];
@@ -207,6 +222,12 @@ export class Player extends EventTarget {
         if (this.pressAt !== undefined && this.pressAt <= this.m.play_at) this.m.press_to_audible_ms = now + latency - this.pressAt;
       }
       this.dispatchEvent(new Event('started'));
+    } else if (m.type === 'loud' && this.m.play_at !== null && this.m.first_loud_ms === null) {
+      // the first 128-frame block above -40 dBFS RMS, mapped the same way
+      const now = performance.now();
+      const latency = ((this.ctx.outputLatency || 0) + (this.ctx.baseLatency || 0)) * 1000;
+      this.m.first_loud_ms = now + latency - this.m.play_at;
+      if (this.pressAt !== undefined && this.pressAt <= this.m.play_at) this.m.press_to_loud_ms = now + latency - this.pressAt;
     }
   }
 
@@ -219,6 +240,7 @@ export class Player extends EventTarget {
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.gotAudio = false;
+    this.gotHello = false;
     this.setState(this.attempts ? 'reconnecting' : 'connecting', this.attempts ? `attempt ${this.attempts + 1}` : '');
     ws.onopen = () => { if (this.m.ws_open_ms === null && this.m.play_at !== null) this.m.ws_open_ms = performance.now() - this.m.play_at; };
     ws.onmessage = (e) => { if (ws === this.ws) this.onMessage(e.data); };
@@ -235,15 +257,41 @@ export class Player extends EventTarget {
   }
 
   onClose(e) {
+    const ws = this.ws;
     this.ws = null;
     if (!this.wantConnected) { this.refreshState(); return; }
     if (e.code === 1008 || e.code === 1003) { this.fail(this.lastError || `refused by the server (${e.code})`); return; }
+    if (!this.gotHello) {
+      this.failures++;
+      // A refused upgrade looks like any dropped connection to the page:
+      // ask the server (same URL, plain HTTP) what it did not like.
+      if (this.failures >= PROBE_AFTER_FAILURES && ws) this.probe(ws.url);
+    }
     this.attempts++;
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.attempts - 1));
     const delay = base * (0.8 + 0.4 * Math.random());
     this.retryAt = performance.now() + delay;
     this.retryTimer = setTimeout(() => { this.retryTimer = null; this.m.reconnects++; this.connect(); }, delay);
-    this.setState('reconnecting', `retry in ${(delay / 1000).toFixed(1)} s`);
+    this.setState('reconnecting', `${this.refusal ? `${this.refusal}; ` : ''}retry in ${(delay / 1000).toFixed(1)} s`);
+  }
+
+  // Asks the server why the upgrade failed: GET /api/validate with the
+  // same query answers what the upgrade would (docs/protocol.md). A 400 (a
+  // value the server refuses) will not get better by retrying: show the
+  // server's reason and stop. Otherwise say what is known, and keep trying.
+  async probe(url) {
+    const u = new URL(url);
+    const http = `${u.protocol === 'wss:' ? 'https:' : 'http:'}//${u.host}/api/validate${u.search}`;
+    let status = 0, body = null;
+    try {
+      const r = await fetch(http, { cache: 'no-store' });
+      status = r.status;
+      body = await r.json().catch(() => null);
+    } catch { status = 0; }
+    if (!this.wantConnected || this.gotHello) return;
+    const reason = body?.message ?? '';
+    if (status === 400 && reason) { this.fail(reason); return; }
+    this.refusal = status === 0 ? 'server unreachable' : status === 503 ? (reason || 'server full') : `cannot connect (${this.failures} attempts)`;
   }
 
   onMessage(data) {
@@ -253,6 +301,9 @@ export class Player extends EventTarget {
     switch (m.type) {
       case 'hello':
         this.m.connects++;
+        this.gotHello = true;
+        this.failures = 0;
+        this.refusal = '';
         if (this.m.hello_ms === null && this.m.play_at !== null) this.m.hello_ms = performance.now() - this.m.play_at;
         this.stream = m.stream ?? null;
         if (m.sample_rate && m.sample_rate !== this.streamRate) {

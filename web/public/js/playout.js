@@ -11,13 +11,16 @@ export const STATE = Object.freeze({ PREBUFFER: 0, PLAY: 1 });
 // Layout of the Float64Array the worklet publishes its stats in.
 export const ST = Object.freeze({
   SEQ: 0, DEPTH: 1, RATE: 2, UNDERRUNS: 3, SKIPS: 4, STATE: 5, FRAMES_OUT: 6,
-  CONSUMED: 7, FIRST_OUT: 8, PGAIN: 9, LEN: 16,
+  CONSUMED: 7, FIRST_OUT: 8, PGAIN: 9, FIRST_LOUD: 10, LEN: 16,
 });
 
 export const PLAYOUT_DEFAULTS = Object.freeze({
   fadeOutMs: 5, // underrun / skip fade: short, but ramps, so no click
   fadeInMs: 25,
-  playFadeS: 1, // play and pause
+  playFadeS: 1, // pause (and play when no length is given)
+  // A block whose RMS (both channels, after every gain) is above this is
+  // "audible": -40 dBFS, the threshold the press-to-audible figure uses.
+  loudRms: 0.01,
   volumeTauS: 0.03,
   startMs: 300, // first start: play as soon as this much is buffered...
   resumeFraction: 0.75, // ...after an underrun: this fraction of the target
@@ -55,6 +58,7 @@ export class PlayoutCore {
     this.framesOut = 0;
     this.consumed = 0; // source frames taken from the ring since construction
     this.firstOutputFrame = -1; // framesOut when the first stream sample played
+    this.firstLoudFrame = -1; // framesOut when a block first reached loudRms
     this.lastRateStep = 0; // |rate change| in the last block (tests bound it)
   }
 
@@ -133,7 +137,7 @@ export class PlayoutCore {
     const uDown = 1 / fadeOutFrames;
     const uUp = 1000 / (o.fadeInMs * this.outRate);
     const pTarget = this.playing ? 1 : 0;
-    let u = this.uGain, p = this.pGain, v = this.vGain;
+    let u = this.uGain, p = this.pGain, v = this.vGain, e = 0;
     for (let k = 0; k < n; k++) {
       if (u !== this.uTarget) u = this.uTarget > u ? Math.min(1, u + uUp) : Math.max(0, u - uDown);
       if (p !== pTarget) p = pTarget > p ? Math.min(1, p + this.pStep) : Math.max(0, p - this.pStep);
@@ -141,8 +145,10 @@ export class PlayoutCore {
       const g = u * p * p * v; // p squared: a fade that sounds even
       outL[k] *= g;
       outR[k] *= g;
+      e += outL[k] * outL[k] + outR[k] * outR[k];
     }
     this.uGain = u; this.pGain = p; this.vGain = v;
+    if (this.firstLoudFrame < 0 && e > this.o.loudRms * this.o.loudRms * 2 * n) this.firstLoudFrame = this.framesOut;
     this.framesOut += n;
 
     if (this.uTarget === 0 && u === 0) {

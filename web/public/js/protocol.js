@@ -10,7 +10,7 @@ export const CODEC_OPUS = 1;
 
 export const KEYS = Object.freeze(['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B']);
 export const MODES = Object.freeze(['ionian', 'dorian', 'phrygian', 'lydian', 'mixolydian', 'aeolian', 'locrian']);
-export const LAYERS = Object.freeze(['pads', 'melody', 'bass', 'percussion', 'textures']);
+export const LAYERS = Object.freeze(['pads', 'melody', 'bass', 'percussion', 'textures', 'bells']);
 export const BPM_MIN = 30;
 export const BPM_MAX = 200;
 
@@ -98,7 +98,14 @@ export function normalizeParams(p = {}) {
     for (const [k, v] of Object.entries(p.layers)) out[k] = !!v;
     delete out.layers;
   }
-  for (const l of [...LAYERS, 'bells', 'wander']) if (l in out) out[l] = !!out[l];
+  for (const l of [...LAYERS, 'wander']) if (l in out) out[l] = !!out[l];
+  // per-layer volumes (0..1), when the server has them
+  const vols = p.volumes ?? p.layer_volumes;
+  if (vols && typeof vols === 'object') {
+    out.volumes = {};
+    for (const [k, v] of Object.entries(vols)) if (LAYERS.includes(k) && Number.isFinite(Number(v))) out.volumes[k] = Number(v);
+    if (out.layer_volumes) delete out.layer_volumes;
+  }
   return out;
 }
 
@@ -139,7 +146,7 @@ export function normalizeEvent(m) {
   } else if (kind === 'note_on' || kind === 'note_off') {
     e.note = Number(m.note);
     e.velocity = Number(m.velocity ?? m.vel ?? 80);
-    e.layer = typeof m.layer === 'number' ? [...LAYERS, 'bells'][m.layer] ?? String(m.layer) : String(m.layer ?? '');
+    e.layer = typeof m.layer === 'number' ? LAYERS[m.layer] ?? String(m.layer) : String(m.layer ?? '');
   }
   return e;
 }
@@ -156,6 +163,11 @@ export function streamUrl(base, p = {}) {
     if (p.mode) q.set('mode', p.mode);
     if (Number.isFinite(p.bpm)) q.set('bpm', String(p.bpm));
     if (Number.isFinite(p.intensity)) q.set('intensity', String(p.intensity));
+    if (typeof p.wander === 'boolean') q.set('wander', String(p.wander));
+    for (const l of LAYERS) if (p[l] === false) q.set(l, 'false');
+    if (p.piece) q.set('piece', p.piece);
+    // layer volumes (a server without them ignores unknown names)
+    if (p.volumes) for (const l of LAYERS) if (Number.isFinite(p.volumes[l]) && p.volumes[l] !== 1) q.set(`${l}_volume`, String(p.volumes[l]));
   }
   q.set('codec', 'pcm16');
   return `${base}?${q}`;
@@ -168,7 +180,12 @@ export function setMessage(changes) {
     if (k === 'key') { const n = keyName(v); if (n) m.key = n; }
     else if (k === 'mode') { const n = modeName(v); if (n) m.mode = n; }
     else if (k === 'bpm' || k === 'intensity') { if (Number.isFinite(Number(v))) m[k] = Number(v); }
-    else if (LAYERS.includes(k) || k === 'wander' || k === 'bells') m[k] = !!v;
+    else if (LAYERS.includes(k) || k === 'wander') m[k] = !!v;
+    else if (k === 'volumes' && v && typeof v === 'object') {
+      const vols = {};
+      for (const [l, x] of Object.entries(v)) if (LAYERS.includes(l) && Number(x) >= 0 && Number(x) <= 1) vols[l] = Number(x);
+      if (Object.keys(vols).length) m.volumes = vols;
+    }
   }
   return JSON.stringify(m);
 }
@@ -190,8 +207,14 @@ export function paramsToQuery(p) {
   if (p.seed !== undefined && p.seed !== null && p.seed !== '') q.set('seed', String(p.seed));
   for (const k of ['key', 'mode']) if (p[k]) q.set(k, p[k]);
   for (const k of ['bpm', 'intensity']) if (Number.isFinite(p[k])) q.set(k, String(p[k]));
+  if (typeof p.wander === 'boolean') q.set('wander', p.wander ? '1' : '0');
   const off = LAYERS.filter((l) => p[l] === false);
   if (off.length) q.set('off', off.join(','));
+  if (p.volumes) {
+    const v = LAYERS.filter((l) => Number.isFinite(p.volumes[l]) && p.volumes[l] !== 1).map((l) => `${l}:${Math.round(p.volumes[l] * 100)}`);
+    if (v.length) q.set('vol', v.join(','));
+  }
+  if (p.piece) q.set('piece', p.piece);
   return q.toString();
 }
 
@@ -213,5 +236,17 @@ export function queryToParams(search) {
     const off = q.get('off').split(',');
     for (const l of LAYERS) p[l] = !off.includes(l);
   }
+  const w = q.get('wander');
+  if (w !== null && /^(1|0|true|false|on|off|yes|no)$/.test(w)) p.wander = /^(1|true|on|yes)$/.test(w);
+  if (q.get('vol') !== null) {
+    p.volumes = {};
+    for (const part of q.get('vol').split(',')) {
+      const [l, v] = part.split(':');
+      const n = Number(v);
+      if (LAYERS.includes(l) && v !== '' && n >= 0 && n <= 100) p.volumes[l] = n / 100;
+    }
+  }
+  const piece = q.get('piece');
+  if (piece && /^[A-Za-z0-9._-]{1,64}$/.test(piece)) p.piece = piece;
   return p;
 }

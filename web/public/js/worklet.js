@@ -17,6 +17,7 @@ class AuralisPlayer extends AudioWorkletProcessor {
     this.core.setTarget(o.targetMs ?? 500);
     this.blocks = 0;
     this.announced = false;
+    this.announcedLoud = false;
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
 
@@ -41,10 +42,15 @@ class AuralisPlayer extends AudioWorkletProcessor {
     s[ST.DEPTH] = c.depthFrames; s[ST.RATE] = c.rate; s[ST.UNDERRUNS] = c.underruns;
     s[ST.SKIPS] = c.skips; s[ST.STATE] = c.state; s[ST.FRAMES_OUT] = c.framesOut;
     s[ST.CONSUMED] = c.consumed; s[ST.FIRST_OUT] = c.firstOutputFrame; s[ST.PGAIN] = c.pGain;
+    s[ST.FIRST_LOUD] = c.firstLoudFrame;
     s[ST.SEQ]++;
     if (!this.announced && c.firstOutputFrame >= 0) {
       this.announced = true; // once per node: when the first stream sample played
       this.port.postMessage({ type: 'started', frame: c.firstOutputFrame, time: currentTime });
+    }
+    if (!this.announcedLoud && c.firstLoudFrame >= 0) {
+      this.announcedLoud = true; // once per node: the first block above -40 dBFS
+      this.port.postMessage({ type: 'loud', frame: c.firstLoudFrame, time: currentTime });
     }
     if (!this.shared && ++this.blocks % 20 === 0) this.port.postMessage({ type: 'stats', stats: s.slice() });
     return true;
