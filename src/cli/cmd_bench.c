@@ -8,10 +8,13 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "compose/composer.h"
+#include "compose/piece.h"
+#include "core/pieces.h"
+#include "synth/sfont.h"
 #include "engine/engine.h"
 
 static const char usage[] =
-    "usage: auralis bench [--seconds S] [--rate R] [--json]\n"
+    "usage: auralis bench [--seconds S] [--rate R] [--soundfont PATH] [--json]\n"
     "\n"
     "Renders on one thread, in 100 ms chunks, and prints for each case the\n"
     "real-time factor (audio seconds per CPU second), the render time of a\n"
@@ -20,10 +23,15 @@ static const char usage[] =
     "  worst       intensity 1, every layer on\n"
     "  tails       every layer switched off: release and reverb tails fading\n"
     "              to near-silence (must be no slower than normal material)\n"
+    "then every piece at its own defaults (seed 1), with the process memory\n"
+    "each engine of that piece adds (RSS over 4 engines side by side), the\n"
+    "SoundFont's load time and the memory it holds once for every engine,\n"
     "and the time to compose 8 hours of events.\n"
     "\n"
     "  --seconds S   audio per case (default 120)\n"
     "  --rate R      48000 (default) or 44100\n"
+    "  --soundfont PATH  SoundFont for the pieces (default\n"
+    "                " AU_SFONT_DEFAULT_PATH ")\n"
     "  --json        one JSON object instead of text\n";
 
 typedef struct {
@@ -32,7 +40,52 @@ typedef struct {
     double voices_mean;
     int voices_max;
     size_t memory;
+    size_t rss_per_engine; /* pieces: process memory one more engine adds */
+    int soundfont;         /* pieces: engine plays SoundFont layers */
 } bench_result;
+
+static size_t rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long a = 0, b = 0;
+    if (!f) return 0;
+    if (fscanf(f, "%ld %ld", &a, &b) != 2) b = 0;
+    fclose(f);
+    return (size_t)b * 4096u;
+}
+
+/* What one more engine of each piece costs the process: 4 engines per piece
+ * created and played for 10 s, RSS growth / 4, every engine kept until all
+ * pieces are measured (so no piece reuses memory another freed). The
+ * shared wavetables and SoundFont are resident before and not counted. */
+static void rss_per_engine(bench_result *pr, int rate)
+{
+    enum { N = 4 };
+    static au_engine *e[AU_PIECE_COUNT][N];
+    float *buf = malloc(sizeof(float) * 2 * (size_t)(rate / 10));
+    if (!buf) return;
+    /* one engine first, so one-time heap set-up is not billed to a piece */
+    au_params warm = au_params_default();
+    au_engine *w = NULL;
+    if (au_engine_create(&w, &warm, rate) == 0)
+        for (int k = 0; k < 10; k++) au_engine_render(w, buf, rate / 10);
+    for (int pi = 0; pi < AU_PIECE_COUNT; pi++) {
+        size_t r0 = rss_bytes();
+        for (int i = 0; i < N; i++) {
+            au_params q = au_piece_params(pi);
+            q.seed = 1 + (uint64_t)i;
+            if (au_engine_create(&e[pi][i], &q, rate)) break;
+            for (int k = 0; k < 100; k++) au_engine_render(e[pi][i], buf, rate / 10);
+        }
+        size_t r1 = rss_bytes();
+        pr[pi].soundfont = e[pi][0] ? au_engine_uses_soundfont(e[pi][0]) : 0;
+        pr[pi].rss_per_engine = r1 > r0 ? (r1 - r0) / N : 0;
+    }
+    for (int pi = 0; pi < AU_PIECE_COUNT; pi++)
+        for (int i = 0; i < N; i++) au_engine_destroy(e[pi][i]);
+    au_engine_destroy(w);
+    free(buf);
+}
 
 static double cpu_now(void)
 {
@@ -130,7 +183,8 @@ static double compose_8h(const au_params *p, int rate, long *events)
 int au_cmd_bench(int argc, char **argv)
 {
     static au_cli_options o;
-    int r = au_cli_parse(argc, argv, AU_OPT_LENGTH | AU_OPT_RATE | AU_OPT_JSON,
+    int r = au_cli_parse(argc, argv,
+                         AU_OPT_LENGTH | AU_OPT_RATE | AU_OPT_JSON | AU_OPT_SOUNDFONT,
                          &o, usage);
     if (r == 1) return 0;
     if (r) return r;
@@ -155,6 +209,24 @@ int au_cmd_bench(int argc, char **argv)
         fprintf(stderr, "auralis: cannot create an engine\n");
         return 1;
     }
+    /* pieces: memory first (before the timing runs have grown the heap) */
+    o.quiet = o.json; /* the note about a missing SoundFont, in text mode */
+    if ((r = au_cli_load_soundfont(&o, true))) return r;
+    bench_result pr[AU_PIECE_COUNT];
+    memset(pr, 0, sizeof pr);
+    rss_per_engine(pr, o.rate);
+    for (int i = 0; i < AU_PIECE_COUNT; i++) {
+        au_params pp = au_piece_params(i);
+        pp.seed = 1;
+        size_t keep = pr[i].rss_per_engine;
+        int sf = pr[i].soundfont;
+        if (run_case(&pr[i], au_piece_name(i), &pp, o.rate, seconds, 5, 0)) {
+            fprintf(stderr, "auralis: cannot create an engine\n");
+            return 1;
+        }
+        pr[i].rss_per_engine = keep;
+        pr[i].soundfont = sf;
+    }
     long events = 0;
     double compose_s = compose_8h(&def, o.rate, &events);
 
@@ -168,7 +240,25 @@ int au_cmd_bench(int argc, char **argv)
                    i ? "," : "", res[i].name, res[i].audio_s, res[i].cpu_s,
                    res[i].rtf, res[i].p50_ms, res[i].p99_ms, res[i].max_ms,
                    res[i].voices_mean, res[i].voices_max, res[i].memory);
-        printf("],\"compose_8h_s\":%.4f,\"compose_8h_events\":%ld}\n", compose_s, events);
+        printf("],\"pieces\":[");
+        for (int i = 0; i < AU_PIECE_COUNT; i++)
+            printf("%s{\"name\":\"%s\",\"soundfont\":%s,\"audio_s\":%.1f,"
+                   "\"cpu_s\":%.4f,\"realtime_factor\":%.1f,"
+                   "\"chunk_p50_ms\":%.4f,\"chunk_p99_ms\":%.4f,"
+                   "\"chunk_max_ms\":%.4f,\"voices_mean\":%.1f,"
+                   "\"voices_max\":%d,\"engine_bytes\":%zu,"
+                   "\"rss_per_engine_bytes\":%zu}",
+                   i ? "," : "", pr[i].name, pr[i].soundfont ? "true" : "false",
+                   pr[i].audio_s, pr[i].cpu_s, pr[i].rtf, pr[i].p50_ms,
+                   pr[i].p99_ms, pr[i].max_ms, pr[i].voices_mean,
+                   pr[i].voices_max, pr[i].memory, pr[i].rss_per_engine);
+        printf("],\"soundfont\":");
+        if (au_sfont_loaded())
+            printf("{\"path\":\"%s\",\"load_ms\":%.1f,\"shared_bytes\":%zu}",
+                   au_sfont_path(), au_sfont_load_ms(), au_sfont_resident());
+        else
+            printf("null");
+        printf(",\"compose_8h_s\":%.4f,\"compose_8h_events\":%ld}\n", compose_s, events);
         return 0;
     }
     printf("auralis bench: one thread, %d Hz, 100 ms chunks (%d frames)\n\n", o.rate,
@@ -183,5 +273,19 @@ int au_cmd_bench(int argc, char **argv)
     printf("\ntails/default chunk time (p50): %.2f\n",
            res[0].p50_ms > 0 ? res[2].p50_ms / res[0].p50_ms : 0);
     printf("compose 8 hours: %.3f s CPU (%ld events)\n", compose_s, events);
+    printf("\n%-8s %9s %10s %10s %10s %8s %14s\n", "piece", "soundfont",
+           "x realtime", "p50 ms", "p99 ms", "voices", "memory/engine");
+    for (int i = 0; i < AU_PIECE_COUNT; i++)
+        printf("%-8s %9s %10.0f %10.3f %10.3f %4.1f/%-3d %10.2f MiB\n",
+               pr[i].name, pr[i].soundfont ? "yes" : "no", pr[i].rtf,
+               pr[i].p50_ms, pr[i].p99_ms, pr[i].voices_mean, pr[i].voices_max,
+               pr[i].rss_per_engine / 1048576.0);
+    if (au_sfont_loaded())
+        printf("soundfont %s: loaded in %.0f ms, %.1f MiB held once for all "
+               "engines\n",
+               au_sfont_path(), au_sfont_load_ms(),
+               au_sfont_resident() / 1048576.0);
+    else
+        printf("soundfont: none (pieces play on Auralis's own instruments)\n");
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "cli/outfile.h"
 #include "engine/engine.h"
 #include "io/audiofile.h"
+#include "synth/sfont.h"
 
 static const char usage[] =
     "usage: auralis render [options] -o FILE.{flac,wav,opus,raw}\n"
@@ -20,6 +21,10 @@ static const char usage[] =
     "float with --float), Opus (48 kHz) or raw little-endian 16-bit stereo\n"
     "(the streaming wire format). Tags carry the seed and parameters.\n"
     "\n"
+    "  --piece NAME      drift (default), rooms, glass, choir, night, pulse;\n"
+    "                    sets the default key, mode, bpm and intensity\n"
+    "  --soundfont PATH  SF2/SF3 for the pieces' sampled instruments (default\n"
+    "                    " AU_SFONT_DEFAULT_PATH ")\n"
     "  --seed N          piece seed, 0..18446744073709551615 (random and\n"
     "                    printed when absent)\n"
     "  --key K           C, C#, Db, D, ..., B (default D)\n"
@@ -136,7 +141,8 @@ int au_cmd_render(int argc, char **argv)
     static au_cli_options o;
     int r = au_cli_parse(argc, argv,
                          AU_OPT_PIECE | AU_OPT_LENGTH | AU_OPT_OUTPUT |
-                             AU_OPT_QUIET | AU_OPT_RATE | AU_OPT_FLOAT,
+                             AU_OPT_QUIET | AU_OPT_RATE | AU_OPT_FLOAT |
+                             AU_OPT_SOUNDFONT,
                          &o, usage);
     if (r == 1) return 0;
     if (r) return r;
@@ -157,6 +163,7 @@ int au_cmd_render(int argc, char **argv)
         fprintf(stderr, "auralis: --rate must be 48000 for .opus output (got %d)\n", o.rate);
         return 2;
     }
+    if ((r = au_cli_load_soundfont(&o, false))) return r;
 
     static au_timeline tl;
     if (au_cli_build_timeline(&o, &tl)) return 2;

@@ -6,7 +6,10 @@
 
 #include "cli/commands.h"
 #include "core/au.h"
+#include "core/pieces.h"
+#include "engine/engine.h"
 #include "server/server.h"
+#include "synth/sfont.h"
 
 static const char usage[] =
     "usage: auralis serve [options]\n"
@@ -31,6 +34,10 @@ static const char usage[] =
     "                      real-time (SCHED_RR) priority where permitted, so "
     "a\n"
     "                      busy machine cannot make chunks late\n"
+    "  --piece NAME        piece of streams whose query names none: drift\n"
+    "                      (default), rooms, glass, choir, night, pulse\n"
+    "  --soundfont PATH    SF2/SF3 for the pieces' sampled instruments\n"
+    "                      (default " AU_SFONT_DEFAULT_PATH ")\n"
     "  --export-jobs N     export jobs queued or running at once, all\n"
     "                      clients, 0..64 (default 4; 0 switches exports off)\n"
     "  --export-per-client N  per client address, 1..16 (default 2)\n"
@@ -64,6 +71,7 @@ int au_cmd_serve(int argc, char **argv)
 {
     au_server_config cfg = au_server_config_default();
     int linger_s = cfg.station_linger_ms / 1000;
+    const char *soundfont = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -81,8 +89,8 @@ int au_cmd_serve(int argc, char **argv)
         }
         static const char *const with_value[] = {
             "--host",    "--port",     "--max-clients",   "--rate",
-            "--workers", "--web-root", "--station-linger",
-            "--export-jobs", "--export-per-client", "--export-threads",
+            "--workers", "--web-root", "--station-linger", "--piece",
+            "--soundfont", "--export-jobs", "--export-per-client", "--export-threads",
             "--export-max-minutes", "--resume-keep", "--export-keep"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
@@ -119,6 +127,14 @@ int au_cmd_serve(int argc, char **argv)
             cfg.web_root = v;
         } else if (!strcmp(a, "--station-linger")) {
             if (parse_int(a, v, 0, 86400, &linger_s)) return 2;
+        } else if (!strcmp(a, "--piece")) {
+            char err[256];
+            if (au_parse_piece(v, &cfg.piece, err, sizeof err)) {
+                fprintf(stderr, "auralis: --%s\n", err);
+                return 2;
+            }
+        } else if (!strcmp(a, "--soundfont")) {
+            soundfont = v;
         } else if (!strcmp(a, "--export-jobs")) {
             if (parse_int(a, v, 0, 64, &cfg.export_jobs)) return 2;
         } else if (!strcmp(a, "--export-per-client")) {
@@ -132,6 +148,20 @@ int au_cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--resume-keep")) {
             if (parse_int(a, v, 0, 86400, &cfg.resume_keep_s)) return 2;
         }
+    }
+    /* loaded before any stream exists: streams share it */
+    char err[512];
+    if (au_engine_load_soundfont(soundfont, err, sizeof err) != 0) {
+        if (soundfont) {
+            fprintf(stderr, "auralis: --%s\n", err);
+            return 2;
+        }
+        if (!cfg.quiet)
+            fprintf(stderr,
+                    "auralis: no SoundFont at %s (install fluid-soundfont-gm "
+                    "or give --soundfont PATH): the pieces' SoundFont "
+                    "instruments play on Auralis's own\n",
+                    AU_SFONT_DEFAULT_PATH);
     }
     cfg.station_linger_ms = linger_s * 1000;
     int r = au_server_run(&cfg);

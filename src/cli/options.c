@@ -7,7 +7,10 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "compose/piece.h"
 #include "core/au.h"
+#include "engine/engine.h"
+#include "synth/sfont.h"
 
 static int bad(const char *fmt, const char *a, const char *b)
 {
@@ -96,6 +99,18 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
     o->params = au_params_default();
     o->rate = 48000;
     char err[256];
+    /* --piece first: its key, mode, tempo and intensity are the defaults
+     * the other options override, wherever they stand on the line */
+    for (int i = 1; (acc & AU_OPT_PIECE) && i < argc; i++) {
+        const char *pv = NULL;
+        if (!strcmp(argv[i], "--piece") && i + 1 < argc) pv = argv[i + 1];
+        else if (!strncmp(argv[i], "--piece=", 8)) pv = argv[i] + 8;
+        else continue;
+        int piece;
+        if (au_parse_piece(pv, &piece, err, sizeof err))
+            return bad("--%s%s", err, "");
+        o->params = au_piece_params(piece);
+    }
     for (int i = 1; i < argc; i++) {
         char *arg = argv[i];
         char name[64];
@@ -152,7 +167,8 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
             {"--volume", AU_OPT_PIECE},  {"--timeline", AU_OPT_PIECE},
             {"--minutes", AU_OPT_LENGTH}, {"--bars", AU_OPT_LENGTH},
             {"--seconds", AU_OPT_LENGTH}, {"--output", AU_OPT_OUTPUT},
-            {"--rate", AU_OPT_RATE},
+            {"--rate", AU_OPT_RATE},       {"--piece", AU_OPT_PIECE},
+            {"--soundfont", AU_OPT_SOUNDFONT},
         };
         bool known = false;
         for (size_t v = 0; v < AU_ARRAY_LEN(valued); v++)
@@ -218,6 +234,11 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
         } else if (!strcmp(name, "--output")) {
             if (!*val) return bad("--output needs a file path (got '%s')%s", val, "");
             o->output = val;
+        } else if (!strcmp(name, "--piece")) {
+            /* applied by the first pass */
+        } else if (!strcmp(name, "--soundfont")) {
+            if (!*val) return bad("--soundfont needs a file path (got '%s')%s", val, "");
+            o->soundfont = val;
         } else if (!strcmp(name, "--rate")) {
             if (strcmp(val, "48000") && strcmp(val, "44100"))
                 return bad("--rate must be 48000 or 44100 (got '%s')%s", val, "");
@@ -300,8 +321,8 @@ uint64_t au_cli_random_seed(void)
 
 void au_cli_describe(const au_params *p, char *buf, size_t len)
 {
-    snprintf(buf, len, "seed=%llu key=%s mode=%s bpm=%g intensity=%g wander=%s",
-             (unsigned long long)p->seed, au_key_name(p->key),
+    snprintf(buf, len, "piece=%s seed=%llu key=%s mode=%s bpm=%g intensity=%g wander=%s",
+             au_piece_name(p->piece), (unsigned long long)p->seed, au_key_name(p->key),
              au_mode_name(p->mode), p->bpm, p->intensity,
              p->wander ? "on" : "off");
     for (int l = 0; l < AU_LAYER_COUNT; l++)
@@ -333,5 +354,38 @@ int au_cli_open_output(const au_cli_options *o, au_outfile *out)
     }
     if (!o->quiet && !o->seed_given)
         fprintf(stderr, "seed: %llu\n", (unsigned long long)o->params.seed);
+    return 0;
+}
+
+static bool piece_uses_sf(int piece)
+{
+    const au_piece *pc = au_piece_get(piece);
+    for (int l = 0; pc && l < AU_LAYER_COUNT; l++)
+        if (pc->layer[l].on && pc->layer[l].sf) return true;
+    return false;
+}
+
+int au_cli_load_soundfont(const au_cli_options *o, bool need_any)
+{
+    if (!need_any) { /* only if the piece or a change needs it */
+        need_any = piece_uses_sf(o->params.piece);
+        for (int c = 0; c < o->nchanges; c++)
+            if (o->changes[c].update.mask & AU_P_PIECE)
+                need_any |= piece_uses_sf(o->changes[c].update.v.piece);
+    }
+    if (!need_any && !o->soundfont) return 0;
+    char err[512];
+    int rc = au_engine_load_soundfont(o->soundfont, err, sizeof err);
+    if (rc == 0) return 0;
+    if (o->soundfont) {
+        fprintf(stderr, "auralis: --%s\n", err);
+        return 2;
+    }
+    if (!o->quiet)
+        fprintf(stderr,
+                "auralis: no SoundFont at %s (install fluid-soundfont-gm or "
+                "give --soundfont PATH): the pieces' SoundFont instruments "
+                "play on Auralis's own\n",
+                AU_SFONT_DEFAULT_PATH);
     return 0;
 }

@@ -32,6 +32,7 @@ typedef struct {
     bool quiet;
     bool json;
     bool float_wav;
+    const char *soundfont; /* --soundfont PATH, or NULL: the default path */
     int nchanges;
     au_cli_change changes[AU_CLI_MAX_CHANGES];
     const char *timeline; /* --timeline TEXT (the server's timeline form) */
@@ -39,14 +40,15 @@ typedef struct {
 
 /* Which options a subcommand accepts (bit set). */
 enum {
-    AU_OPT_PIECE = 1 << 0,  /* --seed --key --mode --bpm --intensity --wander
-                               --no-<layer> --change */
+    AU_OPT_PIECE = 1 << 0,  /* --piece --seed --key --mode --bpm --intensity
+                               --wander --no-<layer> --change */
     AU_OPT_LENGTH = 1 << 1, /* --minutes --bars --seconds */
     AU_OPT_OUTPUT = 1 << 2, /* -o/--output */
     AU_OPT_RATE = 1 << 3,   /* --rate */
     AU_OPT_QUIET = 1 << 4,  /* --quiet */
     AU_OPT_JSON = 1 << 5,   /* --json */
     AU_OPT_FLOAT = 1 << 6,  /* --float (32-bit float WAV) */
+    AU_OPT_SOUNDFONT = 1 << 7, /* --soundfont PATH */
 };
 
 /* Parses argv[1..argc-1]. Returns 0, 1 when --help was printed (exit 0), or
@@ -74,6 +76,13 @@ void au_cli_describe(const au_params *p, char *buf, size_t len);
 /* Opens o->output as an all-or-nothing file (printing the error line), then
  * prints the seed when it was drawn at random. 0, or 2 (the exit status). */
 int au_cli_open_output(const au_cli_options *o, au_outfile *out);
+
+/* Loads the SoundFont for renders and streams: o->soundfont, or the default
+ * path. An explicit path that fails is an error (printed; returns 2); a
+ * missing default prints one note (unless quiet) and the pieces' SoundFont
+ * layers play on Auralis's own instruments (returns 0). When no piece
+ * needs it (need_any false) nothing is loaded. */
+int au_cli_load_soundfont(const au_cli_options *o, bool need_any);
 
 /* Write the params' text used in file tags and messages. */
 void au_cli_print_params(FILE *f, const au_params *p);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../core/au.h"
+#include "piece.h"
 
 /* per-layer polyphony the emission guard enforces (the oldest is stolen) */
 static const int poly_limit[AU_LAYER_COUNT] = {6, 2, 2, 4, 4, 4};
@@ -20,8 +21,11 @@ static const int poly_limit[AU_LAYER_COUNT] = {6, 2, 2, 4, 4, 4};
 
 static bool layer_on(const au_params *p, int l)
 {
-    /* the chimes belong to the melody: they follow its switch */
-    return p->layers[l] && (l != AU_LAYER_BELLS || p->layers[AU_LAYER_MELODY]);
+    /* the chimes belong to the melody: they follow its switch; a piece
+     * plays only the layers it has */
+    const au_piece *pc = au_piece_get(p->piece);
+    return p->layers[l] && (l != AU_LAYER_BELLS || p->layers[AU_LAYER_MELODY]) &&
+           (!pc || pc->layer[l].on);
 }
 
 static void stash_push(au_composer *c, const au_event *e)
@@ -128,7 +132,8 @@ static void generate_bar(au_composer *c)
         c->want_key = wk;
         c->want_mode = wm;
     }
-    double density = c->cond.density;
+    const au_piece *pc = au_piece_get(c->live.piece);
+    double density = au_clampd(c->cond.density * pc->density, 0.0, 1.0);
     bool key_change = c->want_key != c->key || c->want_mode != c->mode;
     bool chord_new = false;
     if (c->bar >= c->chord_end_bar || (key_change && c->key_forced)) {
@@ -152,7 +157,11 @@ static void generate_bar(au_composer *c)
             au_harmony_next(&c->harm, c->key, c->mode, density, &c->chord);
         }
         c->key_forced = false;
-        c->chord_end_bar = c->bar + au_harmony_bars(&c->harm, density);
+        int hb = au_harmony_bars(&c->harm, density);
+        if (pc->harmonic_rhythm != 1.0f) /* the piece's harmonic rhythm */
+            hb = (int)lround(hb * pc->harmonic_rhythm) < 1
+                     ? 1 : (int)lround(hb * pc->harmonic_rhythm);
+        c->chord_end_bar = c->bar + hb;
         int nv = au_clampi(c->chord.npcs + (density > 0.55), 3, 6);
         uint8_t v[6];
         c->nvoicing = au_voice_lead(c->voicing, c->nvoicing, &c->chord, nv, 48, 83, v);
@@ -173,18 +182,32 @@ static void generate_bar(au_composer *c)
     x.bpm = c->tempo.bpm;
     x.intensity = c->intensity;
     x.density = density;
-    x.reg_shift = c->cond.reg_shift;
+    x.reg_shift = c->cond.reg_shift + pc->reg_shift;
     x.key = c->key;
     x.mode = c->mode;
-    x.scale = au_scale_mask(c->key, c->mode);
+    x.scale = pc->pentatonic ? au_pentatonic_mask(c->key, c->mode)
+                             : au_scale_mask(c->key, c->mode);
     x.chord = &c->chord;
+    au_chord pch; /* a pentatonic piece's lines keep to chord tones in it */
+    if (pc->pentatonic) {
+        pch = c->chord;
+        uint16_t m = pch.mask & x.scale;
+        pch.mask = __builtin_popcount(m) >= 2 ? m : x.scale;
+        x.chord = &pch;
+    }
     x.voicing = c->voicing;
     x.nvoicing = c->nvoicing;
     x.chord_new = chord_new;
-#define RUN(layer, fn, st)                                   \
-    x.active = c->bar >= c->entry_bar[layer];                \
-    x.epoch = c->epoch[layer];                               \
-    fn(st, &c->score, &x);
+    /* a piece may give a layer its own generator (piece.c) */
+#define RUN(lyr, fn, st)                                            \
+    x.active = c->bar >= c->entry_bar[lyr];                         \
+    x.epoch = c->epoch[lyr];                                        \
+    switch (pc->layer[lyr].gen) {                                 \
+    case AU_GEN_LOOPS: au_loops_bar(&c->loops, pc, &c->score, &x); break; \
+    case AU_GEN_DRONE: au_drone_bar(&c->drone, pc, &c->score, &x); break; \
+    case AU_GEN_PERC: au_ptex_bar(&c->ptex, pc, &c->score, &x); break;    \
+    default: fn(st, &c->score, &x); break;                         \
+    }
     RUN(AU_LAYER_PADS, au_pads_bar, &c->pads)
     RUN(AU_LAYER_BASS, au_bass_bar, &c->bass)
     RUN(AU_LAYER_MELODY, au_melody_bar, &c->melody)
@@ -200,7 +223,7 @@ int au_composer_init(au_composer *c, const au_params *p, int sample_rate)
     if (!c || !p || sample_rate < 8000 || sample_rate > 192000 || p->key < 0 ||
         p->key > 11 || p->mode < 0 || p->mode >= AU_MODE_COUNT ||
         !(p->bpm >= AU_BPM_MIN && p->bpm <= AU_BPM_MAX) ||
-        !(p->intensity >= 0.0 && p->intensity <= 1.0))
+        !(p->intensity >= 0.0 && p->intensity <= 1.0) || !au_piece_get(p->piece))
         return AU_EINVAL;
     memset(c, 0, sizeof *c);
     c->params = *p;
@@ -208,6 +231,7 @@ int au_composer_init(au_composer *c, const au_params *p, int sample_rate)
     c->rate = sample_rate;
     au_tempo_init(&c->tempo, sample_rate, p->bpm);
     c->intensity = p->intensity;
+    c->cur_piece = p->piece;
     c->intensity_sent = -1;
     c->tempo_sent = p->bpm;
     c->key = c->want_key = p->key;
@@ -234,6 +258,10 @@ int au_composer_init(au_composer *c, const au_params *p, int sample_rate)
         c->entry_bar[order[i]] =
             (int64_t)ceil(au_beats(t, p->bpm) / AU_BEATS_PER_BAR - 1e-9);
     }
+    /* drawn after everything above, so the default piece is unchanged */
+    au_loops_init(&c->loops, au_splitmix64(&x));
+    au_drone_init(&c->drone, au_splitmix64(&x));
+    au_ptex_init(&c->ptex, au_splitmix64(&x));
     return 0;
 }
 
@@ -244,6 +272,23 @@ static void apply_change(au_composer *c, const au_param_update *u)
     au_params_apply(&c->live, u);
     if (u->mask & AU_P_BPM) au_tempo_set(&c->tempo, c->live.bpm, TEMPO_GLIDE_S);
     if (u->mask & AU_P_INTENSITY) c->intensity_sent = -1; /* report at once */
+    if ((u->mask & AU_P_PIECE) && u->v.piece != c->cur_piece) {
+        /* a new piece: every layer lets go, then the engine re-routes the
+         * instruments (the event follows the releases at this position) */
+        int64_t tp = au_tempo_tick_pos(&c->tempo);
+        for (int l = 0; l < AU_LAYER_COUNT; l++) {
+            release_layer(c, l, tp, c->tempo.beat);
+            au_event r = mk(AU_EV_INT_RELEASE, 0, c->tempo.beat);
+            r.layer = (uint8_t)l;
+            au_score_push(&c->score, c->tempo.beat, &r, c->score.next_id);
+        }
+        au_event e = mk(AU_EV_CONTROL, tp, c->tempo.beat);
+        e.u.control.id = AU_CTL_PIECE;
+        e.u.control.value = (float)u->v.piece;
+        stash_push(c, &e);
+        c->cur_piece = u->v.piece;
+        c->loops.key = -1; /* loops start afresh in the new piece */
+    }
     if (u->mask & (AU_P_KEY | AU_P_MODE)) {
         c->want_key = c->live.key;
         c->want_mode = c->live.mode;

@@ -14,6 +14,7 @@
 #include "melody.h"
 #include "pads.h"
 #include "perc.h"
+#include "piece.h"
 #include "score.h"
 #include "tempo.h"
 #include "texture.h"
@@ -37,6 +38,7 @@ struct au_composer {
     double intensity;   /* eased towards live.intensity */
     double intensity_sent, tempo_sent, tempo_sent_beat;
     int key, mode;      /* sounding key and mode */
+    int cur_piece;      /* the piece whose policies act now */
     int want_key, want_mode;
     bool key_forced;    /* a listener change: move at the next bar */
     bool pending;       /* a change waiting for its tick boundary */
@@ -66,6 +68,10 @@ struct au_composer {
     au_texture texture;
     au_bells bells;
     au_perc perc;
+    /* the pieces' own generators (src/compose/piece.c) */
+    au_loops loops;
+    au_drone drone;
+    au_ptex ptex;
 };
 
 #endif

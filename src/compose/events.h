@@ -24,6 +24,7 @@ typedef enum {
     AU_CTL_LAYER_GAIN, /* per-layer balance: layer field says which */
     AU_CTL_SPACE,      /* reverb send/wetness */
     AU_CTL_INTENSITY,  /* the eased intensity */
+    AU_CTL_PIECE,      /* the piece changed: value is its index (AU_PIECE_*) */
 } au_control;
 
 /* General MIDI percussion notes used by the percussion layer. */

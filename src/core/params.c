@@ -1,4 +1,5 @@
 #include "params.h"
+#include "pieces.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,6 +41,7 @@ void au_params_apply(au_params *p, const au_param_update *u)
     if (u->mask & AU_P_WANDER) p->wander = u->v.wander;
     for (int i = 0; i < AU_LAYER_COUNT; i++)
         if (u->mask & AU_P_LAYER(i)) p->layers[i] = u->v.layers[i];
+    if (u->mask & AU_P_PIECE) p->piece = u->v.piece;
     for (int i = 0; i < AU_LAYER_COUNT; i++)
         if (u->mask & AU_P_VOLUME(i)) p->volume[i] = u->v.volume[i];
 }
@@ -251,6 +253,9 @@ int au_update_set_text(au_param_update *u, const char *name, const char *value,
     } else if (!strcmp(name, "wander")) {
         if (au_parse_bool("wander", value, &u->v.wander, err, errlen)) return -1;
         u->mask |= AU_P_WANDER;
+    } else if (!strcmp(name, "piece")) {
+        if (au_parse_piece(value, &u->v.piece, err, errlen)) return -1;
+        u->mask |= AU_P_PIECE;
     } else if (au_volume_from_name(name) >= 0) {
         int l = au_volume_from_name(name);
         double v;
@@ -266,8 +271,8 @@ int au_update_set_text(au_param_update *u, const char *name, const char *value,
         if (l < 0)
             return fail(err, errlen,
                         "%s: unknown parameter '%s' (allowed: key, mode, bpm, "
-                        "intensity, wander, pads, melody, bass, percussion, "
-                        "textures, bells, and LAYER_volume)",
+                        "intensity, wander, piece, pads, melody, bass, "
+                        "percussion, textures, bells, and LAYER_volume)",
                         "set", name);
         if (au_parse_bool(name, value, &u->v.layers[l], err, errlen)) return -1;
         u->mask |= AU_P_LAYER(l);

@@ -28,6 +28,7 @@ typedef struct {
     double intensity; /* 0 .. 1 */
     bool wander;      /* allow moves to related keys and modes */
     bool layers[AU_LAYER_COUNT]; /* layer switches; bells follow melody's */
+    int piece;        /* AU_PIECE_* (src/core/pieces.h) */
     /* Per-layer volume, 0..1, a linear gain on the layer's output (its dry
      * signal and its effect sends), smoothed by the engine; 1 = as composed.
      * A switched-off layer is silent whatever its volume. */
@@ -42,6 +43,7 @@ enum {
     AU_P_INTENSITY = 1u << 3,
     AU_P_WANDER = 1u << 4,
     AU_P_LAYER0 = 1u << 5, /* AU_P_LAYER0 << layer index */
+    AU_P_PIECE = 1u << 12, /* after the layer bits */
 };
 #define AU_P_LAYER(i) (AU_P_LAYER0 << (i))
 /* Layer volumes: bits 16..21 (bits 11..15 are left to other fields). */
@@ -87,9 +89,9 @@ int au_check_volume(const char *name, double v, char *err, size_t errlen);
 int au_volume_from_name(const char *name);
 
 /* Set one named field from its text form into u (and u->mask). Names: key,
- * mode, bpm, intensity, wander, the layer names and the layer volumes
- * (pads_volume ...). -1 with message if the name is unknown or the value
- * invalid. */
+ * mode, bpm, intensity, wander, piece, the layer names and the layer
+ * volumes (pads_volume ...). -1 with message if the name is unknown or the
+ * value invalid. */
 int au_update_set_text(au_param_update *u, const char *name, const char *value,
                        char *err, size_t errlen);
 

@@ -22,12 +22,15 @@
 #endif
 
 #include "../compose/composer.h"
+#include "../compose/piece.h"
 #include "../core/au.h"
 #include "../synth/delay.h"
 #include "../synth/dsp.h"
 #include "../synth/inst.h"
 #include "../synth/master.h"
 #include "../synth/reverb.h"
+#include "../synth/sfont.h"
+#include "../synth/sfsynth.h"
 #include "../synth/simd.h"
 #include "../synth/wavetable.h"
 
@@ -70,7 +73,18 @@ struct au_engine {
     au_master master;
     au_noise noise;
     const au_wavetables *wt; /* shared, read-only */
+    /* pieces: the one playing, and the SoundFont synth with a channel per
+     * (piece, layer) selected at create (none when no SoundFont) */
+    int piece;
+    const au_piece *pc;
+    au_sfsynth *sf;
+    unsigned sf_ok[AU_PIECE_COUNT]; /* layers whose SoundFont preset exists */
 };
+
+static int sf_chan(int piece, int layer)
+{
+    return piece * AU_SFSYNTH_GROUPS + layer;
+}
 
 void au_engine_thread_init(void)
 {
@@ -86,6 +100,8 @@ void au_engine_thread_init(void)
 
 static int layer_on(const au_params *p, int layer)
 {
+    const au_piece *pc = au_piece_get(p->piece);
+    if (pc && !pc->layer[layer].on) return 0;
     if (layer == AU_LAYER_BELLS)
         return p->layers[AU_LAYER_BELLS] && p->layers[AU_LAYER_MELODY];
     return p->layers[layer];
@@ -143,6 +159,23 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
         free(e);
         return rc;
     }
+    e->piece = p->piece;
+    e->pc = au_piece_get(p->piece);
+    if (au_sfont_loaded()) {
+        if ((rc = au_sfsynth_create(&e->sf, sample_rate)) != 0) {
+            free(e);
+            return rc;
+        }
+        for (int pi = 0; pi < AU_PIECE_COUNT; pi++)
+            for (int l = 0; l < AU_LAYER_COUNT; l++) {
+                const au_piece_layer *pl = &au_piece_get(pi)->layer[l];
+                if (pl->on && pl->sf &&
+                    au_sfsynth_channel(e->sf, sf_chan(pi, l), pl->bank,
+                                       pl->program, pl->attack_tc,
+                                       pl->release_tc, pl->cutoff_cents) == 0)
+                    e->sf_ok[pi] |= 1u << l;
+            }
+    }
     e->out_idx = AU_BLOCK; /* nothing buffered */
     *out = e;
     return 0;
@@ -150,7 +183,70 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
 
 void au_engine_destroy(au_engine *e)
 {
+    if (!e) return;
+    au_sfsynth_destroy(e->sf);
     free(e);
+}
+
+int au_engine_load_soundfont(const char *path, char *err, size_t errlen)
+{
+    au_sfont_preset pr[AU_PIECE_COUNT * AU_LAYER_COUNT];
+    int n = 0;
+    for (int pi = 0; pi < AU_PIECE_COUNT; pi++)
+        for (int l = 0; l < AU_LAYER_COUNT; l++) {
+            const au_piece_layer *pl = &au_piece_get(pi)->layer[l];
+            if (pl->on && pl->sf)
+                pr[n++] = (au_sfont_preset){pl->bank, pl->program};
+        }
+    return au_sfont_load(path ? path : AU_SFONT_DEFAULT_PATH, pr, n, err, errlen);
+}
+
+int au_engine_uses_soundfont(const au_engine *e)
+{
+    return e->sf != NULL;
+}
+
+/* the DSP percussion's recipe for a kit note: by its role in the kit */
+static int dsp_perc_note(const au_piece *pc, int note)
+{
+    static const uint8_t dsp[4] = {AU_PERC_KICK, AU_PERC_RIM, AU_PERC_HAT,
+                                   AU_PERC_SHAKER};
+    for (int r = 0; r < 4; r++)
+        if (pc->kit.note[r] == note) return dsp[r];
+    return note;
+}
+
+static void play(au_engine *e, const au_event *ev, int on)
+{
+    int l = ev->layer;
+    const au_piece_layer *pl = &e->pc->layer[l];
+    int note = au_piece_note(pl, ev->note);
+    if (e->sf && (e->sf_ok[e->piece] >> l & 1)) {
+        if (on)
+            au_sfsynth_note_on(e->sf, sf_chan(e->piece, l), note,
+                               au_piece_vel(pl, ev->vel ? ev->vel : 1));
+        else
+            au_sfsynth_note_off(e->sf, sf_chan(e->piece, l), note);
+        return;
+    }
+    if (l == AU_LAYER_PERCUSSION && pl->gen == AU_GEN_PERC)
+        note = dsp_perc_note(e->pc, ev->note);
+    if (on)
+        au_inst_note_on(&e->inst[l], note,
+                        au_piece_vel(pl, ev->vel ? ev->vel : 1));
+    else
+        au_inst_note_off(&e->inst[l], note);
+}
+
+static void switch_piece(au_engine *e, int piece)
+{
+    if (!au_piece_get(piece) || piece == e->piece) return;
+    for (int l = 0; l < AU_LAYER_COUNT; l++) {
+        au_inst_all_off(&e->inst[l]);
+        if (e->sf) au_sfsynth_all_off(e->sf, sf_chan(e->piece, l));
+    }
+    e->piece = piece;
+    e->pc = au_piece_get(piece);
 }
 
 void au_engine_set(au_engine *e, const au_param_update *u)
@@ -181,25 +277,24 @@ static void dispatch(au_engine *e, const au_event *ev)
 {
     switch (ev->type) {
     case AU_EV_NOTE_ON:
-        if (ev->layer < AU_LAYER_COUNT)
-            au_inst_note_on(&e->inst[ev->layer], ev->note,
-                            ev->vel ? ev->vel : 1);
+        if (ev->layer < AU_LAYER_COUNT) play(e, ev, 1);
         ring_push(e, ev);
         break;
     case AU_EV_NOTE_OFF:
-        if (ev->layer < AU_LAYER_COUNT)
-            au_inst_note_off(&e->inst[ev->layer], ev->note);
+        if (ev->layer < AU_LAYER_COUNT) play(e, ev, 0);
         ring_push(e, ev);
         break;
     case AU_EV_CONTROL: {
         float v = ev->u.control.value;
-        v = v != v ? 0.5f : v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
+        if (ev->u.control.id != AU_CTL_PIECE)
+            v = v != v ? 0.5f : v < 0.0f ? 0.0f : v > 1.0f ? 1.0f : v;
         switch (ev->u.control.id) {
         case AU_CTL_BRIGHTNESS: e->ctl_bright = v; break;
         case AU_CTL_SPACE: e->ctl_space = v; break;
         case AU_CTL_LAYER_GAIN:
             if (ev->layer < AU_LAYER_COUNT) e->ctl_layer[ev->layer] = v;
             break;
+        case AU_CTL_PIECE: switch_piece(e, (int)ev->u.control.value); break;
         default: break; /* density and intensity: the engine eases its own */
         }
         break;
@@ -219,6 +314,14 @@ static void render_instruments(au_engine *e, int from, int to)
         if (au_inst_process(&e->inst[l], e->bus[l][0] + from,
                             e->bus[l][1] + from, to - from))
             e->bus_used |= 1u << l;
+    if (e->sf) {
+        float *L[AU_SFSYNTH_GROUPS] = {0}, *R[AU_SFSYNTH_GROUPS] = {0};
+        for (int l = 0; l < AU_LAYER_COUNT; l++) {
+            L[l] = e->bus[l][0] + from;
+            R[l] = e->bus[l][1] + from;
+        }
+        e->bus_used |= au_sfsynth_process(e->sf, L, R, to - from);
+    }
 }
 
 static void render_block(au_engine *e)
@@ -229,11 +332,12 @@ static void render_block(au_engine *e)
     float inten = au_smooth_step(&e->s_int, (float)e->params.intensity);
     float cb = au_smooth_step(&e->s_bright, e->ctl_bright);
     float sp = au_smooth_step(&e->s_space, e->ctl_space);
-    float b = 0.1f + 0.6f * inten + 0.3f * cb;
+    float b = 0.1f + 0.6f * inten + 0.3f * cb + e->pc->brightness;
+    b = b < 0.0f ? 0.0f : b;
     au_inst_ctl ctl = {.brightness = b > 1.0f ? 1.0f : b, .intensity = inten};
     for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_tick(&e->inst[l], &ctl);
     if (fabsf(sp - e->space_applied) > 0.01f) {
-        au_reverb_set(&e->reverb, 6.0f + 5.0f * sp, 5500.0f);
+        au_reverb_set(&e->reverb, (6.0f + 5.0f * sp) * e->pc->space, 5500.0f);
         e->space_applied = sp;
     }
     if (e->bpm != e->bpm_applied) {
@@ -284,9 +388,10 @@ static void render_block(au_engine *e)
         ub[nu] = e->bus[l][0];
         mg0[nu] = v8_set(g0);
         minc[nu] = v8_set((g1 - g0) * (1.0f / AU_BLOCK));
-        kd[nu] = v8_set(mix_dry[l]);
-        kr[nu] = v8_set(mix_rev[l] * rev_scale);
-        kl[nu] = v8_set(mix_dly[l]);
+        const au_piece_layer *pl = &e->pc->layer[l];
+        kd[nu] = v8_set(mix_dry[l] * pl->gain);
+        kr[nu] = v8_set(mix_rev[l] * rev_scale * pl->gain * pl->rev);
+        kl[nu] = v8_set(mix_dly[l] * pl->gain * pl->dly);
         nu++;
     }
     const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
@@ -348,15 +453,14 @@ const au_params *au_engine_params(const au_engine *e)
 
 size_t au_engine_memory(const au_engine *e)
 {
-    (void)e;
-    return sizeof(struct au_engine);
+    return sizeof(struct au_engine) + (e->sf ? au_sfsynth_memory(e->sf) : 0);
 }
 
 int au_engine_active_voices(const au_engine *e)
 {
     int n = 0;
     for (int l = 0; l < AU_LAYER_COUNT; l++) n += au_inst_active(&e->inst[l]);
-    return n;
+    return n + (e->sf ? au_sfsynth_active(e->sf) : 0);
 }
 
 uint64_t au_engine_phrases(const au_engine *e)

@@ -22,6 +22,16 @@ typedef struct au_engine au_engine;
 int au_engine_create(au_engine **out, const au_params *p, int sample_rate);
 void au_engine_destroy(au_engine *e);
 
+/* Loads the process's SoundFont (path, or AU_SFONT_DEFAULT_PATH when NULL)
+ * with the presets every piece plays; engines created afterwards play the
+ * pieces' SoundFont layers, engines without one play those layers on
+ * Auralis's own instruments. Once per process, before engines are created.
+ * 0, or AU_EIO / AU_EFORMAT / AU_ESTATE with one line in err naming the path. */
+int au_engine_load_soundfont(const char *path, char *err, size_t errlen);
+
+/* 1 if this engine plays SoundFont instruments. */
+int au_engine_uses_soundfont(const au_engine *e);
+
 /* Sets FTZ/DAZ on the calling thread (denormals flushed). */
 void au_engine_thread_init(void);
 

@@ -1,5 +1,7 @@
 #include "midi.h"
 
+#include "compose/piece.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@ struct au_midi_writer {
     uint16_t sounding[AU_LAYER_COUNT][128]; /* note-on count per note */
     uint32_t last_tick;
     double last_bpm;
+    int piece; /* the piece playing: programs, register, velocity curve */
     double origin; /* beat of tick 0 (au_midi_set_origin) */
 };
 
@@ -34,6 +37,8 @@ static const struct { uint8_t channel, program; const char *name; } layer_gm[AU_
     [AU_LAYER_TEXTURES] = {3, 92, "Textures"},  /* Pad 5 (bowed) */
     [AU_LAYER_BELLS] = {4, 14, "Bells"},        /* Tubular Bells */
 };
+
+static void program(au_midi_writer *w, int l, uint32_t tick);
 
 static int put(au_midi_writer *w, buf *b, const void *p, size_t n)
 {
@@ -131,12 +136,11 @@ int au_midi_create(au_midi_writer **out, const au_params *p)
     w->last_bpm = p->bpm;
     tempo(w, 0, p->bpm);
     keysig(w, 0, p->key, p->mode);
+    w->piece = au_piece_get(p->piece) ? p->piece : AU_PIECE_DRIFT;
     for (int l = 0; l < AU_LAYER_COUNT; l++) {
         buf *b = &w->tracks[l + 1];
         text(w, b, 0, 0x03, layer_gm[l].name);
-        delta(w, b, 0);
-        uint8_t pc[2] = {(uint8_t)(0xc0 | layer_gm[l].channel), layer_gm[l].program};
-        put(w, b, pc, 2);
+        program(w, l, 0);
         if (p->volume[l] != 1.0) au_midi_volume(w, l, 0.0, p->volume[l]);
     }
     if (!w->ok) {
@@ -153,6 +157,18 @@ void au_midi_destroy(au_midi_writer *w)
     for (int i = 0; i < NTRACKS; i++) free(w->tracks[i].data);
     free(w->file.data);
     free(w);
+}
+
+/* The layer's General MIDI program in the piece playing: its SoundFont
+ * program, else the program nearest Auralis's own instrument. */
+static void program(au_midi_writer *w, int l, uint32_t tick)
+{
+    const au_piece_layer *pl = &au_piece_get(w->piece)->layer[l];
+    buf *b = &w->tracks[l + 1];
+    delta(w, b, tick);
+    uint8_t pc[2] = {(uint8_t)(0xc0 | layer_gm[l].channel),
+                     pl->sf ? pl->program : layer_gm[l].program};
+    put(w, b, pc, 2);
 }
 
 static uint32_t beat_tick(double beat)
@@ -199,20 +215,32 @@ int au_midi_add(au_midi_writer *w, const au_event *ev)
     case AU_EV_NOTE_ON:
     case AU_EV_NOTE_OFF: {
         if (ev->layer >= AU_LAYER_COUNT || ev->note > 127) break;
-        uint16_t *count = &w->sounding[ev->layer][ev->note];
+        /* as the piece's instrument plays it (register, velocity curve) */
+        const au_piece_layer *pl = &au_piece_get(w->piece)->layer[ev->layer];
+        int n = au_piece_note(pl, ev->note);
+        uint16_t *count = &w->sounding[ev->layer][n];
         if (ev->type == AU_EV_NOTE_ON) {
-            int vel = ev->vel < 1 ? 1 : ev->vel > 127 ? 127 : ev->vel;
+            int vel = au_piece_vel(pl, ev->vel < 1 ? 1 : ev->vel > 127 ? 127 : ev->vel);
             /* A second note-on of a sounding note would leave one note-off
              * unmatched in most readers: close the first. */
-            if (*count) note(w, ev->layer, tick, 0, ev->note, 0);
-            note(w, ev->layer, tick, 1, ev->note, vel);
+            if (*count) note(w, ev->layer, tick, 0, n, 0);
+            note(w, ev->layer, tick, 1, n, vel);
             *count = 1;
         } else if (*count) {
-            note(w, ev->layer, tick, 0, ev->note, 0);
+            note(w, ev->layer, tick, 0, n, 0);
             *count = 0;
         }
         break;
     }
+    case AU_EV_CONTROL:
+        if (ev->u.control.id == AU_CTL_PIECE &&
+            au_piece_get((int)ev->u.control.value) &&
+            (int)ev->u.control.value != w->piece) {
+            /* the composer released every note just before this */
+            w->piece = (int)ev->u.control.value;
+            for (int l = 0; l < AU_LAYER_COUNT; l++) program(w, l, tick);
+        }
+        break;
     case AU_EV_TEMPO:
         if (ev->u.tempo.bpm >= AU_BPM_MIN * 0.5 && ev->u.tempo.bpm <= AU_BPM_MAX * 2 &&
             fabs(ev->u.tempo.bpm - w->last_bpm) > 1e-9) {

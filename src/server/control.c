@@ -140,8 +140,8 @@ static au_msg_type parse_set(json_t *root, au_control_msg *m)
     }
     if (m->update.mask == 0)
         return fail(m, "invalid_param",
-                    "set: nothing to change (give key, mode, bpm, intensity, "
-                    "wander, a layer switch or a layer volume)");
+                    "set: nothing to change (give piece, key, mode, bpm, "
+                    "intensity, wander, a layer switch or a layer volume)");
     m->type = AU_MSG_SET;
     return m->type;
 }

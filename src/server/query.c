@@ -129,6 +129,7 @@ int au_query_add_pair(au_stream_request *r, const char *pair, char *err,
     }
     if (!strcmp(name, "key") || !strcmp(name, "mode") || !strcmp(name, "bpm") ||
         !strcmp(name, "intensity") || !strcmp(name, "wander") ||
+        !strcmp(name, "piece") ||
         au_layer_from_name(name) >= 0 || au_volume_from_name(name) >= 0)
         return au_update_set_text(&r->update, name, value, err, errlen);
     return 0;

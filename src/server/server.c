@@ -3,6 +3,8 @@
  * thread with lws_cancel_service; a timer wakes it when the next chunk is
  * due. Listeners come from a pool sized by --max-clients at start-up; the
  * per-chunk path (pump, writeable) does not allocate, lock or log. */
+#include "compose/piece.h"
+#include "server/pieces_api.h"
 #include "server/server.h"
 
 #include <arpa/inet.h>
@@ -213,7 +215,10 @@ static au_stream *find_by_rid(au_server *srv, const char *rid);
 static au_stream *new_stream(au_server *srv, const au_stream_request *req,
                              int64_t now)
 {
-    au_params p = au_params_default();
+    /* a piece's own key, mode, tempo and intensity, then the query's */
+    au_params p = au_piece_params((req->update.mask & AU_P_PIECE)
+                                      ? req->update.v.piece
+                                      : srv->cfg.piece);
     au_params_apply(&p, &req->update);
     p.seed = req->seed_given ? req->seed : random_seed();
     /* Start on a global 10 ms grid: every stream's (and every phase
@@ -1145,6 +1150,12 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
     if (!strcmp(uri, "/metrics")) return http_report(srv, wsi, pss, 2);
     if (!strcmp(uri, "/api/presets")) {
         const char *j = au_presets_json();
+        return http_start(wsi, pss, 200, "application/json",
+                          (const unsigned char *)j, strlen(j), NULL,
+                          "public, max-age=3600", NULL);
+    }
+    if (!strcmp(uri, "/api/pieces")) {
+        const char *j = au_pieces_json();
         return http_start(wsi, pss, 200, "application/json",
                           (const unsigned char *)j, strlen(j), NULL,
                           "public, max-age=3600", NULL);

@@ -1,4 +1,6 @@
 #include "server/wire.h"
+
+#include "core/pieces.h"
 #include "server/textbuf.h"
 
 #include <stdarg.h>
@@ -90,6 +92,7 @@ static void params_body(au_text *o, const au_params *p)
         au_textf(o, "{\"seed\":%llu", (unsigned long long)p->seed);
     else
         au_textf(o, "{\"seed\":\"%llu\"", (unsigned long long)p->seed);
+    au_textf(o, ",\"piece\":\"%s\"", au_piece_name(p->piece));
     au_textf(o,
          ",\"key\":\"%s\",\"mode\":\"%s\",\"bpm\":%.10g,\"intensity\":%.10g,"
          "\"wander\":%s,\"layers\":{",

@@ -1,0 +1,366 @@
+/* The pieces' table and their own generators (loops, drone, evolving
+ * percussion). See piece.h. The figures here were chosen by ear and by the
+ * spectrogram; each comment says what the choice is for. */
+#include "piece.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "tempo.h"
+#include "theory.h"
+
+/* The table below starts each layer from defaults (macros) and overrides
+ * the fields a piece cares about: later designated initialisers win by
+ * design. */
+#pragma GCC diagnostic ignored "-Woverride-init"
+
+/* a layer played by Auralis's own instrument for that layer */
+#define DSP(g, ...) {.on = true, .gen = (g), .lo = 0, .hi = 127, .vmin = 1, \
+                     .vmax = 127, .gain = 1, .rev = 1, .dly = 1, __VA_ARGS__}
+/* a layer played by a SoundFont program (DSP fallback without one) */
+#define SF(g, prog, ...) {.on = true, .gen = (g), .sf = true,                \
+                          .program = (prog), .lo = 0, .hi = 127, .vmin = 1,  \
+                          .vmax = 127, .gain = 1, .rev = 1, .dly = 1,        \
+                          __VA_ARGS__}
+#define OFF {.on = false, .gain = 1, .rev = 1, .dly = 1}
+
+enum { P_PIANO = 0, P_EPIANO = 4, P_CELESTA = 8, P_VIBES = 11, P_HARP = 46,
+       P_SLOW_STRINGS = 49, P_CHOIR = 52, P_OOHS = 53, P_FLUTE = 73,
+       P_HALO = 94, P_CRYSTAL = 98, P_KALIMBA = 108, P_BRUSH_KIT = 40 };
+
+static const au_piece pieces[AU_PIECE_COUNT] = {
+    /* today's sound: every layer on Auralis's own instruments */
+    [AU_PIECE_DRIFT] = {
+        .layer = {DSP(AU_GEN_DEFAULT), DSP(AU_GEN_DEFAULT),
+                  DSP(AU_GEN_DEFAULT), DSP(AU_GEN_DEFAULT),
+                  DSP(AU_GEN_DEFAULT), DSP(AU_GEN_DEFAULT)},
+        .harmonic_rhythm = 1, .density = 1, .space = 1,
+    },
+    /* a piano in a room: loops of 1-3 notes whose lengths share no common
+     * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new
+     * combinations, over slow strings; no drums, no lead, no bells */
+    [AU_PIECE_ROOMS] = {
+        .layer = {
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 48,
+                                 .hi = 81, .vmin = 28, .vmax = 62,
+                                 .attack_tc = 1200, .release_tc = 1200,
+                                 .gain = 0.8f, .rev = 1.1f, .dly = 0),
+            [AU_LAYER_MELODY] = SF(AU_GEN_LOOPS, P_PIANO, .lo = 57, .hi = 86,
+                                   .vmin = 34, .vmax = 84, .gain = 1.1f,
+                                   .rev = 1.2f, .dly = 0.6f),
+            [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 38, .hi = 55,
+                                  .gain = 0.35f),
+            [AU_LAYER_PERCUSSION] = OFF,
+            [AU_LAYER_TEXTURES] = OFF,
+            [AU_LAYER_BELLS] = OFF,
+        },
+        .harmonic_rhythm = 1.5f, .density = 0.7f,
+        .loop_s = {19.7f, 25.3f, 31.1f, 37.9f},
+        .space = 1.15f, .brightness = 0.0f,
+    },
+    /* bells, celesta and glass on the mode's pentatonic, high and bright,
+     * over a halo pad; no bass, no drums */
+    [AU_PIECE_GLASS] = {
+        .layer = {
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_HALO, .lo = 52, .hi = 84,
+                                 .vmin = 30, .vmax = 64, .attack_tc = 600,
+                                 .gain = 0.75f, .rev = 1.2f, .dly = 0.5f),
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_CELESTA, .transpose = 12,
+                                   .lo = 72, .hi = 98, .vmin = 40, .vmax = 96,
+                                   .gain = 1.0f, .rev = 1.3f, .dly = 1.2f),
+            [AU_LAYER_BASS] = OFF,
+            [AU_LAYER_PERCUSSION] = OFF,
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
+            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_CRYSTAL, .lo = 67,
+                                  .hi = 100, .vmin = 30, .vmax = 80,
+                                  .gain = 0.9f, .rev = 1.3f, .dly = 1.2f),
+        },
+        .harmonic_rhythm = 1.0f, .density = 0.9f, .reg_shift = 3,
+        .pentatonic = true, .space = 1.3f, .brightness = 0.2f,
+    },
+    /* voices holding long chords over a deep drone; chords change half as
+     * often; a second, softer voice sings now and then */
+    [AU_PIECE_CHOIR] = {
+        .layer = {
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR, .lo = 48, .hi = 79,
+                                 .vmin = 36, .vmax = 80, .attack_tc = 1800,
+                                 .release_tc = 1200, .gain = 1.0f,
+                                 .rev = 1.3f, .dly = 0),
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_OOHS, .lo = 60, .hi = 81,
+                                   .vmin = 30, .vmax = 72, .attack_tc = 1200,
+                                   .release_tc = 600, .gain = 0.9f,
+                                   .rev = 1.3f, .dly = 0.3f),
+            [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.3f, .rev = 1.2f),
+            [AU_LAYER_PERCUSSION] = OFF,
+            [AU_LAYER_TEXTURES] = OFF,
+            [AU_LAYER_BELLS] = OFF,
+        },
+        .harmonic_rhythm = 2.0f, .density = 0.7f,
+        .space = 1.5f, .brightness = -0.1f,
+    },
+    /* for sleep: low, dark strings and a few soft electric-piano notes far
+     * apart over a drone; no beat, no bells */
+    [AU_PIECE_NIGHT] = {
+        .layer = {
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 40,
+                                 .hi = 69, .vmin = 22, .vmax = 52,
+                                 .attack_tc = 1800, .release_tc = 1800,
+                                 .cutoff_cents = -2400, .gain = 0.9f,
+                                 .rev = 1.2f, .dly = 0),
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_EPIANO, .transpose = -12,
+                                   .lo = 50, .hi = 74, .vmin = 22, .vmax = 52,
+                                   .cutoff_cents = -1200, .gain = 1.0f,
+                                   .rev = 1.3f, .dly = 0.8f),
+            [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.28f),
+            [AU_LAYER_PERCUSSION] = OFF,
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.35f),
+            [AU_LAYER_BELLS] = OFF,
+        },
+        .harmonic_rhythm = 2.5f, .density = 0.35f, .reg_shift = -5,
+        .space = 1.4f, .brightness = -0.35f,
+    },
+    /* a steady soft pulse: brush kit patterns renewed about every minute,
+     * the drums coming and going every 16-40 bars, vibraphone and kalimba
+     * over warm pads */
+    [AU_PIECE_PULSE] = {
+        .layer = {
+            [AU_LAYER_PADS] = DSP(AU_GEN_DEFAULT, .gain = 0.8f),
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_VIBES, .lo = 60,
+                                   .hi = 86, .vmin = 40, .vmax = 92,
+                                   .gain = 1.0f, .rev = 0.9f, .dly = 1.0f),
+            [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 36, .hi = 55,
+                                  .gain = 0.6f),
+            [AU_LAYER_PERCUSSION] = SF(AU_GEN_PERC, P_BRUSH_KIT, .bank = 128,
+                                       .vmin = 20, .vmax = 96, .gain = 1.4f,
+                                       .rev = 0.6f, .dly = 0.3f),
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
+            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_KALIMBA, .lo = 67,
+                                  .hi = 93, .vmin = 36, .vmax = 84,
+                                  .gain = 0.9f, .rev = 1.0f, .dly = 1.0f),
+        },
+        .harmonic_rhythm = 1.0f, .density = 1.1f,
+        /* low: kick, click: side stick, tick: closed hat, shaker: maracas */
+        .kit = {{36, 37, 42, 70}, {70, 60, 56, 64}},
+        .perc_on_bars = {16, 40}, .perc_off_bars = {8, 20},
+        .space = 0.9f, .brightness = 0.1f,
+    },
+};
+
+const au_piece *au_piece_get(int piece)
+{
+    return piece >= 0 && piece < AU_PIECE_COUNT ? &pieces[piece] : NULL;
+}
+
+au_params au_piece_params(int piece)
+{
+    au_params p = au_params_default();
+    const au_piece_info *i = au_piece_info_get(piece);
+    if (!i) return p;
+    p.piece = piece;
+    p.key = i->key;
+    p.mode = i->mode;
+    p.bpm = i->bpm;
+    p.intensity = i->intensity;
+    return p;
+}
+
+int au_piece_note(const au_piece_layer *l, int note)
+{
+    int n = note + l->transpose;
+    if (l->hi >= l->lo + 12) {
+        while (n < l->lo) n += 12;
+        while (n > l->hi) n -= 12;
+    }
+    return n < 0 ? 0 : n > 127 ? 127 : n;
+}
+
+int au_piece_vel(const au_piece_layer *l, int vel)
+{
+    if (vel < 1) vel = 1;
+    if (vel > 127) vel = 127;
+    int v = l->vmin + ((l->vmax - l->vmin) * (vel - 1) + 63) / 126;
+    return v < 1 ? 1 : v > 127 ? 127 : v;
+}
+
+uint16_t au_pentatonic_mask(int key, int mode)
+{
+    uint16_t m = au_scale_mask(key, mode);
+    /* drop a tone sitting a semitone above another scale tone (the half
+     * steps are where the tension is); never the tonic */
+    uint16_t out = m;
+    for (int pc = 0; pc < 12; pc++)
+        if ((m >> pc & 1) && (m >> ((pc + 11) % 12) & 1) && pc != key)
+            out &= (uint16_t) ~(1u << pc);
+    /* a mode whose half steps both sit above the tonic side keeps 5 */
+    return out;
+}
+
+/* ---- loops ---- */
+
+void au_loops_init(au_loops *g, uint64_t seed)
+{
+    memset(g, 0, sizeof *g);
+    au_rng_seed(&g->rng, seed, 0x6c6f6f70);
+    g->key = -1;
+}
+
+static void loops_build(au_loops *g, const au_piece *pc, int k)
+{
+    /* 1-3 notes, mostly stepwise or a third apart, within a sixth */
+    int n = 1 + (int)au_rng_below(&g->rng, 3);
+    g->len[k] = (uint8_t)n;
+    int d = (int)au_rng_below(&g->rng, 7);
+    float t = (float)au_rng_range(&g->rng, 0.0, 1.5);
+    for (int i = 0; i < n; i++) {
+        g->deg[k][i] = (uint8_t)d;
+        g->offs[k][i] = t;
+        d += (int)au_rng_below(&g->rng, 5) - 2;
+        d = d < 0 ? 0 : d > 8 ? 8 : d;
+        t += (float)au_rng_range(&g->rng, 0.7, 2.2);
+    }
+    (void)pc;
+}
+
+void au_loops_bar(au_loops *g, const au_piece *pc, au_score *s,
+                  const au_bar_ctx *x)
+{
+    const au_piece_layer *l = &pc->layer[AU_LAYER_MELODY];
+    int nloops = 0;
+    while (nloops < 4 && pc->loop_s[nloops] > 0) nloops++;
+    if (g->key != x->key || g->mode != x->mode) {
+        for (int k = 0; k < nloops; k++) {
+            loops_build(g, pc, k);
+            if (g->key < 0) /* first build: loops start scattered */
+                g->next_beat[k] = x->beat + au_beats(au_rng_range(&g->rng, 0.0,
+                                      0.8 * pc->loop_s[k]), x->bpm);
+        }
+        g->key = x->key;
+        g->mode = x->mode;
+    }
+    double end = x->beat + AU_BEATS_PER_BAR;
+    uint16_t mask = pc->pentatonic ? au_pentatonic_mask(x->key, x->mode) : x->scale;
+    int base = au_nearest_in(mask, l->lo + 2, l->lo, l->hi);
+    for (int k = 0; k < nloops; k++) {
+        while (g->next_beat[k] < end) {
+            double start = g->next_beat[k];
+            if (start < x->beat) start = x->beat;
+            /* quieter and thinner when calm: a loop sits out now and then */
+            if (x->active && au_rng_chance(&g->rng, 0.55 + 0.4 * x->intensity)) {
+                for (int i = 0; i < g->len[k]; i++) {
+                    int note = au_scale_move(mask, base, g->deg[k][i]);
+                    double on = start + au_beats(g->offs[k][i], x->bpm);
+                    double dur = au_beats(au_rng_range(&g->rng, 2.5, 4.5), x->bpm);
+                    int vel = 50 + (int)(50 * x->intensity) +
+                              (int)au_rng_below(&g->rng, 13) - 6 - 8 * i;
+                    au_score_note(s, AU_LAYER_MELODY, note, vel, on, on + dur);
+                }
+            }
+            /* the motif moves slowly: now and then one note steps */
+            if (++g->plays[k] % 7 == 0) {
+                int i = (int)au_rng_below(&g->rng, g->len[k]);
+                int d = g->deg[k][i] + (au_rng_chance(&g->rng, 0.5) ? 1 : -1);
+                g->deg[k][i] = (uint8_t)(d < 0 ? 1 : d > 8 ? 7 : d);
+            }
+            g->next_beat[k] += au_beats(pc->loop_s[k], x->bpm);
+        }
+    }
+}
+
+/* ---- drone ---- */
+
+void au_drone_init(au_drone *g, uint64_t seed)
+{
+    memset(g, 0, sizeof *g);
+    au_rng_seed(&g->rng, seed, 0x64726f6e);
+}
+
+void au_drone_bar(au_drone *g, const au_piece *pc, au_score *s,
+                  const au_bar_ctx *x)
+{
+    (void)pc;
+    if (!x->active) return;
+    int tonic = 36 + x->key; /* C2..B2: under the voices, above 35 Hz */
+    if (tonic > 43) tonic -= 12;
+    if (tonic < 38) tonic += 12;
+    if (x->bar < g->next_bar && g->note[0] == tonic) return;
+    /* held 6-12 bars; the next strike overlaps by a beat, so the drone
+     * never stops; the fifth joins when the piece is fuller */
+    int bars = 6 + (int)au_rng_below(&g->rng, 7);
+    double dur = bars * AU_BEATS_PER_BAR + 1.0;
+    int vel = 46 + (int)(30 * x->intensity) + (int)au_rng_below(&g->rng, 9) - 4;
+    au_score_note(s, AU_LAYER_BASS, tonic, vel, x->beat, x->beat + dur);
+    if (x->density > 0.45 && au_rng_chance(&g->rng, 0.5))
+        au_score_note(s, AU_LAYER_BASS, tonic + 7, vel - 14,
+                      x->beat + 2.0, x->beat + dur);
+    g->note[0] = (uint8_t)tonic;
+    g->next_bar = x->bar + bars;
+}
+
+/* ---- evolving percussion ---- */
+
+static uint16_t euclid(int k, int n, int rot)
+{
+    uint16_t m = 0;
+    if (k <= 0) return 0;
+    if (k > n) k = n;
+    for (int i = 0; i < n; i++)
+        if ((i * k) % n < k) m |= (uint16_t)(1u << ((i + rot) % n));
+    return m;
+}
+
+void au_ptex_init(au_ptex *g, uint64_t seed)
+{
+    memset(g, 0, sizeof *g);
+    au_rng_seed(&g->rng, seed, 0x70746578);
+    g->renew_beat = -1;
+}
+
+void au_ptex_bar(au_ptex *g, const au_piece *pc, au_score *s,
+                 const au_bar_ctx *x)
+{
+    if (x->beat >= g->renew_beat) {
+        /* new patterns about every minute: a sparse low part, an
+         * off-beat click, a tick line and a shaker line */
+        g->pattern[0] = euclid(1 + (int)au_rng_below(&g->rng, 3), 16,
+                               4 * (int)au_rng_below(&g->rng, 2));
+        g->pattern[1] = euclid(2 + (int)au_rng_below(&g->rng, 3), 16,
+                               2 + (int)au_rng_below(&g->rng, 5));
+        g->pattern[2] = euclid(4 + (int)au_rng_below(&g->rng, 5), 16,
+                               (int)au_rng_below(&g->rng, 4));
+        g->pattern[3] = euclid(6 + (int)au_rng_below(&g->rng, 6), 16,
+                               (int)au_rng_below(&g->rng, 3));
+        g->renew_beat = x->beat + au_beats(au_rng_range(&g->rng, 50, 70), x->bpm);
+    } else if (x->bar % 4 == 0) {
+        /* in between, the patterns mutate by one step now and then */
+        int v = 1 + (int)au_rng_below(&g->rng, 3);
+        g->pattern[v] ^= (uint16_t)(1u << au_rng_below(&g->rng, 16));
+    }
+    if (x->bar >= g->switch_bar) {
+        /* the drum bus enters and leaves in spans of bars */
+        g->playing = !g->playing;
+        const float *span = g->playing ? pc->perc_on_bars : pc->perc_off_bars;
+        int lo = (int)span[0], hi = (int)span[1];
+        if (hi <= lo) hi = lo + 1;
+        g->switch_bar = x->bar + lo + (int64_t)au_rng_below(&g->rng, (uint32_t)(hi - lo));
+    }
+    if (!x->active || !g->playing || x->intensity < 0.12) return;
+    /* enter and leave over 4 bars */
+    double edge = (double)(g->switch_bar - x->bar) / 4.0;
+    double fade = edge < 1.0 ? edge : 1.0;
+    double xi = au_clampd(0.6 * x->intensity + 0.4 * x->density, 0.0, 1.0);
+    for (int step = 0; step < 16; step++) {
+        double acc = step % 4 == 0 ? 1.0 : step % 2 == 0 ? 0.75 : 0.55;
+        for (int v = 0; v < 4; v++) {
+            if (!((g->pattern[v] >> step) & 1)) continue;
+            if (v == 3 && xi < 0.35) continue; /* the shaker joins when fuller */
+            if (!au_rng_chance(&g->rng, 0.55 + 0.45 * xi)) continue;
+            int vel = (int)(pc->kit.vel[v] * acc * (0.6 + 0.4 * xi) * (0.5 + 0.5 * fade));
+            vel += (int)au_rng_below(&g->rng, 9) - 4;
+            if (vel < 8) continue;
+            double on = x->beat + step * 0.25 +
+                        au_beats(au_rng_range(&g->rng, 0.0, 0.012), x->bpm);
+            au_score_note(s, AU_LAYER_PERCUSSION, pc->kit.note[v], vel, on,
+                          on + 0.2);
+        }
+    }
+}

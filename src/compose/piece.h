@@ -1,0 +1,118 @@
+/* Pieces as data plus small composition policies. Each piece (its name and
+ * defaults are in src/core/pieces.h) says, per layer, which instrument plays
+ * (Auralis's own DSP kind, or a General MIDI program of the SoundFont with
+ * the DSP kind as fallback), its register and velocity curve and its mix
+ * sends; how it composes (harmonic rhythm, density, pentatonic melody,
+ * Eno-like loops, a drone, evolving percussion); and its space and
+ * brightness. The composer and the engine read this table: nothing else in
+ * the code asks which piece is playing.
+ * Static read-only data; au_piece_get is pure and thread-safe. */
+#ifndef AU_PIECE_H
+#define AU_PIECE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../core/params.h"
+#include "../core/pieces.h"
+#include "../core/rng.h"
+#include "score.h"
+
+/* How a layer's notes are generated (the default generator or a piece's). */
+enum {
+    AU_GEN_DEFAULT, /* the composer's generator for that layer */
+    AU_GEN_LOOPS,   /* melody: short phrases looping at incommensurate lengths */
+    AU_GEN_DRONE,   /* bass: a held tonic (and fifth), re-struck slowly */
+    AU_GEN_PERC,    /* percussion: evolving kit patterns, entering and leaving */
+};
+
+/* Percussion kits: GM notes for the four roles (low, click, tick, shaker). */
+typedef struct {
+    uint8_t note[4];
+    uint8_t vel[4]; /* top velocity per role */
+} au_piece_kit;
+
+typedef struct {
+    bool on;           /* the piece uses this layer */
+    uint8_t gen;       /* AU_GEN_* */
+    /* instrument: GM program on the SoundFont (bank 0, or 128 = drum kit),
+     * played by the DSP kind of the layer when no SoundFont is loaded */
+    bool sf;
+    uint8_t bank, program;
+    int8_t transpose;    /* semitones added to every note */
+    uint8_t lo, hi;      /* register after transposing: folded by octaves */
+    uint8_t vmin, vmax;  /* velocity curve: 1..127 mapped onto vmin..vmax */
+    int16_t attack_tc;   /* SoundFont: attack offset in timecents */
+    int16_t release_tc;  /* SoundFont: release offset in timecents */
+    int16_t cutoff_cents;/* SoundFont: filter cutoff offset (negative darker) */
+    float gain, rev, dly;/* multipliers on the engine's dry, reverb, delay */
+} au_piece_layer;
+
+typedef struct {
+    au_piece_layer layer[AU_LAYER_COUNT];
+    /* composition */
+    float harmonic_rhythm; /* chord lengths x this */
+    float density;         /* conductor density x this */
+    int8_t reg_shift;      /* added to the conductor's register drift */
+    bool pentatonic;       /* melody, bells, textures on the mode's pentatonic */
+    float loop_s[4];       /* AU_GEN_LOOPS: loop lengths in seconds */
+    au_piece_kit kit;      /* AU_GEN_PERC */
+    float perc_on_bars[2], perc_off_bars[2]; /* drum bus in/out spans */
+    /* mix */
+    float space;       /* reverb time x this */
+    float brightness;  /* added to the brightness control (-0.5..0.5) */
+} au_piece;
+
+/* NULL if out of range */
+const au_piece *au_piece_get(int piece);
+
+/* The piece's default parameters (key, mode, bpm, intensity, piece; every
+ * layer switch on; seed 0). */
+au_params au_piece_params(int piece);
+
+/* A note as the layer's instrument will play it: transposed, folded into
+ * the register, velocity mapped. */
+int au_piece_note(const au_piece_layer *l, int note);
+int au_piece_vel(const au_piece_layer *l, int vel);
+
+/* The mode's pentatonic subset (drops the two tones a semitone above
+ * another scale tone, keeping the tonic). */
+uint16_t au_pentatonic_mask(int key, int mode);
+
+/* ---- the pieces' own generators (state lives in the composer) ---- */
+
+typedef struct {
+    au_rng rng;
+    double next_beat[4]; /* next start of each loop */
+    uint8_t deg[4][4];   /* scale steps of each loop's phrase */
+    uint8_t len[4];      /* notes per phrase */
+    float offs[4][4];    /* onset of each note in the phrase, seconds */
+    int key, mode, plays[4];
+} au_loops;
+
+typedef struct {
+    au_rng rng;
+    uint32_t id[2];
+    uint8_t note[2];
+    int64_t next_bar;
+} au_drone;
+
+typedef struct {
+    au_rng rng;
+    uint16_t pattern[4];
+    double renew_beat;
+    int64_t switch_bar;
+    bool playing;
+} au_ptex;
+
+void au_loops_init(au_loops *g, uint64_t seed);
+void au_loops_bar(au_loops *g, const au_piece *pc, au_score *s,
+                  const au_bar_ctx *x);
+void au_drone_init(au_drone *g, uint64_t seed);
+void au_drone_bar(au_drone *g, const au_piece *pc, au_score *s,
+                  const au_bar_ctx *x);
+void au_ptex_init(au_ptex *g, uint64_t seed);
+void au_ptex_bar(au_ptex *g, const au_piece *pc, au_score *s,
+                 const au_bar_ctx *x);
+
+#endif

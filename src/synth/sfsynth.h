@@ -1,0 +1,53 @@
+/* One engine's FluidSynth: SoundFont instruments on MIDI channels, each
+ * channel mixed into one of AU_SFSYNTH_GROUPS stereo outputs (the engine's
+ * layer buses). Plays from the shared SoundFont (sfont.h); FluidSynth's own
+ * reverb and chorus are off, there is no audio driver: the engine pulls
+ * audio on its render thread.
+ *
+ * Timing: FluidSynth renders 64-frame blocks. This host renders them at
+ * absolute multiples of 64 frames from stream start and hands them out in
+ * whatever runs the engine asks for, so a note event sounds from the first
+ * 64-frame boundary at or after its exact position (0-63 frames late, 0.67
+ * ms on average at 48 kHz), a pure function of the position: the output
+ * is identical whatever the caller's block size.
+ *
+ * Real time: create/destroy allocate and take the SoundFont mutex (never on
+ * the audio path). note_on/off, process and all_off do not allocate, lock,
+ * log or touch files: threadsafe-api is off (no FluidSynth mutex), presets
+ * are selected at create, samples are resident, logging is silenced. One
+ * thread at a time per instance. */
+#ifndef AU_SFSYNTH_H
+#define AU_SFSYNTH_H
+
+#include <stddef.h>
+
+#define AU_SFSYNTH_GROUPS 8   /* outputs; channel c plays into group c % 8 */
+#define AU_SFSYNTH_CHANNELS 64
+#define AU_SFSYNTH_FRAMES 64  /* FluidSynth's block */
+
+typedef struct au_sfsynth au_sfsynth;
+
+/* rate 44100 or 48000. 0, AU_ESTATE (no SoundFont loaded) or AU_ENOMEM. */
+int au_sfsynth_create(au_sfsynth **out, int rate);
+void au_sfsynth_destroy(au_sfsynth *s);
+
+/* Select bank/program on channel (< AU_SFSYNTH_CHANNELS) with generator
+ * offsets in timecents (attack, release) and cents (filter cutoff).
+ * 0, or AU_EINVAL if the SoundFont lacks the preset. Create time only. */
+int au_sfsynth_channel(au_sfsynth *s, int chan, int bank, int program,
+                       int attack_tc, int release_tc, int cutoff_cents);
+
+void au_sfsynth_note_on(au_sfsynth *s, int chan, int note, int vel);
+void au_sfsynth_note_off(au_sfsynth *s, int chan, int note);
+void au_sfsynth_all_off(au_sfsynth *s, int chan); /* release, not cut */
+
+/* Adds the next n frames of each group g into L[g], R[g] (entries may be
+ * NULL to drop a group). Returns a bit set of the groups that were written
+ * (0 when FluidSynth is silent and nothing was added). */
+unsigned au_sfsynth_process(au_sfsynth *s, float *const *L, float *const *R,
+                            int n);
+
+int au_sfsynth_active(const au_sfsynth *s); /* voices sounding */
+size_t au_sfsynth_memory(const au_sfsynth *s); /* bytes (estimate: see .c) */
+
+#endif
