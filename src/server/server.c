@@ -27,6 +27,7 @@
 #include <libwebsockets.h>
 
 #include "core/au.h"
+#include "core/pieces.h"
 #include "server/control.h"
 #include "server/export.h"
 #include "server/metrics.h"
@@ -1031,7 +1032,8 @@ static int http_export_start(au_server *srv, struct lws *wsi, pss_t *pss)
     while (o && rq.name[o - 1] == '-') o--;
     rq.name[o] = '\0';
     if (!o)
-        snprintf(rq.name, sizeof rq.name, "auralis-%llu-%s-%s",
+        snprintf(rq.name, sizeof rq.name, "auralis-%s-%llu-%s-%s",
+                 au_piece_name(t->init.piece),
                  (unsigned long long)t->init.seed, au_key_name(t->init.key),
                  au_mode_name(t->init.mode));
     snprintf(rq.stream, sizeof rq.stream, "%s", rid);
