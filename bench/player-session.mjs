@@ -2,7 +2,10 @@
 // presses play, samples window.auralis.stats() every second and prints the
 // figures issue 5 asks for (press-to-audible time, underruns over the
 // session, tier changes, buffer depth and playback-rate ranges).
-//   node bench/player-session.mjs [--seconds 600] [--bin build/auralis]
+// First, --presses N fresh pages each press play once and the time from the
+// press (pointerdown) to the first 128-frame block above -40 dBFS RMS is
+// printed (median, min, max): the press-to-audible figure of issue 11.
+//   node bench/player-session.mjs [--seconds 600] [--presses 5] [--bin build/auralis]
 // Talks only to 127.0.0.1; stops by itself after --seconds.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -21,6 +24,7 @@ const opt = (name, dflt) => {
 };
 const SECONDS = Math.max(5, Math.min(24 * 3600, Number(opt('--seconds', '600'))));
 const BIN = path.resolve(opt('--bin', path.join(REPO, 'build/auralis')));
+const PRESSES = Math.max(0, Math.min(50, Number(opt('--presses', '5'))));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const port = await new Promise((resolve, reject) => {
@@ -43,7 +47,21 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--no-first-run', '--disable-quic'],
 });
+const median = (xs) => { const v = [...xs].sort((a, b) => a - b); return v.length ? (v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : null; };
+const presses = [];
 try {
+  for (let i = 0; i < PRESSES; i++) {
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    await p.goto(`http://127.0.0.1:${port}/`);
+    await p.waitForFunction(() => typeof window.auralis?.stats === 'function');
+    await p.waitForTimeout(500); // the page settled, as a person would find it
+    await p.click('#play'); // pointerdown, then click
+    await p.waitForFunction(() => window.auralis.metrics().press_to_loud_ms !== null, null, { timeout: 20000 });
+    const m = await p.evaluate(() => window.auralis.metrics());
+    presses.push({ press_to_loud_ms: m.press_to_loud_ms, press_to_first_sample_ms: m.press_to_audible_ms, first_chunk_ms: m.first_chunk_ms });
+    await ctx.close();
+  }
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -66,10 +84,15 @@ try {
   const last = samples[samples.length - 1];
   const after30 = samples.slice(30);
   const range = (xs) => `${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}`;
+  const pl = presses.map((x) => x.press_to_loud_ms).filter(Number.isFinite);
   const out = {
+    presses: presses.length,
+    press_to_above_minus40dBFS_ms: pl.length ? { median: Number(median(pl).toFixed(1)), min: Number(Math.min(...pl).toFixed(1)), max: Number(Math.max(...pl).toFixed(1)) } : null,
+    press_to_first_sample_ms_median: presses.length ? Number(median(presses.map((x) => x.press_to_first_sample_ms)).toFixed(1)) : null,
     seconds: SECONDS,
     click_to_first_audible_ms: Number(m.first_audible_ms?.toFixed(1)),
     press_to_audible_ms: Number(m.press_to_audible_ms?.toFixed(1)),
+    session_press_to_above_minus40dBFS_ms: Number(m.press_to_loud_ms?.toFixed(1)),
     underruns: last.underruns,
     skips: last.skips ?? null,
     chunks: last.chunks,

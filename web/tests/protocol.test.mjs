@@ -62,6 +62,12 @@ test('stream URL and shareable link reproduce the piece', () => {
   assert.deepEqual(P.queryToParams(q), { ...full, volumes: { pads: 0.5, bass: 0, textures: 0.25 } });
   assert.equal(P.streamUrl('ws://h/ws', p), 'ws://h/ws?seed=18446744073709551615&key=F%23&mode=lydian&bpm=66&intensity=0.25&wander=true&melody=false&percussion=false&bells=false&codec=pcm16');
   assert.equal(P.streamUrl('ws://h/ws', { station: 'lobby', seed: '1' }), 'ws://h/ws?station=lobby&codec=pcm16');
+  // a moment: starting parameters, timeline and position travel together
+  const moment = { seed: '9', key: 'A', timeline: '48000:intensity=0.7,bass_volume=0.25;96000:key=A', position: 144000 };
+  assert.deepEqual(P.queryToParams(P.paramsToQuery(moment)), moment);
+  assert.equal(P.streamUrl('ws://h/ws', { ...moment, resume: 'ab'.repeat(16) }),
+    `ws://h/ws?seed=9&key=A&resume=${'ab'.repeat(16)}&timeline=48000%3Aintensity%3D0.7%2Cbass_volume%3D0.25%3B96000%3Akey%3DA&position=144000&codec=pcm16`);
+  assert.deepEqual(P.queryToParams('?position=-5&timeline=%00x'), {});
   // hostile values are dropped, not passed on
   assert.deepEqual(P.queryToParams('?seed=-1&key=H&mode=x&bpm=500&intensity=2&wander=maybe&piece=../x&vol=pads:900,junk:5'), { volumes: {} });
 });

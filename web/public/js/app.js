@@ -14,7 +14,9 @@ const $ = (id) => document.getElementById(id);
 const STORE = 'auralis.settings.v1';
 const FAVS = 'auralis.favourites.v1';
 const HIST = 'auralis.history.v1';
+const RESUME = 'auralis.resume.v1';
 const HISTORY_MAX = 12;
+const RESUME_MAX_AGE_MS = 7 * 24 * 3600 * 1000; // any server can replay it; a week is plenty
 const SLEEP_FADE_MAX_S = 300; // the sleep timer fades over its last 5 minutes...
 const SLEEP_FADE_FRACTION = 0.5; // ...or the last half of a shorter timer
 const IDLE_MS = 3500; // full screen: controls fade after this long untouched
@@ -43,6 +45,8 @@ function loadSettings() {
     Object.assign(s, fromUrl);
   }
   if (!s.volumes || typeof s.volumes !== 'object') s.volumes = {};
+  delete s.timeline; // a moment is where to start, not a setting
+  delete s.position;
   return s;
 }
 const settings = loadSettings();
@@ -56,6 +60,20 @@ function pieceDesired() {
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 const player = new Player({ wsUrl });
 player.desired = settings.station ? { station: settings.station } : pieceDesired();
+// Resume: a moment link starts that performance at its position; otherwise
+// the performance this browser was playing (same link, or none) continues
+// where it was left, after a reload as after a pause.
+{
+  const fromUrl = P.queryToParams(location.search);
+  const r = readJson(RESUME, null);
+  if (!settings.station && Number.isSafeInteger(fromUrl.position)) {
+    player.retune({ ...pieceDesired(), timeline: fromUrl.timeline, position: fromUrl.position });
+  } else if (!settings.station && r && r.start && Date.now() - r.at < RESUME_MAX_AGE_MS &&
+             (!location.search || location.search.slice(1) === r.query)) {
+    player.perf = { id: r.id, start: r.start, timeline: r.timeline ?? [], keptS: r.keptS ?? null };
+    player.resumeFrom = { position: r.position };
+  }
+}
 player.volume = settings.volume ?? 0.8;
 
 const visuals = new Visuals({ roll: $('roll') });
@@ -246,6 +264,7 @@ player.addEventListener('hello', (e) => {
   visuals.clear();
   $('r-stream').textContent = e.detail.stream ?? '–';
   showMixer(!!p.volumes);
+  $('share-moment').hidden = !player.perf;
   // Restore what the connect URL could not carry (an older server).
   if (player.desired.station) return;
   const fix = {};
@@ -439,7 +458,28 @@ async function copyText(text, said) {
 }
 function linkTo(query) { return `${location.origin}${location.pathname}?${query}`; }
 $('copy').addEventListener('click', () => copyText(linkTo(shareQuery()), 'Link copied: it plays this performance'));
-$('share-moment').hidden = true; // until the server can start a performance at a position
+// A moment: the starting parameters, the timeline and where the listener
+// is; the server replays it to there (docs/protocol.md, Resume).
+function momentQuery() {
+  const pf = player.perf;
+  if (!pf) return null;
+  return P.paramsToQuery({ ...pf.start, timeline: pf.timeline.join(';') || undefined, position: player.playedPosition() });
+}
+$('share-moment').hidden = true; // until a server with resume says hello
+$('share-moment').addEventListener('click', () => {
+  const q = momentQuery();
+  if (q) copyText(linkTo(q), 'Link copied: it plays this performance from this moment');
+});
+// Where to resume after a reload: saved while playing and on leaving.
+function saveResume() {
+  const pf = player.perf;
+  if (!pf || player.desired.station || pf.start?.seed === undefined) return;
+  const position = player.wantPlaying ? player.playedPosition() : player.pausePosition ?? player.resumeFrom?.position ?? player.playedPosition();
+  if (!Number.isSafeInteger(position) || position <= 0) return;
+  writeJson(RESUME, { id: pf.id, start: pf.start, timeline: pf.timeline, keptS: pf.keptS, position, query: shareQuery(), at: Date.now() });
+}
+setInterval(() => { if (player.wantPlaying && player.state === 'playing') saveResume(); }, 2000);
+window.addEventListener('pagehide', saveResume);
 $('reseed').addEventListener('click', () => {
   delete settings.seed;
   save();
@@ -447,6 +487,7 @@ $('reseed').addEventListener('click', () => {
   if (!player.wantPlaying) play();
 });
 function retuneToSettings() {
+  try { localStorage.removeItem(RESUME); } catch { /* nothing kept */ }
   player.retune(settings.station ? { station: settings.station } : pieceDesired());
   events.length = 0;
   visuals.clear();
@@ -459,9 +500,61 @@ function retuneToSettings() {
 // Needs the server's export jobs; until the server offers them the row says so.
 function showExport() {
   const on = !!features.exportFormats;
-  for (const id of ['save', 'save-range', 'save-format']) $(id).disabled = !on;
-  $('save-note').textContent = on ? '' : 'not on this server yet';
+  for (const id of ['save', 'save-range', 'save-format']) $(id).disabled = !on || exporting;
+  for (const o of $('save-format').options) o.hidden = on && !features.exportFormats.includes(o.value);
+  if (!on) $('save-note').textContent = 'not on this server yet';
+  else if ($('save-note').textContent === 'not on this server yet') $('save-note').textContent = '';
 }
+let exporting = false;
+function saveNote(text) { $('save-note').textContent = text; }
+function fileName() {
+  const c = current();
+  const name = player.desired.station ? `station ${player.desired.station}` : performanceName(c.seed) || 'auralis';
+  return c.piece ? `${pieceTitle(c.piece)} ${name}` : name;
+}
+$('save').addEventListener('click', async () => {
+  const pf = player.perf;
+  if (!pf?.id) { saveNote('press play first: nothing heard yet'); return; }
+  const rate = player.streamRate;
+  const to = player.playedPosition();
+  if (to < rate) { saveNote('listen a little first'); return; }
+  const range = $('save-range').value;
+  const q = new URLSearchParams({ stream: pf.id, format: $('save-format').value, to: String(to), name: fileName() });
+  if (range !== 'all' && Number(range) * 60 * rate < to) q.set('minutes', range);
+  exporting = true;
+  showExport();
+  $('save-progress').hidden = false;
+  $('save-progress').value = 0;
+  saveNote('Starting…');
+  try {
+    const r = await fetch(`/api/export?${q}`, { method: 'POST' });
+    let st = await r.json().catch(() => null);
+    if (r.status !== 202 || !st?.status_url) throw new Error(st?.message ?? `the server said ${r.status}`);
+    while (st.status === 'queued' || st.status === 'running') {
+      $('save-progress').value = st.progress ?? 0;
+      saveNote(st.status === 'queued' ? `Waiting for the renderer${st.queue_position ? ` (${st.queue_position} ahead)` : ''}…` : `Rendering… ${Math.round((st.progress ?? 0) * 100)} %`);
+      await new Promise((res) => setTimeout(res, 1000));
+      const rr = await fetch(st.status_url, { cache: 'no-store' });
+      st = await rr.json().catch(() => null);
+      if (!rr.ok || !st) throw new Error(st?.message ?? `the server said ${rr.status}`);
+    }
+    if (st.status !== 'done' || !st.download_url) throw new Error(st.error ?? `export ${st.status}`);
+    $('save-progress').value = 1;
+    const a = document.createElement('a');
+    a.href = st.download_url;
+    a.download = st.filename ?? '';
+    document.body.append(a);
+    a.click();
+    a.remove();
+    saveNote(`Saved ${st.filename}`);
+  } catch (err) {
+    saveNote(`Could not save: ${err.message}`);
+  } finally {
+    exporting = false;
+    $('save-progress').hidden = true;
+    showExport();
+  }
+});
 showExport();
 
 // ---- favourites and history (this browser only) ----------------------------
@@ -765,6 +858,8 @@ window.auralis = {
   sleepState: () => ({ text: sleepText(), fading: sleep.fading, ended: sleep.ended, gain: sleep.gain }),
   immersive: (on) => setImmersive(on),
   mixer: () => mixer,
+  performance: () => (player.perf ? { id: player.perf.id, start: { ...player.perf.start }, timeline: player.perf.timeline.join(';'), position: player.playedPosition() } : null),
+  momentLink: () => { const q = momentQuery(); return q ? linkTo(q) : null; },
   play, pause,
   player,
 };

@@ -12,10 +12,13 @@ const CAPACITY = 1 << 18; // frames: 5.4 s at 48 kHz, above the deepest tier plu
 const STATS_EVERY_MS = 5000;
 const BACKOFF_MIN_MS = 250;
 const BACKOFF_MAX_MS = 10000;
-const DISCONNECT_AFTER_PAUSE_MS = 60000;
+const DISCONNECT_AFTER_PAUSE_MS = 60000; // a station: it is live, keep it a while
+// A personal performance: after the pause's fade the socket closes, and play
+// resumes the same performance where it was paused (docs/protocol.md, Resume).
+const CLOSE_AFTER_PAUSE_MS = 1200;
 // Play fades in over this (gain squared: eased, no click): short, so a press
 // is heard at once (above -40 dBFS within a few tens of ms of the first sample).
-export const START_FADE_S = 0.3;
+export const START_FADE_S = 0.2;
 // Failed connection attempts in a row (no hello) before the player asks the
 // server why over plain HTTP and says so in the page.
 const PROBE_AFTER_FAILURES = 2;
@@ -41,6 +44,11 @@ export class Player extends EventTarget {
     this.volume = 1;
     this.sleepGain = 1; // the sleep timer's fade, times the volume
     this.failures = 0; // connection attempts in a row that got no hello
+    // The performance being played: its resume id, starting parameters and
+    // timeline (every change with its position, from `state`), enough to
+    // resume it at a position on this server or any other.
+    this.perf = null; // {id, start, timeline: [], keptS}
+    this.resumeFrom = null; // {position} when the next connect should resume
     this.refusal = ''; // why the server refused, when it said
     this.attempts = 0;
     this.retryTimer = null;
@@ -68,6 +76,7 @@ export class Player extends EventTarget {
     if (this.state === 'error') this.state = 'idle';
     this.wantPlaying = true;
     this.pausedAt = 0;
+    this.pausePosition = undefined;
     if (this.m.play_at === null || this.state === 'idle' || this.state === 'paused') {
       this.m.play_at = performance.now();
     }
@@ -91,6 +100,8 @@ export class Player extends EventTarget {
   pause(fadeS = 1) {
     this.wantPlaying = false;
     this.pausedAt = performance.now();
+    // where to come back to: the sample the listener last heard
+    if (this.perf && !this.desired.station && this.ws) this.pausePosition = this.playedPosition();
     this.post({ type: 'play', on: false, fadeS });
     this.refreshState();
   }
@@ -115,6 +126,15 @@ export class Player extends EventTarget {
   // New piece or station: drop what is buffered and reconnect.
   retune(desired) {
     this.desired = { ...desired };
+    this.perf = null;
+    this.resumeFrom = null;
+    // a moment from a link: that performance at that position
+    if (Number.isSafeInteger(desired.position)) {
+      const { timeline, position, ...start } = desired;
+      this.perf = { id: desired.resume ?? null, start: P.normalizeParams(start), timeline: timeline ? timeline.split(';') : [], keptS: null };
+      this.resumeFrom = { position };
+      delete this.desired.timeline; delete this.desired.position; delete this.desired.resume;
+    }
     // pending chunks are dropped here, never written: flush what the ring has
     this.post({ type: 'flush', upTo: this.written });
     this.pending = [];
@@ -236,7 +256,7 @@ export class Player extends EventTarget {
   connect() {
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.desired));
+    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.connectParams()));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.gotAudio = false;
@@ -246,6 +266,27 @@ export class Player extends EventTarget {
     ws.onmessage = (e) => { if (ws === this.ws) this.onMessage(e.data); };
     ws.onclose = (e) => { if (ws === this.ws) this.onClose(e); };
     ws.onerror = () => {}; // onclose follows with the code
+  }
+
+  // What the next connection asks for: the same performance at a position
+  // (resume by id, with the starting parameters and timeline as the
+  // fallback any server can replay), or the desired station or settings.
+  connectParams() {
+    const r = this.resumeFrom, pf = this.perf;
+    if (!r || !pf || this.desired.station) return this.desired;
+    return { ...pf.start, resume: pf.id ?? undefined, timeline: pf.timeline.join(';') || undefined, position: r.position };
+  }
+
+  // Remember where the listener is, so the next connect resumes there.
+  markResume(position = this.playedPosition()) {
+    if (this.perf && !this.desired.station && Number.isSafeInteger(position) && position >= 0) this.resumeFrom = { position };
+  }
+
+  // Audio still buffered from the old connection would repeat what a
+  // resumed stream sends again: drop it (fades out first if sounding).
+  flushBuffered() {
+    this.post({ type: 'flush', upTo: this.written });
+    this.pending = [];
   }
 
   closeSocket() {
@@ -261,6 +302,10 @@ export class Player extends EventTarget {
     this.ws = null;
     if (!this.wantConnected) { this.refreshState(); return; }
     if (e.code === 1008 || e.code === 1003) { this.fail(this.lastError || `refused by the server (${e.code})`); return; }
+    // A blip: continue this performance right after the last chunk that
+    // arrived; what is buffered keeps playing meanwhile, so a quick
+    // reconnect is seamless and a slow one a gap, never a jump or a repeat.
+    if (this.gotHello && this.perf && this.lastEnd !== undefined) this.markResume(this.lastEnd);
     if (!this.gotHello) {
       this.failures++;
       // A refused upgrade looks like any dropped connection to the page:
@@ -312,6 +357,24 @@ export class Player extends EventTarget {
         }
         this.tier.newStream();
         this.params = { ...m.params };
+        if (m.resume?.id && !this.desired.station) {
+          const resumed = !!m.resume.resumed && this.perf;
+          if (resumed) {
+            // a new branch: the timeline up to the resume point is kept
+            const at = Number(m.position) || 0;
+            this.perf.timeline = this.perf.timeline.filter((e) => Number(e.split(':')[0]) < at);
+            this.perf.id = m.resume.id;
+          } else {
+            this.perf = { id: m.resume.id, start: { ...m.params }, timeline: [], keptS: null };
+          }
+          this.perf.keptS = m.resume.kept_s ?? null;
+          this.perf.resumed = !!m.resume.resumed;
+          this.perf.helloPosition = Number(m.position) || 0;
+        } else if (!m.resume) {
+          this.perf = null; // a server without resume
+        }
+        this.resumeFrom = null;
+        this.lastEnd = Number(m.position) || 0; // the first chunk's position
         // keep the same piece on reconnect: pin the seed the server chose
         if (!this.desired.station && m.params.seed !== undefined) this.desired.seed = m.params.seed;
         this.dispatchEvent(new CustomEvent('hello', { detail: m }));
@@ -320,6 +383,7 @@ export class Player extends EventTarget {
         break;
       case 'state':
         this.m.state_messages++;
+        if (this.perf && typeof m.change === 'string' && m.change) this.perf.timeline.push(m.change);
         Object.assign(this.params, m.params);
         this.dispatchEvent(new CustomEvent('params', { detail: this.params, }));
         this.dispatchEvent(new CustomEvent('statechange', { detail: m }));
@@ -346,6 +410,7 @@ export class Player extends EventTarget {
       if (this.m.first_chunk_ms === null && this.m.play_at !== null) this.m.first_chunk_ms = now - this.m.play_at;
     }
     this.chunks++;
+    this.lastEnd = h.position + h.frames;
     this.tier.onArrival(now, h.position, this.streamRate);
     this.syncTarget();
     const data = P.decodePcm16(buf, h);
@@ -372,6 +437,14 @@ export class Player extends EventTarget {
     if (u > this.lastUnderruns) { this.lastUnderruns = u; this.tier.onUnderrun(now); }
     this.tier.tick(now);
     this.syncTarget();
+    if (!this.wantPlaying && this.pausedAt && this.ws && this.perf && !this.desired.station &&
+        this.pausePosition !== undefined && now - this.pausedAt > CLOSE_AFTER_PAUSE_MS) {
+      // faded out: stop streaming, and resume here on play
+      this.wantConnected = false;
+      this.markResume(this.pausePosition);
+      this.closeSocket();
+      this.flushBuffered();
+    }
     if (!this.wantPlaying && this.pausedAt && this.ws && now - this.pausedAt > DISCONNECT_AFTER_PAUSE_MS) {
       this.wantConnected = false; // a long pause: stop streaming, reconnect on play
       this.closeSocket();

@@ -168,6 +168,11 @@ export function streamUrl(base, p = {}) {
     if (p.piece) q.set('piece', p.piece);
     // layer volumes (a server without them ignores unknown names)
     if (p.volumes) for (const l of LAYERS) if (Number.isFinite(p.volumes[l]) && p.volumes[l] !== 1) q.set(`${l}_volume`, String(p.volumes[l]));
+    // the same performance at a position: by id on a server that keeps it,
+    // else replayed from the starting parameters and the timeline
+    if (p.resume) q.set('resume', p.resume);
+    if (p.timeline) q.set('timeline', p.timeline);
+    if (Number.isSafeInteger(p.position) && p.position >= 0) q.set('position', String(p.position));
   }
   q.set('codec', 'pcm16');
   return `${base}?${q}`;
@@ -215,6 +220,8 @@ export function paramsToQuery(p) {
     if (v.length) q.set('vol', v.join(','));
   }
   if (p.piece) q.set('piece', p.piece);
+  if (p.timeline) q.set('timeline', p.timeline);
+  if (Number.isSafeInteger(p.position) && p.position >= 0) q.set('position', String(p.position));
   return q.toString();
 }
 
@@ -248,5 +255,10 @@ export function queryToParams(search) {
   }
   const piece = q.get('piece');
   if (piece && /^[A-Za-z0-9._-]{1,64}$/.test(piece)) p.piece = piece;
+  // a moment: the timeline of changes and a position (sample frames)
+  const tl = q.get('timeline');
+  if (tl && tl.length <= 16000 && /^[\x20-\x7e]+$/.test(tl)) p.timeline = tl;
+  const pos = q.get('position');
+  if (pos && /^\d{1,15}$/.test(pos)) p.position = Number(pos);
   return p;
 }
