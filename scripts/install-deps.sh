@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake ninja-build pkg-config
             libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev libogg-dev
-            libjansson-dev libfluidsynth-dev fluid-soundfont-gm)
+            libmp3lame-dev libjansson-dev libfluidsynth-dev fluid-soundfont-gm)
 test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy ffmpeg sox nodejs npm chromium
            clang libclang-rt-14-dev prometheus)
 

@@ -25,7 +25,8 @@ static float *tone(void)
     float *x = malloc(sizeof(float) * FRAMES * 2);
     for (int i = 0; i < FRAMES; i++) {
         x[2 * i] = 0.3f * sinf(2.0f * 3.14159265f * 440.0f * (float)i / 48000);
-        x[2 * i + 1] = 0.3f * sinf(2.0f * 3.14159265f * 660.0f * (float)i / 48000);
+        x[2 * i + 1] =
+            0.3f * sinf(2.0f * 3.14159265f * 660.0f * (float)i / 48000);
     }
     return x;
 }

@@ -169,6 +169,9 @@ static void query_valid(void **state)
     assert_true(p.intensity == 0.25);
     assert_false(p.layers[3]);
     assert_string_equal(r.station, "lobby-1");
+    assert_int_equal(r.codec, AU_CODEC_PCM16);
+    assert_int_equal(au_query_parse(&r, "codec=opus", err, sizeof err), 0);
+    assert_int_equal(r.codec, AU_CODEC_OPUS);
 }
 
 static void query_invalid(void **state)
@@ -180,8 +183,7 @@ static void query_invalid(void **state)
         {"bpm=500", "bpm must be between 30 and 200 (got 500)"},
         {"bpm=fast", "bpm must be a number between 30 and 200 (got 'fast')"},
         {"intensity=2", "intensity must be between 0.0 and 1.0 (got 2)"},
-        {"codec=opus", "codec 'opus' is not available yet; use codec=pcm16"},
-        {"codec=mp3", "codec must be pcm16 (got 'mp3')"},
+        {"codec=mp3", "codec must be pcm16 or opus (got 'mp3')"},
         {"station=a%20b", "station must be 1 to 32 characters"},
         {"station=", "station must be"},
         {"seed=-1", "seed must be an integer"},

@@ -13,9 +13,11 @@
 
 #include <cmocka.h>
 
+#include "core/au.h"
 #include "engine/engine.h"
 #include "io/pcm.h"
 #include "server/stream.h"
+#include "server/wire.h"
 #include "server/worker.h"
 
 static _Atomic int wakes;
@@ -185,10 +187,85 @@ static void renders_on_schedule(void **state)
     au_stream_free(s);
 }
 
+/* A station with Opus: each chunk's codec-1 frame holds the packets of
+ * encoding the same floats directly, its wire repeats the chunk's texts,
+ * and its Ogg page carries the same packets with RFC 7845 granules. */
+static void opus_chunks_match_direct_encode(void **state)
+{
+    (void)state;
+    au_params p = au_params_default();
+    p.seed = 31;
+    au_workers_config wc = au_workers_config_default();
+    wc.nworkers = 1;
+    au_workers *w;
+    assert_int_equal(au_workers_start(&w, &wc), 0);
+    au_stream *s =
+        au_stream_create(3, &p, 48000, 5, au_mono_ns() - 1000000000LL);
+    assert_non_null(s);
+    assert_int_equal(au_stream_enable_opus(s, 1000, true, "x"), AU_EINVAL);
+    au_stream_free(s);
+    s = au_stream_create(3, &p, 48000, 5, au_mono_ns() - 1000000000LL);
+    assert_int_equal(au_stream_enable_opus(s, 128000, true, "lobby"), 0);
+    size_t hl;
+    const unsigned char *hp = au_ogg_opus_headers(&s->ogg, &hl);
+    assert_true(hl > 47);
+    assert_memory_equal(hp, "OggS", 4);
+    assert_int_equal(au_workers_add(w, s), 0);
+
+    au_engine *ref;
+    assert_int_equal(au_engine_create(&ref, &p, 48000), 0);
+    au_opus_enc enc;
+    au_opus_config oc = au_opus_config_default();
+    assert_int_equal(au_opus_enc_init(&enc, &oc), 0);
+    float *buf = malloc(4800 * 2 * sizeof *buf);
+    unsigned char pkt[AU_OPUS_MAX_PACKET];
+    for (int k = 0; k < 8; k++) {
+        au_chunk *c = wait_chunk(s, k);
+        au_wire_header h;
+        assert_int_equal(au_wire_header_read(c->oframe, c->oframe_bytes, &h),
+                         0);
+        assert_int_equal(h.codec, AU_CODEC_OPUS);
+        assert_int_equal(h.seq, k);
+        assert_int_equal(h.frames, 4800);
+        /* texts then the binary frame, as for pcm16 */
+        size_t tl = c->wire_len - 4 - c->frame_bytes;
+        assert_int_equal(c->owire_len, tl + 4 + c->oframe_bytes);
+        assert_memory_equal(c->owire, c->wire, tl);
+        assert_int_equal(c->owire[tl], 0x82);
+        au_engine_render(ref, buf, 4800);
+        const unsigned char *q = c->oframe + AU_WIRE_HEADER_BYTES;
+        /* the Ogg page: header, then the same five packets as body */
+        assert_memory_equal(c->ogg, "OggS", 4);
+        int64_t granule = 0;
+        for (int i = 0; i < 8; i++)
+            granule |= (int64_t)c->ogg[6 + i] << (8 * i);
+        assert_int_equal(granule, (int64_t)(k + 1) * 4800);
+        int nseg = c->ogg[26];
+        const unsigned char *body = c->ogg + 27 + nseg;
+        for (int j = 0; j < 5; j++) {
+            int n = au_opus_enc_packet(&enc, buf + j * 960 * 2, pkt,
+                                       sizeof pkt);
+            assert_int_equal(q[0] | q[1] << 8, n);
+            assert_memory_equal(q + 2, pkt, (size_t)n);
+            assert_memory_equal(body, pkt, (size_t)n);
+            body += n;
+            q += 2 + n;
+        }
+        assert_int_equal(q - c->oframe, c->oframe_bytes);
+        assert_int_equal(body - c->ogg, c->ogg_len);
+    }
+    au_workers_stop(w);
+    au_stream_free(s);
+    au_opus_enc_deinit(&enc);
+    au_engine_destroy(ref);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(chunks_match_direct_render),
+        cmocka_unit_test(opus_chunks_match_direct_encode),
         cmocka_unit_test(renders_on_schedule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,6 +46,8 @@ static const char usage[] =
     "  --seconds S       length in seconds\n"
     "  --rate R          48000 (default) or 44100\n"
     "  --float           write 32-bit float WAV instead of 16-bit\n"
+    "  --opus-bitrate B  .opus bits/s, 32000..256000 (default 160000); the\n"
+    "                    packets equal those of a stream at that bitrate\n"
     "  -o, --output FILE output file; the extension picks the format\n"
     "  --quiet           no progress bar\n";
 
@@ -142,7 +144,7 @@ int au_cmd_render(int argc, char **argv)
     int r = au_cli_parse(argc, argv,
                          AU_OPT_PIECE | AU_OPT_LENGTH | AU_OPT_OUTPUT |
                              AU_OPT_QUIET | AU_OPT_RATE | AU_OPT_FLOAT |
-                             AU_OPT_SOUNDFONT,
+                             AU_OPT_SOUNDFONT | AU_OPT_OPUS,
                          &o, usage);
     if (r == 1) return 0;
     if (r) return r;
@@ -181,6 +183,8 @@ int au_cmd_render(int argc, char **argv)
         au_outfile_abort(&out);
         return 1;
     }
+    if (fmt == AU_FMT_OPUS && o.opus_bitrate)
+        au_audio_writer_set_opus_bitrate(w, o.opus_bitrate);
     au_engine *e = NULL;
     if (au_engine_create(&e, &o.params, o.rate)) {
         fprintf(stderr, "auralis: cannot create the engine\n");

@@ -34,6 +34,8 @@ static const char usage[] =
     "                      real-time (SCHED_RR) priority where permitted, so "
     "a\n"
     "                      busy machine cannot make chunks late\n"
+    "  --opus-bitrate B    Opus streams (codec=opus, /stream/NAME.opus),\n"
+    "                      32000..256000 bits/s (default 128000)\n"
     "  --piece NAME        piece of streams whose query names none: drift\n"
     "                      (default), rooms, glass, choir, night, pulse\n"
     "  --soundfont PATH    SF2/SF3 for the pieces' sampled instruments\n"
@@ -89,8 +91,9 @@ int au_cmd_serve(int argc, char **argv)
         }
         static const char *const with_value[] = {
             "--host",    "--port",     "--max-clients",   "--rate",
-            "--workers", "--web-root", "--station-linger", "--piece",
-            "--soundfont", "--export-jobs", "--export-per-client", "--export-threads",
+            "--workers", "--web-root", "--station-linger", "--opus-bitrate",
+            "--piece", "--soundfont", "--export-jobs", "--export-per-client",
+            "--export-threads",
             "--export-max-minutes", "--resume-keep", "--export-keep"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
@@ -127,6 +130,8 @@ int au_cmd_serve(int argc, char **argv)
             cfg.web_root = v;
         } else if (!strcmp(a, "--station-linger")) {
             if (parse_int(a, v, 0, 86400, &linger_s)) return 2;
+        } else if (!strcmp(a, "--opus-bitrate")) {
+            if (parse_int(a, v, 32000, 256000, &cfg.opus_bitrate)) return 2;
         } else if (!strcmp(a, "--piece")) {
             char err[256];
             if (au_parse_piece(v, &cfg.piece, err, sizeof err)) {

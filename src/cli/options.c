@@ -11,6 +11,7 @@
 #include "core/au.h"
 #include "engine/engine.h"
 #include "synth/sfont.h"
+#include "io/opus_packets.h"
 
 static int bad(const char *fmt, const char *a, const char *b)
 {
@@ -168,7 +169,7 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
             {"--minutes", AU_OPT_LENGTH}, {"--bars", AU_OPT_LENGTH},
             {"--seconds", AU_OPT_LENGTH}, {"--output", AU_OPT_OUTPUT},
             {"--rate", AU_OPT_RATE},       {"--piece", AU_OPT_PIECE},
-            {"--soundfont", AU_OPT_SOUNDFONT},
+            {"--soundfont", AU_OPT_SOUNDFONT}, {"--opus-bitrate", AU_OPT_OPUS},
         };
         bool known = false;
         for (size_t v = 0; v < AU_ARRAY_LEN(valued); v++)
@@ -244,6 +245,15 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
                 return bad("--rate must be 48000 or 44100 (got '%s')%s", val, "");
             o->rate = atoi(val);
             o->rate_given = true;
+        } else if (!strcmp(name, "--opus-bitrate")) {
+            char *end = NULL;
+            long b = strtol(val, &end, 10);
+            if (!*val || *end) b = -1;
+            if (au_opus_check_bitrate(b, NULL, 0))
+                return bad("--opus-bitrate must be an integer between 32000 "
+                           "and 256000 bits/s (got '%s')%s",
+                           val, "");
+            o->opus_bitrate = (int)b;
         }
     }
     int lengths = (o->minutes > 0) + (o->bars > 0) + (o->seconds > 0);

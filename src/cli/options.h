@@ -32,6 +32,7 @@ typedef struct {
     bool quiet;
     bool json;
     bool float_wav;
+    int opus_bitrate; /* .opus output, bits/s; 0 = the writer's default */
     const char *soundfont; /* --soundfont PATH, or NULL: the default path */
     int nchanges;
     au_cli_change changes[AU_CLI_MAX_CHANGES];
@@ -49,6 +50,7 @@ enum {
     AU_OPT_JSON = 1 << 5,   /* --json */
     AU_OPT_FLOAT = 1 << 6,  /* --float (32-bit float WAV) */
     AU_OPT_SOUNDFONT = 1 << 7, /* --soundfont PATH */
+    AU_OPT_OPUS = 1 << 8,      /* --opus-bitrate */
 };
 
 /* Parses argv[1..argc-1]. Returns 0, 1 when --help was printed (exit 0), or

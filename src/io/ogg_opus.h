@@ -19,8 +19,8 @@
 
 typedef struct {
     ogg_stream_state os;
-    int64_t granule;  /* 48 kHz frames after the last packet added */
-    int64_t packetno; /* next packet number (0, 1 are the headers) */
+    int64_t granule;     /* 48 kHz frames after the last packet added */
+    int64_t packetno;    /* next packet number (0, 1 are the headers) */
     unsigned char *head; /* header pages, owned */
     size_t head_len;
 } au_ogg_opus;

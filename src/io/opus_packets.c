@@ -30,8 +30,8 @@ int au_opus_enc_init(au_opus_enc *e, const au_opus_config *cfg)
         cfg->complexity > 10)
         return AU_EINVAL;
     int err = 0;
-    OpusEncoder *enc = opus_encoder_create(AU_OPUS_RATE, 2,
-                                           OPUS_APPLICATION_AUDIO, &err);
+    OpusEncoder *enc =
+        opus_encoder_create(AU_OPUS_RATE, 2, OPUS_APPLICATION_AUDIO, &err);
     if (!enc) return err == OPUS_ALLOC_FAIL ? AU_ENOMEM : AU_EINVAL;
     /* Constrained VBR at the chosen rate: near-constant bandwidth per
      * listener (what an operator provisions for) with VBR's quality. Music
@@ -58,8 +58,8 @@ void au_opus_enc_deinit(au_opus_enc *e)
 int au_opus_enc_packet(au_opus_enc *e, const float *stereo, unsigned char *out,
                        size_t cap)
 {
-    opus_int32 max = cap > AU_OPUS_MAX_PACKET ? AU_OPUS_MAX_PACKET
-                                              : (opus_int32)cap;
+    opus_int32 max =
+        cap > AU_OPUS_MAX_PACKET ? AU_OPUS_MAX_PACKET : (opus_int32)cap;
     opus_int32 n = opus_encode_float(e->enc, stereo, AU_OPUS_FRAME, out, max);
     if (n < 0) return AU_EIO;
     e->done += AU_OPUS_FRAME;
@@ -69,7 +69,8 @@ int au_opus_enc_packet(au_opus_enc *e, const float *stereo, unsigned char *out,
 int au_opus_enc_chunk(au_opus_enc *e, const float *stereo, int frames,
                       unsigned char *out, size_t cap, uint16_t *lens)
 {
-    if (frames <= 0 || frames % AU_OPUS_FRAME || cap < AU_OPUS_CHUNK_MAX(frames))
+    if (frames <= 0 || frames % AU_OPUS_FRAME ||
+        cap < AU_OPUS_CHUNK_MAX(frames))
         return AU_EINVAL;
     size_t off = 0;
     for (int i = 0; i < frames / AU_OPUS_FRAME; i++) {

@@ -54,13 +54,13 @@ int au_query_add_pair(au_stream_request *r, const char *pair, char *err,
             r->codec = AU_CODEC_PCM16;
             return 0;
         }
+        if (!strcmp(value, "opus")) {
+            r->codec = AU_CODEC_OPUS;
+            return 0;
+        }
         char q[48];
         quote(value, q, sizeof q);
-        if (!strcmp(value, "opus"))
-            snprintf(err, errlen,
-                     "codec 'opus' is not available yet; use codec=pcm16");
-        else
-            snprintf(err, errlen, "codec must be pcm16 (got '%s')", q);
+        snprintf(err, errlen, "codec must be pcm16 or opus (got '%s')", q);
         return -1;
     }
     if (!strcmp(name, "station")) {

@@ -18,7 +18,7 @@ typedef struct {
     au_param_update update; /* key, mode, bpm, ... as given */
     bool seed_given;
     uint64_t seed;
-    int codec; /* AU_CODEC_PCM16 (opus is refused for now) */
+    int codec; /* AU_CODEC_PCM16 or AU_CODEC_OPUS */
     char station[AU_STATION_NAME_MAX + 1]; /* "" = personal stream */
     /* resuming a performance: its resume id, the frame to resume at, and/or
      * its timeline in text form (checked here, parsed by the server) */

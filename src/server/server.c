@@ -64,6 +64,7 @@ struct au_listener {
     int group;
     int64_t joined_ns, last_progress_ns, last_rl_error_ns;
     bool in_use, want_write, closing, skipped;
+    int codec; /* AU_CODEC_PCM16 or AU_CODEC_OPUS: which wire it is sent */
     int close_code;
     const char *close_reason;
     au_ratelimit rl;
@@ -235,9 +236,19 @@ static au_stream *new_stream(au_server *srv, const au_stream_request *req,
         s->station = true;
         snprintf(s->name, sizeof s->name, "%s", req->station);
     }
+    /* Opus for whoever asked, and always for 48 kHz stations: their Opus
+     * and HTTP listeners may join at any time, and the packets must be those
+     * of the stream from its start (deterministic, like the pcm16) */
+    if (srv->cfg.rate == AU_OPUS_RATE &&
+        (req->codec == AU_CODEC_OPUS || s->station) &&
+        au_stream_enable_opus(s, srv->cfg.opus_bitrate, s->station,
+                              s->station ? s->name : "Auralis")) {
+        au_stream_free(s);
+        return NULL;
+    }
     au_resume_new_id(s->rid);
     if (!req->station[0] && au_resume_wanted(req)) {
-        /* a resumed performance: prepared off the workers (resume_hook.c) */
+        /* a resumed performance: prepared off the workers (resume.c) */
         /* a performance still here (live, or parked but past its ring)
          * is replayed from its own timeline, else from a kept record or
          * the request's seed and timeline */
@@ -470,6 +481,7 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     l->in_use = true;
     l->wsi = wsi;
     l->joined_ns = l->last_progress_ns = now;
+    l->codec = req.codec;
     au_ratelimit_init(&l->rl, RATE_PER_S, now);
     pss->l = l;
     srv->nlisteners++;
@@ -488,7 +500,9 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     if (!s && req.resume[0]) {
         /* a pause, a reload or a blip: the parked stream itself, at once */
         au_stream *p = find_by_rid(srv, req.resume);
-        if (p && au_resume_attach(srv->workers, p, req.position_given,
+        /* an Opus listener needs the stream's encoder: else a replay */
+        if (p && (req.codec != AU_CODEC_OPUS || p->opus) &&
+            au_resume_attach(srv->workers, p, req.position_given,
                                   req.position, now, &attach_at) == 0) {
             s = p;
             srv->nparked--;
@@ -550,11 +564,13 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     int n = snprintf(hello, sizeof hello,
                      "{\"type\":\"hello\",\"protocol\":%d,\"stream\":\"%s\","
                      "\"station\":%s%s%s,\"sample_rate\":%d,\"channels\":2,"
-                     "\"codec\":\"pcm16\",\"chunk_ms\":100,\"prefill_ms\":%d,"
+                     "\"codec\":\"%s\",\"chunk_ms\":100,\"prefill_ms\":%d,"
                      "\"position\":%lld,\"resume\":%s,\"params\":%s}",
                      AU_PROTOCOL_VERSION, id, s->station ? "\"" : "",
                      s->station ? s->name : "null", s->station ? "\"" : "",
-                     srv->cfg.rate, srv->prefill * 100,
+                     srv->cfg.rate,
+                     l->codec == AU_CODEC_OPUS ? "opus" : "pcm16",
+                     srv->prefill * 100,
                      (long long)(l->cursor * s->frames), resume, params);
     queue_text(srv, l, hello, n < (int)sizeof hello ? n : -1);
     request_write(l);
@@ -635,7 +651,9 @@ static int listener_write(au_server *srv, struct lws *wsi, au_listener *l)
         /* the chunk's events and audio, framed once by the worker: one
          * send() straight from the shared slot (lws copies only what the
          * socket did not take) */
-        if (lws_write(wsi, c->wire, c->wire_len, LWS_WRITE_RAW) < 0)
+        bool op = l->codec == AU_CODEC_OPUS;
+        if (lws_write(wsi, op ? c->owire : c->wire,
+                      op ? c->owire_len : c->wire_len, LWS_WRITE_RAW) < 0)
             return -1;
         int64_t due = au_pacer_due(&s->pacer, l->cursor) + l->offset_ns;
         if (due < l->joined_ns) due = l->joined_ns;
@@ -1234,6 +1252,15 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
         atomic_fetch_add(&srv->metrics.rejected_bad, 1);
         return refuse_upgrade(wsi, 400, "invalid_param", err);
     }
+    if (req.codec == AU_CODEC_OPUS && srv->cfg.rate != AU_OPUS_RATE) {
+        /* no resampler on the server: Opus is 48 kHz, refuse plainly */
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        snprintf(err, sizeof err,
+                 "codec=opus needs a 48000 Hz server (this one runs at %d "
+                 "Hz); use codec=pcm16",
+                 srv->cfg.rate);
+        return refuse_upgrade(wsi, 400, "invalid_param", err);
+    }
     if (srv->shutting_down)
         return refuse_upgrade(wsi, 503, "unavailable", "server shutting down");
     if (srv->nlisteners >= srv->cfg.max_clients) {
@@ -1310,6 +1337,7 @@ au_server_config au_server_config_default(void)
     c.backlog_ms = 2000;
     c.stuck_ms = 10000;
     c.station_linger_ms = 30000;
+    c.opus_bitrate = AU_OPUS_BITRATE_STREAM;
     c.export_jobs = 4;
     c.export_per_client = 2;
     c.export_threads = 1;
@@ -1375,7 +1403,8 @@ static int check_bind(const char *host, int port)
 int au_server_run(const au_server_config *cfg)
 {
     if (cfg->max_clients < 1 || (cfg->rate != 48000 && cfg->rate != 44100) ||
-        cfg->port < 0 || cfg->port > 65535 || cfg->prefill_ms < 100)
+        cfg->port < 0 || cfg->port > 65535 || cfg->prefill_ms < 100 ||
+        au_opus_check_bitrate(cfg->opus_bitrate, NULL, 0))
         return AU_EINVAL;
     int r = check_bind(cfg->host, cfg->port);
     if (r) return r;

@@ -20,6 +20,7 @@ typedef struct {
     int station_linger_ms; /* an empty station lives on this long, 30000 */
     bool quiet;            /* no start-up lines on stdout */
     bool realtime;         /* try SCHED_RR for the render threads */
+    int opus_bitrate;      /* codec=opus and HTTP .opus, bits/s, 128000 */
     int piece;             /* AU_PIECE_*: streams whose query names none */
     /* export jobs and resuming (docs/protocol.md, "Export", "Resume") */
     int export_jobs;           /* queued + running, all clients; 0 = off (4) */

@@ -1,5 +1,6 @@
 #include "server/stream.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,6 +46,9 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
     }
     atomic_init(&s->head, 0);
     atomic_init(&s->tail, 0);
+    atomic_init(&s->mp3enc, NULL);
+    atomic_init(&s->mp3_from, INT64_MAX);
+    s->http_min = INT64_MAX;
     atomic_init(&s->prep, AU_PREP_NONE);
     atomic_init(&s->cancel, 0);
     au_timeline_init(&s->timeline, p, AU_TIMELINE_MAX);
@@ -55,10 +59,77 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
     return s;
 }
 
+/* [texts, right-aligned in AU_CHUNK_TEXT][4-byte WebSocket header][frame]
+ * as for pcm16; the Ogg page buffer holds one page of five packets */
+#define OPUS_HEAD (AU_WIRE_PRE + AU_CHUNK_TEXT + 4)
+#define OGG_PAGE_CAP(frames) (AU_OPUS_CHUNK_MAX(frames) + 27 + 255)
+
+int au_stream_enable_opus(au_stream *s, int bitrate, bool ogg,
+                          const char *title)
+{
+    if (s->rate != AU_OPUS_RATE || s->frames % AU_OPUS_FRAME) return AU_EINVAL;
+    au_opus_config oc = au_opus_config_default();
+    oc.bitrate = bitrate;
+    int r = au_opus_enc_init(&s->enc, &oc);
+    if (r) return r;
+    s->opus = true;
+    size_t fmax = AU_WIRE_HEADER_BYTES + AU_OPUS_CHUNK_MAX(s->frames);
+    size_t stride = (OPUS_HEAD + fmax + 63) / 64 * 64;
+    s->oaudio = calloc(AU_STREAM_SLOTS, stride);
+    if (!s->oaudio) return AU_ENOMEM;
+    size_t ostride = (AU_WIRE_PRE + OGG_PAGE_CAP(s->frames) + 63) / 64 * 64;
+    if (ogg) {
+        char t_title[64], t_desc[160];
+        snprintf(t_title, sizeof t_title, "TITLE=%s", title);
+        snprintf(t_desc, sizeof t_desc,
+                 "COMMENT=generative ambient music, seed %llu",
+                 (unsigned long long)s->init.seed);
+        const char *tags[] = {t_title, "ARTIST=Auralis", t_desc, NULL};
+        uint32_t serial = (uint32_t)(s->init.seed ^ (s->init.seed >> 32) ^
+                                     (s->id * 0x9E3779B9u));
+        r = au_ogg_opus_init(&s->ogg, serial, s->enc.preskip, AU_OPUS_RATE,
+                             tags);
+        if (r) return r;
+        s->ogg_on = true;
+        s->oggbuf = calloc(AU_STREAM_SLOTS, ostride);
+        if (!s->oggbuf) return AU_ENOMEM;
+    }
+    for (int i = 0; i < AU_STREAM_SLOTS; i++) {
+        au_chunk *c = &s->slots[i];
+        c->oframe = s->oaudio + (size_t)i * stride + OPUS_HEAD;
+        c->owire = c->oframe - 4;
+        if (ogg) c->ogg = s->oggbuf + (size_t)i * ostride + AU_WIRE_PRE;
+    }
+    return 0;
+}
+
+int au_stream_enable_mp3(au_stream *s, int kbps)
+{
+    if (atomic_load_explicit(&s->mp3enc, memory_order_relaxed)) return 0;
+    size_t stride = (AU_WIRE_PRE + AU_MP3_CHUNK_MAX(s->frames) + 63) / 64 * 64;
+    if (!s->mp3buf) {
+        s->mp3buf = calloc(AU_STREAM_SLOTS, stride);
+        if (!s->mp3buf) return AU_ENOMEM;
+    }
+    au_mp3 *m;
+    int r = au_mp3_create(&m, s->rate, kbps);
+    if (r) return r;
+    for (int i = 0; i < AU_STREAM_SLOTS; i++)
+        s->slots[i].mp3 = s->mp3buf + (size_t)i * stride + AU_WIRE_PRE;
+    atomic_store_explicit(&s->mp3enc, m, memory_order_release);
+    return 0;
+}
+
 void au_stream_free(au_stream *s)
 {
     if (!s) return;
+    au_mp3_destroy(atomic_load(&s->mp3enc));
+    free(s->mp3buf);
     if (s->engine) au_engine_destroy(s->engine);
+    if (s->opus) au_opus_enc_deinit(&s->enc);
+    if (s->ogg_on) au_ogg_opus_deinit(&s->ogg);
+    free(s->oaudio);
+    free(s->oggbuf);
     au_timeline_deinit(&s->timeline);
     au_timeline_deinit(&s->future);
     free(s->slots);
@@ -175,6 +246,41 @@ static bool note_wanted(au_stream *s, const au_event *ev, int *non)
     return true;
 }
 
+/* The chunk's floats as five 20 ms Opus packets (the codec-1 frame) and,
+ * for stations, one Ogg page. Encodes the floats, not the dithered pcm16,
+ * exactly as `auralis render x.opus` does. */
+static void encode_opus(au_stream *s, au_chunk *c, au_wire_header *h)
+{
+    uint16_t lens[AU_STREAM_MAX_PACKETS];
+    unsigned char *payload = c->oframe + AU_WIRE_HEADER_BYTES;
+    int n = au_opus_enc_chunk(&s->enc, s->fbuf, s->frames, payload,
+                              AU_OPUS_CHUNK_MAX(s->frames), lens);
+    if (n < 0) { /* cannot happen with valid input; keep the stream going */
+        s->opus_failed++;
+        n = 0;
+    }
+    h->codec = AU_CODEC_OPUS;
+    au_wire_header_write(c->oframe, h);
+    size_t fb = AU_WIRE_HEADER_BYTES + (size_t)n;
+    c->oframe_bytes = fb;
+    /* FIN + binary, 16-bit length (at most ~6.4 KB) */
+    c->oframe[-4] = 0x82;
+    c->oframe[-3] = 126;
+    c->oframe[-2] = (unsigned char)(fb >> 8);
+    c->oframe[-1] = (unsigned char)(fb & 0xff);
+    if (!s->ogg_on) return;
+    c->ogg_len = 0;
+    if (n == 0) return;
+    size_t off = 0;
+    for (int i = 0; i < s->frames / AU_OPUS_FRAME; i++) {
+        au_ogg_opus_add(&s->ogg, payload + off + 2, lens[i], AU_OPUS_FRAME,
+                        false, -1);
+        off += 2 + (size_t)lens[i];
+    }
+    int g = au_ogg_opus_flush(&s->ogg, c->ogg, OGG_PAGE_CAP(s->frames));
+    c->ogg_len = g > 0 ? (size_t)g : 0;
+}
+
 void au_stream_render_next(au_stream *s)
 {
     int64_t k = atomic_load_explicit(&s->head, memory_order_relaxed);
@@ -222,6 +328,15 @@ void au_stream_render_next(au_stream *s)
     au_wire_header h = {(uint32_t)k, pos, (uint32_t)s->frames, AU_CODEC_PCM16,
                         2};
     au_wire_header_write(c->frame, &h);
+    if (s->opus) encode_opus(s, c, &h);
+    au_mp3 *mp3 = atomic_load_explicit(&s->mp3enc, memory_order_acquire);
+    if (mp3) {
+        if (atomic_load_explicit(&s->mp3_from, memory_order_relaxed) > k)
+            atomic_store_explicit(&s->mp3_from, k, memory_order_release);
+        int n = au_mp3_encode(mp3, s->fbuf, s->frames, c->mp3,
+                              AU_MP3_CHUNK_MAX(s->frames));
+        c->mp3_len = n > 0 ? (size_t)n : 0;
+    }
 
     au_event ev;
     int non = 0;
@@ -234,6 +349,11 @@ void au_stream_render_next(au_stream *s)
     memcpy(c->wire, t.buf, t.len);
     c->wire_len = t.len + 4 + c->frame_bytes;
     c->nmsg = t.n;
+    if (s->opus) {
+        c->owire = c->oframe - 4 - t.len;
+        memcpy(c->owire, t.buf, t.len);
+        c->owire_len = t.len + 4 + c->oframe_bytes;
+    }
 
     atomic_store_explicit(&s->head, k + 1, memory_order_release);
 }

@@ -15,6 +15,9 @@
 
 #include "core/params.h"
 #include "engine/engine.h"
+#include "io/mp3_stream.h"
+#include "io/ogg_opus.h"
+#include "io/opus_packets.h"
 #include "engine/timeline.h"
 #include "io/pcm.h"
 #include "server/pacer.h"
@@ -28,6 +31,7 @@
 #define AU_CHUNK_TEXT 4096 /* bytes of text frames carried with one chunk */
 #define AU_CHUNK_NOTES 12  /* note_on events per chunk at most (see below) */
 #define AU_STREAM_SETS 16  /* pending changes per stream */
+#define AU_STREAM_MAX_PACKETS 5 /* 20 ms Opus packets per 100 ms chunk */
 /* A station's listeners are sent to in AU_PHASES groups 4 ms apart (by
  * join time), so a tick's fan-out is spread over the chunk period instead
  * of landing on the socket layer all at once. */
@@ -48,6 +52,20 @@ typedef struct {
     size_t frame_bytes;
     unsigned char *wire; /* nmsg text frames, then the binary frame */
     size_t wire_len;
+    /* with Opus (au_stream_enable_opus): the same texts, then the codec-1
+     * binary frame (AUR1 header + [u16 length][packet] x 5) */
+    unsigned char *oframe;
+    size_t oframe_bytes;
+    unsigned char *owire;
+    size_t owire_len;
+    /* stations: the chunk's five packets as one Ogg Opus page (HTTP and
+     * Icecast listeners, after the stream's header pages) */
+    unsigned char *ogg;
+    size_t ogg_len;
+    /* stations with MP3 listeners: the MP3 frames LAME finished during this
+     * chunk (AU_WIRE_PRE bytes of headroom before them) */
+    unsigned char *mp3;
+    size_t mp3_len;
 } au_chunk;
 
 /* A resumed stream is prepared (its engine fast-forwarded) off the render
@@ -81,6 +99,27 @@ struct au_stream {
     au_spsc sets;                     /* service -> worker changes */
     au_param_update set_items[AU_STREAM_SETS];
 
+    /* Opus, set up by au_stream_enable_opus before the worker gets the
+     * stream; then the encoder and Ogg writer are worker-private, and the
+     * Ogg header pages (au_ogg_opus_headers) read-only for everyone */
+    bool opus, ogg_on;
+    unsigned char *oaudio, *oggbuf;
+    au_opus_enc enc;
+    au_ogg_opus ogg;
+
+    /* MP3, started by the service thread when the first MP3 listener comes
+     * (au_stream_enable_mp3): mp3buf and the chunks' mp3 pointers are set
+     * before the encoder is published with a release store; the worker then
+     * owns the encoder and stores mp3_from, the first chunk it encoded */
+    _Atomic(au_mp3 *) mp3enc;
+    _Atomic int64_t mp3_from; /* INT64_MAX until the worker starts */
+    unsigned char *mp3buf;
+
+    /* service-private, for HTTP listeners (http_stream.c) */
+    int http_listeners;
+    int http_by_fmt[2];   /* AU_HTTP_OGG, AU_HTTP_MP3 */
+    int64_t http_min;     /* lowest HTTP cursor at the last HTTP walk */
+
     /* worker-private */
     alignas(64) au_engine *engine;
     /* a resumed performance's changes after its resume point, applied by
@@ -88,6 +127,7 @@ struct au_stream {
      * stream is handed to the worker) */
     au_timeline future;
     int future_next;
+    uint64_t opus_failed; /* chunks whose encode failed (sent empty) */
     au_dither dither;
     uint64_t events_dropped; /* texts that did not fit a chunk */
     uint64_t notes_dropped;  /* note events over AU_CHUNK_NOTES */
@@ -128,6 +168,16 @@ struct au_stream {
 au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
                             int prefill, int64_t t0_ns);
 void au_stream_free(au_stream *s); /* after the worker released it */
+/* Service thread, before au_workers_add: encode every chunk as 20 ms Opus
+ * packets at bitrate (48 kHz streams only), and with ogg also as an Ogg Opus
+ * page. title goes into the Ogg tags. 0, AU_EINVAL (rate or bitrate) or
+ * AU_ENOMEM. */
+int au_stream_enable_opus(au_stream *s, int bitrate, bool ogg,
+                          const char *title);
+/* Service thread, at any time: start MP3 from the next chunk rendered.
+ * Allocates (LAME, the chunk buffers) here, never on the worker. 0 (also if
+ * already on), AU_EINVAL or AU_ENOMEM. */
+int au_stream_enable_mp3(au_stream *s, int kbps);
 
 /* Service, before the stream is handed to a worker: start at chunk k0
  * (head = tail = first = k0). The engine must then be brought to frame

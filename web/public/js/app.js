@@ -58,7 +58,8 @@ function pieceDesired() {
 }
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-const player = new Player({ wsUrl });
+// ?codec=pcm16 or ?codec=opus forces a codec; by default Opus where WebCodecs has it
+const player = new Player({ wsUrl, codec: new URLSearchParams(location.search).get('codec') ?? 'auto' });
 player.desired = settings.station ? { station: settings.station } : pieceDesired();
 // Resume: a moment link starts that performance at its position; otherwise
 // the performance this browser was playing (same link, or none) continues

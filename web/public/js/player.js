@@ -7,6 +7,7 @@ import { TierController } from './buffering.js';
 import { FrameRing, ringBytes } from './ring.js';
 import { ST, STATE } from './playout.js';
 import * as P from './protocol.js';
+import * as C from './codec.js';
 
 const CAPACITY = 1 << 18; // frames: 5.4 s at 48 kHz, above the deepest tier plus a burst
 const STATS_EVERY_MS = 5000;
@@ -24,8 +25,13 @@ export const START_FADE_S = 0.2;
 const PROBE_AFTER_FAILURES = 2;
 
 export class Player extends EventTarget {
-  constructor({ wsUrl, sampleRate = 48000 } = {}) {
+  // codec: 'auto' (Opus where WebCodecs decodes it, else pcm16), 'opus', 'pcm16'
+  constructor({ wsUrl, sampleRate = 48000, codec = 'auto' } = {}) {
     super();
+    this.codecPref = codec;
+    this.codec = null; // what the current connection asked for
+    this.opus = null; // C.OpusStream of the current connection
+    this.rx = new C.ByteRate();
     this.wsUrl = wsUrl;
     this.ctxRate = sampleRate;
     this.streamRate = sampleRate;
@@ -162,6 +168,8 @@ export class Player extends EventTarget {
       dropped: this.dropped,
       stream: this.stream,
       reconnects: this.m.reconnects,
+      codec: this.codec,
+      bytes_per_second: Math.round(this.rx.perSecond()),
     };
   }
 
@@ -256,7 +264,10 @@ export class Player extends EventTarget {
   connect() {
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.connectParams()));
+    this.codec = C.chooseCodec(this.codecPref);
+    this.opus?.close();
+    this.opus = null;
+    const ws = new WebSocket(P.streamUrl(this.wsUrl, this.connectParams(), this.codec));
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
     this.gotAudio = false;
@@ -310,7 +321,8 @@ export class Player extends EventTarget {
       this.failures++;
       // A refused upgrade looks like any dropped connection to the page:
       // ask the server (same URL, plain HTTP) what it did not like.
-      if (this.failures >= PROBE_AFTER_FAILURES && ws) this.probe(ws.url);
+      // an Opus attempt is probed at once: a 44.1 kHz server refuses Opus
+      if ((this.failures >= PROBE_AFTER_FAILURES || this.codec === 'opus') && ws) this.probe(ws.url);
     }
     this.attempts++;
     const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.attempts - 1));
@@ -335,6 +347,8 @@ export class Player extends EventTarget {
     } catch { status = 0; }
     if (!this.wantConnected || this.gotHello) return;
     const reason = body?.message ?? '';
+    // refused for codec=opus (a 44.1 kHz server): pcm16 from the next attempt
+    if (status === 400 && u.searchParams.get('codec') === 'opus' && /codec=opus/.test(reason)) { this.codecPref = 'pcm16'; return; }
     if (status === 400 && reason) { this.fail(reason); return; }
     this.refusal = status === 0 ? 'server unreachable' : status === 503 ? (reason || 'server full') : `cannot connect (${this.failures} attempts)`;
   }
@@ -402,8 +416,9 @@ export class Player extends EventTarget {
   onChunk(buf) {
     let h;
     try { h = P.parseHeader(buf); } catch { return; }
-    if (h.codec !== P.CODEC_PCM16) return;
+    if (h.codec !== P.CODEC_PCM16 && h.codec !== P.CODEC_OPUS) return;
     const now = performance.now();
+    this.rx.add(buf.byteLength, now);
     if (!this.gotAudio) {
       this.gotAudio = true;
       this.attempts = 0;
@@ -413,12 +428,28 @@ export class Player extends EventTarget {
     this.lastEnd = h.position + h.frames;
     this.tier.onArrival(now, h.position, this.streamRate);
     this.syncTarget();
-    const data = P.decodePcm16(buf, h);
+    if (h.codec === P.CODEC_PCM16) return this.acceptPcm(P.decodePcm16(buf, h), h.frames, h.position);
+    try {
+      if (!this.opus) this.opus = new C.OpusStream((d, n, pos) => this.acceptPcm(d, n, pos), (msg) => this.opusBroke(msg));
+      this.opus.decode(buf, h);
+    } catch (e) { this.opusBroke(e.message); }
+  }
+
+  // Decoded audio at a stream position, from either codec.
+  acceptPcm(data, frames, position) {
     const start = this.written + this.pendingFrames();
     const last = this.segments[this.segments.length - 1];
-    if (!last || last.pos + (start - last.start) !== h.position) this.segments.push({ start, pos: h.position });
-    if (this.node) this.push(data, h.frames);
-    else this.pending.push({ data, frames: h.frames });
+    if (!last || last.pos + (start - last.start) !== position) this.segments.push({ start, pos: position });
+    if (this.node) this.push(data, frames);
+    else this.pending.push({ data, frames });
+  }
+
+  // The browser could not decode Opus after all: reconnect asking for pcm16.
+  opusBroke(msg) {
+    if (this.codec !== 'opus') return;
+    C.opusFailed();
+    this.lastError = msg;
+    this.retune(this.desired);
   }
 
   // --- housekeeping -----------------------------------------------------

@@ -153,7 +153,8 @@ export function normalizeEvent(m) {
 
 // The WebSocket URL for a stream: a station by name, or a personal stream
 // with seed and parameters (each optional: the server picks the rest).
-export function streamUrl(base, p = {}) {
+// codec: 'pcm16' or 'opus' (see codec.js).
+export function streamUrl(base, p = {}, codec = 'pcm16') {
   const q = new URLSearchParams();
   if (p.station) {
     q.set('station', p.station);
@@ -174,7 +175,7 @@ export function streamUrl(base, p = {}) {
     if (p.timeline) q.set('timeline', p.timeline);
     if (Number.isSafeInteger(p.position) && p.position >= 0) q.set('position', String(p.position));
   }
-  q.set('codec', 'pcm16');
+  q.set('codec', codec === 'opus' ? 'opus' : 'pcm16');
   return `${base}?${q}`;
 }
 
