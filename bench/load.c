@@ -278,6 +278,12 @@ static pid_t start_server(const char *bin, int max_clients, int workers,
             args[n++] = wk;
         }
         if (realtime) args[n++] = "--realtime";
+        /* every client of the bench comes from 127.0.0.1: lift the
+         * per-address limits meant for strangers */
+        args[n++] = "--max-streams-per-address";
+        args[n++] = "0";
+        args[n++] = "--max-pending-per-address";
+        args[n++] = "0";
         args[n] = NULL;
         execv(bin, args);
         _exit(127);

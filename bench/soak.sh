@@ -33,14 +33,17 @@ import json, sys, time, urllib.request
 port, path = sys.argv[1], sys.argv[2]
 t0 = time.monotonic()
 with open(path, "w") as f:
-    f.write("elapsed_s,rss_mib,slope_mb_per_h,samples,window_s,listeners\n")
+    f.write("elapsed_s,rss_mib,slope_mb_per_h,recent_mb_per_h,samples,"
+            "window_s,listeners\n")
     while True:
         try:
             m = json.load(urllib.request.urlopen(
                 f"http://127.0.0.1:{port}/api/metrics", timeout=10))
-            f.write("%.0f,%.2f,%.3f,%d,%.0f,%d\n" % (
+            f.write("%.0f,%.2f,%.3f,%.3f,%d,%.0f,%d\n" % (
                 time.monotonic() - t0, m["rss_bytes"] / 2**20,
-                m["rss_slope_bytes_per_hour"] / 1e6, m["rss_slope_samples"],
+                m["rss_slope_bytes_per_hour"] / 1e6,
+                m["rss_slope_recent_bytes_per_hour"] / 1e6,
+                m["rss_slope_samples"],
                 m["rss_slope_window_seconds"], m["listeners"]))
             f.flush()
         except Exception as e:  # a busy server: try again next minute

@@ -1,9 +1,11 @@
 /* libFuzzer: client control messages (any bytes a WebSocket peer can send as
- * text) through the parser and, when accepted, through the state formatter. */
+ * text) through the parser and, when accepted, through the state formatter.
+ * Every reply the server would send must be valid UTF-8. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "server/control.h"
 #include "server/wire.h"
 
@@ -16,13 +18,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         au_params p = au_params_default();
         au_params_apply(&p, &m.update);
         char buf[512];
-        if (au_wire_state_json(&p, 4800, buf, sizeof buf) < 0) __builtin_trap();
+        int n = au_wire_state_json(&p, 4800, buf, sizeof buf);
+        if (n < 0 || !au_utf8_valid(buf, (size_t)n)) __builtin_trap();
     } else if (t == AU_MSG_ERROR) {
         char buf[1024];
-        if (!m.error_code ||
-            au_wire_error_json(m.error_code, m.message, buf, sizeof buf) < 0)
-            __builtin_trap();
-    } else if (t == AU_MSG_PING && m.has_t && strlen(m.t) >= sizeof m.t) {
+        int n = m.error_code ? au_wire_error_json(m.error_code, m.message, buf,
+                                                  sizeof buf)
+                             : -1;
+        if (n < 0 || !au_utf8_valid(buf, (size_t)n)) __builtin_trap();
+    } else if (t == AU_MSG_PING && m.has_t &&
+               (strlen(m.t) >= sizeof m.t || !au_utf8_valid(m.t, strlen(m.t)))) {
         __builtin_trap();
     }
     return 0;

@@ -1,11 +1,14 @@
 /* libFuzzer: WebSocket upgrade query strings. Whatever is accepted must be
- * valid parameters (the engine is only ever given validated values). */
+ * valid parameters (the engine is only ever given validated values); every
+ * refusal is valid UTF-8. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "server/query.h"
+#include "server/wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,8 +28,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !(p.intensity >= 0 && p.intensity <= 1))
             __builtin_trap();
         if (r.station[0] && !au_station_name_ok(r.station)) __builtin_trap();
-    } else if (strlen(err) == 0) {
-        __builtin_trap(); /* every refusal says why */
+    } else {
+        /* every refusal says why, in valid UTF-8 (the HTTP 400 body) */
+        char body[1024];
+        int n = au_wire_error_json("invalid_param", err, body, sizeof body);
+        if (strlen(err) == 0 || !au_utf8_valid(err, strlen(err)) || n < 0 ||
+            !au_utf8_valid(body, (size_t)n))
+            __builtin_trap();
     }
     free(qs);
     return 0;

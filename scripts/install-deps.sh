@@ -7,6 +7,10 @@ set -euo pipefail
 build_pkgs=(build-essential cmake ninja-build pkg-config
             libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev libogg-dev
             libmp3lame-dev libjansson-dev libfluidsynth-dev fluid-soundfont-gm)
+# prometheus: promtool and the prometheus binary for tests/monitor. Debian's
+# package also enables and starts a system Prometheus on :9090 (systemd or
+# init.d); nothing here uses that port (the tests pick ephemeral ports,
+# `make monitor` defaults to 9190), so it may keep running or be disabled.
 test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy ffmpeg sox nodejs npm chromium
            clang libclang-rt-14-dev prometheus)
 

@@ -17,6 +17,8 @@
 #include "core/au.h"
 #include "server/leak.h"
 #include "server/metrics.h"
+#include "server/procmon.h"
+#include <time.h>
 
 #define MB 1e6
 #define HOUR 3600.0
@@ -121,16 +123,24 @@ static void window_slides(void **state)
     assert_int_equal(au_slope_fit(&w, &slope), 100);
     assert_near(slope, 0.0, 1e-9);
     assert_near(au_slope_span(&w), 99 * 5.0, 1e-9);
+    /* the newest 50 alone: flat too; the oldest climb shows when the
+     * newest n reach back into it */
+    assert_int_equal(au_slope_fit_newest(&w, 50, &slope), 50);
+    assert_near(slope, 0.0, 1e-9);
+    assert_int_equal(au_slope_fit_newest(&w, 1000, &slope), 100);
+    assert_int_equal(au_slope_fit_newest(&w, 1, &slope), 1);
+    assert_true(slope == 0.0);
     /* one more climbing sample tilts it again */
     au_slope_push(&w, 250 * 5.0, plateau + 50 * MB);
     au_slope_fit(&w, &slope);
     assert_true(slope > 0);
 }
 
-/* A step of S bytes in the middle of the window reads as 1.5 S / T: at the
- * minimum window (720 samples, an hour) 13 MB stays under 20 MB/h and
- * 14 MB does not - the figures quoted in leak.h. */
-static double step_slope(double step, bool *warned)
+/* A step of S bytes in the middle of the window reads as 1.5 S / T over the
+ * whole window: at the minimum window (720 samples, an hour) 13 MB stays
+ * under 20 MB/h and 14 MB does not - the figures quoted in leak.h. The
+ * newest half is flat after the step, so neither warns. */
+static double step_slope(double step, bool *warned, double *recent)
 {
     au_leak l;
     au_leak_config c = au_leak_config_default();
@@ -139,6 +149,7 @@ static double step_slope(double step, bool *warned)
     for (int i = 0; i < 720; i++)
         w |= au_leak_sample(&l, i * 5.0, 150 * MB + (i >= 360 ? step : 0));
     double s = l.slope_bytes_per_hour;
+    *recent = l.recent_bytes_per_hour;
     au_leak_deinit(&l);
     *warned = w;
     return s;
@@ -148,13 +159,41 @@ static void step_response(void **state)
 {
     (void)state;
     bool warned;
-    double s13 = step_slope(13 * MB, &warned);
+    double recent;
+    double s13 = step_slope(13 * MB, &warned, &recent);
     assert_near(s13, 1.5 * 13 * MB * (3600.0 / (719 * 5.0)), 0.1 * MB);
     assert_true(s13 < 20 * MB);
     assert_false(warned);
-    double s14 = step_slope(14 * MB, &warned);
+    double s14 = step_slope(14 * MB, &warned, &recent);
     assert_true(s14 > 20 * MB);
-    assert_true(warned);
+    assert_near(recent, 0.0, 1.0);
+    assert_false(warned);
+    step_slope(500 * MB, &warned, &recent);
+    assert_false(warned);
+}
+
+/* The start-up ramp: 500 MB while a thousand listeners connect in the
+ * first minute, then flat with allocator noise. The whole window still
+ * reads ~25 MB/h after an hour (6 S a (1 - a) / T, the ramp centred at
+ * a = 1/120); the newest half is flat, so no warning - ever. */
+static void startup_ramp(void **state)
+{
+    (void)state;
+    au_leak l;
+    au_leak_config c = au_leak_config_default();
+    assert_int_equal(au_leak_init(&l, &c), 0);
+    uint64_t x = 7;
+    bool warned = false;
+    for (int i = 0; i < 2000; i++) {
+        double base = i < 12 ? 20 * MB + 500 * MB * i / 12.0 : 520 * MB;
+        warned |= au_leak_sample(&l, i * 5.0, base + 0.5 * MB * noise(&x));
+        if (i == 719) {
+            assert_true(l.slope_bytes_per_hour > 20 * MB);
+            assert_near(l.recent_bytes_per_hour, 0.0, 2 * MB);
+        }
+    }
+    assert_false(warned);
+    au_leak_deinit(&l);
 }
 
 static void warns_once_after_enough_samples(void **state)
@@ -183,8 +222,8 @@ static void warns_once_after_enough_samples(void **state)
     for (int k = 0; k < 3; k++) {
         assert_int_equal(au_leak_init(&l, &c), 0);
         for (int i = 0; i < 1500; i++)
-            assert_false(au_leak_sample(&l, i * 5.0,
-                                        1e9 + slopes[k] / HOUR * i * 5.0));
+            assert_false(
+                au_leak_sample(&l, i * 5.0, 1e9 + slopes[k] / HOUR * i * 5.0));
         au_leak_deinit(&l);
     }
 }
@@ -212,7 +251,7 @@ static void exported(void **state)
     (void)state;
     static au_metrics m;
     au_metrics_init(&m);
-    au_metrics_publish_rss_slope(&m, 21.5e6, 720, 3595);
+    au_metrics_publish_rss_slope(&m, 21.5e6, 22.25e6, 720, 3595);
     au_proc_stats ps = {0};
     static char buf[65536];
     int n = au_metrics_prometheus(&m, &ps, buf, sizeof buf);
@@ -221,6 +260,8 @@ static void exported(void **state)
                                 "gauge\nauralis_rss_slope_bytes_per_hour "
                                 "21500000\n"));
     assert_non_null(strstr(buf, "\nauralis_rss_slope_samples 720\n"));
+    assert_non_null(
+        strstr(buf, "\nauralis_rss_slope_recent_bytes_per_hour 22250000\n"));
     assert_non_null(strstr(buf, "\nauralis_rss_slope_window_seconds 3595\n"));
     n = au_metrics_json(&m, &ps, buf, sizeof buf);
     assert_true(n > 0);
@@ -233,6 +274,39 @@ static void exported(void **state)
     json_decref(j);
 }
 
+/* The monitor thread samples on its own, publishes through the metrics,
+ * and stops promptly however long its interval. */
+static void monitor_thread(void **state)
+{
+    (void)state;
+    static au_metrics m;
+    au_metrics_init(&m);
+    au_leak_config c = au_leak_config_default();
+    c.interval_s = 0.02;
+    c.window_s = 1.0;
+    c.warn_bytes_per_hour = 1e18; /* no warning on stderr here */
+    au_procmon *p = NULL;
+    assert_int_equal(au_procmon_start(&p, &m, &c), 0);
+    assert_non_null(p);
+    /* generous: a busy machine may delay the thread */
+    for (int i = 0; i < 1000 && atomic_load(&m.rss_slope_samples) < 5; i++)
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    assert_true(atomic_load(&m.rss_slope_samples) >= 5);
+    assert_true(atomic_load(&m.rss_slope_window_ms) > 0);
+    au_procmon_stop(p);
+    au_procmon_stop(NULL);
+
+    /* an hour's interval: stop must not wait for it */
+    c = au_leak_config_default();
+    c.interval_s = 3600;
+    assert_int_equal(au_procmon_start(&p, &m, &c), 0);
+    au_procmon_stop(p);
+
+    c.interval_s = 0; /* refused by the detector */
+    assert_int_equal(au_procmon_start(&p, &m, &c), AU_EINVAL);
+    assert_null(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,9 +316,11 @@ int main(void)
         cmocka_unit_test(too_few),
         cmocka_unit_test(window_slides),
         cmocka_unit_test(step_response),
+        cmocka_unit_test(startup_ramp),
         cmocka_unit_test(warns_once_after_enough_samples),
         cmocka_unit_test(bad_config),
         cmocka_unit_test(exported),
+        cmocka_unit_test(monitor_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

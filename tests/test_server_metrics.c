@@ -91,15 +91,20 @@ static void chunk_done(void **state)
     assert_int_equal(atomic_load(&m.phrases), 3);
     assert_int_equal(atomic_load(&m.render_lag_ms.count), 2);
     render();
-    assert_non_null(strstr(buf, "\nauralis_render_seconds_bucket{le=\"0.002\"} 1\n"));
-    assert_non_null(strstr(buf, "\nauralis_render_seconds_bucket{le=\"0.005\"} 3\n"));
+    assert_non_null(
+        strstr(buf, "\nauralis_render_seconds_bucket{le=\"0.002\"} 1\n"));
+    assert_non_null(
+        strstr(buf, "\nauralis_render_seconds_bucket{le=\"0.005\"} 3\n"));
     assert_non_null(strstr(buf, "\nauralis_render_seconds_sum 0.009\n"));
     /* the old millisecond name, same counts */
     assert_non_null(strstr(buf, "\nauralis_render_ms_bucket{le=\"5\"} 3\n"));
     assert_non_null(strstr(buf, "\nauralis_render_ms_sum 9\n"));
-    assert_non_null(strstr(buf, "\nauralis_render_lag_seconds_bucket{le=\"0\"} 1\n"));
-    assert_non_null(strstr(buf, "\nauralis_render_lag_seconds_bucket{le=\"0.1\"} 1\n"));
-    assert_non_null(strstr(buf, "\nauralis_render_lag_seconds_bucket{le=\"0.25\"} 2\n"));
+    assert_non_null(
+        strstr(buf, "\nauralis_render_lag_seconds_bucket{le=\"0\"} 1\n"));
+    assert_non_null(
+        strstr(buf, "\nauralis_render_lag_seconds_bucket{le=\"0.1\"} 1\n"));
+    assert_non_null(
+        strstr(buf, "\nauralis_render_lag_seconds_bucket{le=\"0.25\"} 2\n"));
     assert_non_null(strstr(buf, "\nauralis_phrases_composed_total 3\n"));
     assert_non_null(strstr(buf, "\nauralis_render_late_total 2\n"));
 }
@@ -147,10 +152,14 @@ static void well_formed(void **state)
     ps.max_fds = 1280;
     ps.heap_inuse_bytes = 123456;
     render();
-    assert_non_null(strstr(buf, "\nauralis_client_jitter_seconds_bucket{le=\"0.005\"} 1\n"));
-    assert_non_null(strstr(buf, "\nauralis_client_underruns_per_report_bucket{le=\"0\"} 1\n"));
-    assert_non_null(strstr(buf, "\nauralis_client_underruns_per_report_bucket{le=\"5\"} 2\n"));
-    assert_non_null(strstr(buf, "\nauralis_client_buffer_seconds_bucket{le=\"0.5\"} 1\n"));
+    assert_non_null(strstr(
+        buf, "\nauralis_client_jitter_seconds_bucket{le=\"0.005\"} 1\n"));
+    assert_non_null(strstr(
+        buf, "\nauralis_client_underruns_per_report_bucket{le=\"0\"} 1\n"));
+    assert_non_null(strstr(
+        buf, "\nauralis_client_underruns_per_report_bucket{le=\"5\"} 2\n"));
+    assert_non_null(
+        strstr(buf, "\nauralis_client_buffer_seconds_bucket{le=\"0.5\"} 1\n"));
     assert_non_null(strstr(buf, "\nauralis_open_fds 12\n"));
     assert_non_null(strstr(buf, "\nauralis_heap_inuse_bytes 123456\n"));
     char type[64] = "", family[128] = "";
@@ -182,8 +191,8 @@ static void well_formed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(transports), cmocka_unit_test(export_jobs),
-        cmocka_unit_test(chunk_done), cmocka_unit_test(render_lag),
+        cmocka_unit_test(transports),  cmocka_unit_test(export_jobs),
+        cmocka_unit_test(chunk_done),  cmocka_unit_test(render_lag),
         cmocka_unit_test(well_formed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,8 +149,9 @@ d.row("Memory")
 d.add("Resident memory", "RSS of each server (auralis_resident_memory_bytes) and the line Prometheus predicts for 24 h ahead from the last 6 h (predict_linear).",
       [(f'auralis_resident_memory_bytes{{{I}}}', "{{instance}} RSS"),
        (f'predict_linear(auralis_resident_memory_bytes{{{I}}}[6h], 86400)', "{{instance}} in 24 h at this rate")], unit="bytes", w=8)
-d.add("RSS slope", "Growth of RSS per hour: the server's own fit over up to 24 h (auralis_rss_slope_bytes_per_hour) and Prometheus's over the last hour (deriv). The leak alerts fire above 20 MB/h.",
+d.add("RSS slope", "Growth of RSS per hour: the server's own fit over up to 24 h (auralis_rss_slope_bytes_per_hour) and over the newest half of that window (auralis_rss_slope_recent_bytes_per_hour: a start-up ramp leaves it flat), and Prometheus's over the last hour (deriv). The leak alerts fire above 20 MB/h.",
       [(f'auralis_rss_slope_bytes_per_hour{{{I}}}', "{{instance}} server (24 h window)"),
+       (f'auralis_rss_slope_recent_bytes_per_hour{{{I}}}', "{{instance}} server (newest half)"),
        (f'deriv(auralis_resident_memory_bytes{{{I}}}[1h]) * 3600', "{{instance}} deriv 1 h")], unit="bytes", w=8,
       extra={"fieldConfig": {"defaults": {"unit": "bytes", "custom": {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 0, "showPoints": "never", "spanNulls": True, "thresholdsStyle": {"mode": "line"}},
                                             "thresholds": {"mode": "absolute", "steps": [{"color": "green", "value": None}, {"color": "red", "value": 20000000}]}}, "overrides": []}})

@@ -1,6 +1,7 @@
 /* auralis render: a piece to an audio file, streamed block by block. */
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,9 @@ static const char usage[] =
     "\n"
     "Renders a piece offline: FLAC (24-bit), WAV (16-bit dithered, or 32-bit\n"
     "float with --float), Opus (48 kHz) or raw little-endian 16-bit stereo\n"
-    "(the streaming wire format). Tags carry the seed and parameters.\n"
+    "(the streaming wire format). Tags carry the seed, parameters and the\n"
+    "change timeline (enough to render the file again). Ctrl-C stops it and\n"
+    "leaves no file (exit 130; SIGTERM 143).\n"
     "\n"
     "  --piece NAME      drift (default), rooms, glass, choir, night, pulse;\n"
     "                    sets the default key, mode, bpm and intensity\n"
@@ -45,7 +48,7 @@ static const char usage[] =
     "  --bars B          length in 4-beat bars at the starting tempo\n"
     "  --seconds S       length in seconds\n"
     "  --rate R          48000 (default) or 44100\n"
-    "  --float           write 32-bit float WAV instead of 16-bit\n"
+    "  --float           write 32-bit float WAV instead of 16-bit (.wav only)\n"
     "  --opus-bitrate B  .opus bits/s, 32000..256000 (default 160000); the\n"
     "                    packets equal those of a stream at that bitrate\n"
     "  -o, --output FILE output file; the extension picks the format\n"
@@ -138,6 +141,26 @@ static void progress(int64_t done, int64_t total, int rate, double elapsed)
             bar, frac * 100, a, speed, l);
 }
 
+/* SIGINT/SIGTERM: stop rendering, remove the temporary file, exit 128+N. */
+static volatile sig_atomic_t g_interrupted;
+static void on_signal(int sig)
+{
+    g_interrupted = sig;
+}
+
+/* The comment tag: the parameters, and the change timeline when there is
+ * one, so the file says how to render it again. NULL on allocation
+ * failure. */
+static char *tag_comment(const char *desc, const au_timeline *tl)
+{
+    char *t = tl->n ? au_timeline_format(tl) : NULL;
+    size_t n = strlen(desc) + (t ? strlen(t) : 0) + 32;
+    char *c = malloc(n);
+    if (c) snprintf(c, n, "%s%s%s", desc, t ? " timeline=" : "", t ? t : "");
+    free(t);
+    return c;
+}
+
 int au_cmd_render(int argc, char **argv)
 {
     static au_cli_options o;
@@ -161,14 +184,38 @@ int au_cmd_render(int argc, char **argv)
                 "(got '%s')\n", o.output);
         return 2;
     }
+    if (o.float_wav && fmt != AU_FMT_WAV_FLOAT) {
+        fprintf(stderr,
+                "auralis: --float applies to .wav output only (got '%s')\n",
+                o.output);
+        return 2;
+    }
     if (fmt == AU_FMT_OPUS && o.rate != 48000) {
         fprintf(stderr, "auralis: --rate must be 48000 for .opus output (got %d)\n", o.rate);
         return 2;
     }
     if ((r = au_cli_load_soundfont(&o, false))) return r;
 
+    /* from here on an interrupt stops the render and removes its file */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     static au_timeline tl;
     if (au_cli_build_timeline(&o, &tl)) return 2;
+    int64_t total = au_cli_length_frames(&o, 10.0);
+    for (int i = 0; i < tl.n; i++)
+        if (tl.v[i].pos >= total) {
+            fprintf(stderr,
+                    "auralis: --change at frame %lld (%.1f s) is past the end "
+                    "of the render (%lld frames, %.1f s)\n",
+                    (long long)tl.v[i].pos, (double)tl.v[i].pos / o.rate,
+                    (long long)total, (double)total / o.rate);
+            au_timeline_deinit(&tl);
+            return 2;
+        }
     au_outfile out;
     char err[512];
     if (au_cli_open_output(&o, &out)) {
@@ -178,11 +225,15 @@ int au_cmd_render(int argc, char **argv)
     char desc[256];
     au_cli_describe(&o.params, desc, sizeof desc);
     au_audio_writer *w = NULL;
-    if (au_audio_writer_open(&w, out.fd, fmt, o.rate, &o.params, desc, err, sizeof err)) {
-        fprintf(stderr, "auralis: %s\n", err);
+    char *comment = tag_comment(desc, &tl);
+    if (!comment ||
+        au_audio_writer_open(&w, out.fd, fmt, o.rate, &o.params, comment, err, sizeof err)) {
+        fprintf(stderr, "auralis: %s\n", comment ? err : "out of memory");
+        free(comment);
         au_outfile_abort(&out);
         return 1;
     }
+    free(comment);
     if (fmt == AU_FMT_OPUS && o.opus_bitrate)
         au_audio_writer_set_opus_bitrate(w, o.opus_bitrate);
     au_engine *e = NULL;
@@ -194,7 +245,6 @@ int au_cmd_render(int argc, char **argv)
     }
     au_engine_thread_init();
 
-    int64_t total = au_cli_length_frames(&o, 10.0);
     static pipeline pl;
     memset(&pl, 0, sizeof pl);
     pthread_mutex_init(&pl.mu, NULL);
@@ -212,7 +262,7 @@ int au_cmd_render(int argc, char **argv)
     double t0 = now_s(), last_shown = 0;
     int next_change = 0, failed = 0;
     int64_t done = 0;
-    while (done < total && !failed) {
+    while (done < total && !failed && !g_interrupted) {
         int64_t n = total - done < BLOCK ? total - done : BLOCK;
         float *buf = pipeline_slot(&pl);
         if (!buf) {
@@ -241,6 +291,13 @@ int au_cmd_render(int argc, char **argv)
     au_engine_destroy(e);
     au_timeline_deinit(&tl);
     if (au_audio_writer_close(w)) failed = 1;
+    if (g_interrupted) {
+        int sig = (int)g_interrupted;
+        au_outfile_abort(&out);
+        fprintf(stderr, "auralis: render interrupted (%s); '%s' not written\n",
+                sig == SIGINT ? "SIGINT" : "SIGTERM", o.output);
+        return 128 + sig;
+    }
     if (failed) {
         fprintf(stderr, "auralis: writing '%s' failed\n", o.output);
         au_outfile_abort(&out);

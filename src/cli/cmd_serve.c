@@ -9,6 +9,7 @@
 #include "core/pieces.h"
 #include "engine/engine.h"
 #include "server/server.h"
+#include "server/station_ctl.h"
 #include "synth/sfont.h"
 
 static const char usage[] =
@@ -34,6 +35,23 @@ static const char usage[] =
     "                      real-time (SCHED_RR) priority where permitted, so "
     "a\n"
     "                      busy machine cannot make chunks late\n"
+    "  --max-streams N     streams rendered at once, lingering stations\n"
+    "                      included, 1..100000 (default: measured at start,\n"
+    "                      a third of what the workers render); new\n"
+    "                      streams past it get HTTP 503\n"
+    "  --max-streams-per-address N  streams one address may have started\n"
+    "                      and alive, 0..100000 (default 8; 0 = no limit)\n"
+    "  --max-pending-per-address N  connections one address may hold that\n"
+    "                      are not listeners (idle, HTTP), 0..100000\n"
+    "                      (default 32; 0 = no limit)\n"
+    "  --station-control M who may change a station: open (any listener,\n"
+    "                      default), owner (the listener who started it),\n"
+    "                      locked (nobody)\n"
+    "  --allow-origin LIST WebSocket upgrades from these origins too (comma\n"
+    "                      list, e.g. https://app.example; '*' = any); by\n"
+    "                      default only the player's own origin (or none)\n"
+    "  --allow-host LIST   Host names answered besides loopback ones when\n"
+    "                      bound to 127.x (e.g. behind a reverse proxy)\n"
     "  --opus-bitrate B    Opus streams (codec=opus, /stream/NAME.opus),\n"
     "                      32000..256000 bits/s (default 128000)\n"
     "  --piece NAME        piece of streams whose query names none: drift\n"
@@ -91,9 +109,11 @@ int au_cmd_serve(int argc, char **argv)
         }
         static const char *const with_value[] = {
             "--host",    "--port",     "--max-clients",   "--rate",
-            "--workers", "--web-root", "--station-linger", "--opus-bitrate",
-            "--piece", "--soundfont", "--export-jobs", "--export-per-client",
-            "--export-threads",
+            "--workers", "--web-root", "--station-linger",
+            "--allow-origin", "--allow-host", "--max-streams",
+            "--max-streams-per-address", "--max-pending-per-address",
+            "--station-control", "--opus-bitrate", "--piece", "--soundfont",
+            "--export-jobs", "--export-per-client", "--export-threads",
             "--export-max-minutes", "--resume-keep", "--export-keep"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
@@ -130,6 +150,28 @@ int au_cmd_serve(int argc, char **argv)
             cfg.web_root = v;
         } else if (!strcmp(a, "--station-linger")) {
             if (parse_int(a, v, 0, 86400, &linger_s)) return 2;
+        } else if (!strcmp(a, "--allow-origin")) {
+            cfg.allow_origins = v;
+        } else if (!strcmp(a, "--allow-host")) {
+            cfg.allow_hosts = v;
+        } else if (!strcmp(a, "--max-streams")) {
+            if (parse_int(a, v, 1, 100000, &cfg.max_streams)) return 2;
+        } else if (!strcmp(a, "--max-streams-per-address")) {
+            if (parse_int(a, v, 0, 100000, &cfg.max_streams_per_address))
+                return 2;
+        } else if (!strcmp(a, "--station-control")) {
+            au_station_control sc;
+            if (au_station_control_parse(v, &sc)) {
+                fprintf(stderr,
+                        "auralis: --station-control must be open, owner or "
+                        "locked (got '%s')\n",
+                        v);
+                return 2;
+            }
+            cfg.station_control = (int)sc;
+        } else if (!strcmp(a, "--max-pending-per-address")) {
+            if (parse_int(a, v, 0, 100000, &cfg.max_pending_per_address))
+                return 2;
         } else if (!strcmp(a, "--opus-bitrate")) {
             if (parse_int(a, v, 32000, 256000, &cfg.opus_bitrate)) return 2;
         } else if (!strcmp(a, "--piece")) {

@@ -1,6 +1,8 @@
 #include "params.h"
 #include "pieces.h"
 
+#include "core/utf8.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -68,19 +70,14 @@ int au_layer_from_name(const char *s)
     return -1;
 }
 
-/* Messages quote at most this much of a stranger's value. */
-#define QUOTE_MAX 40
-
 static int fail(char *err, size_t errlen, const char *fmt, const char *name,
                 const char *value)
 {
     if (err && errlen) {
-        char v[QUOTE_MAX + 4];
-        snprintf(v, sizeof v, "%.*s%s", QUOTE_MAX, value ? value : "",
-                 value && strlen(value) > QUOTE_MAX ? "..." : "");
-        /* strip control characters so a message stays one printable line */
-        for (char *c = v; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+        /* a stranger's value, cut on a character boundary and stripped of
+         * control characters: the message stays one line of valid UTF-8 */
+        char v[AU_QUOTE_SIZE];
+        au_quote(value, v);
         snprintf(err, errlen, fmt, name, v);
     }
     return -1;
@@ -145,9 +142,19 @@ int au_parse_seed(const char *s, uint64_t *seed, char *err, size_t errlen)
                 "seed", s);
 }
 
+/* A plain decimal number as docs/protocol.md gives them: digits with an
+ * optional fraction ("72", "0.35", ".5"). No sign, spaces, hex ("0x48"),
+ * exponents or inf/nan: strtod alone would take all of those. */
 static int parse_double(const char *s, double *v)
 {
     if (!s || !*s) return -1;
+    size_t digits = 0, i = 0;
+    while (s[i] >= '0' && s[i] <= '9') i++, digits++;
+    if (s[i] == '.') {
+        i++;
+        while (s[i] >= '0' && s[i] <= '9') i++, digits++;
+    }
+    if (s[i] != '\0' || digits == 0 || i > 32) return -1;
     char *end = NULL;
     errno = 0;
     double d = strtod(s, &end);
@@ -216,22 +223,26 @@ int au_parse_intensity(const char *s, double *x, char *err, size_t errlen)
     return 0;
 }
 
+/* Exactly the spellings docs/protocol.md lists, lower case: a query string
+ * or command line says true/false, on/off, yes/no or 1/0. */
 int au_parse_bool(const char *name, const char *s, bool *v, char *err,
                   size_t errlen)
 {
-    if (s) {
-        if (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "on") ||
-            !strcasecmp(s, "yes")) {
+    static const char *const yes[] = {"true", "on", "yes", "1"};
+    static const char *const no[] = {"false", "off", "no", "0"};
+    for (int i = 0; s && i < 4; i++) {
+        if (!strcmp(s, yes[i])) {
             *v = true;
             return 0;
         }
-        if (!strcmp(s, "0") || !strcasecmp(s, "false") || !strcasecmp(s, "off") ||
-            !strcasecmp(s, "no")) {
+        if (!strcmp(s, no[i])) {
             *v = false;
             return 0;
         }
     }
-    return fail(err, errlen, "%s must be true or false (got '%s')", name, s);
+    return fail(err, errlen,
+                "%s must be true or false (also on/off, yes/no, 1/0; got '%s')",
+                name, s);
 }
 
 int au_update_set_text(au_param_update *u, const char *name, const char *value,

@@ -108,14 +108,22 @@ static int opus_open(au_audio_writer *w, const au_params *p, const char *title,
         snprintf(err, errlen, "cannot start the Opus encoder");
         return AU_EIO;
     }
-    char t_title[128], t_comment[1024], t_enc[64];
+    char t_title[128], t_enc[64];
+    /* the comment carries the change timeline: as long as it needs */
+    size_t clen = strlen(comment) + 16;
+    char *t_comment = malloc(clen);
+    if (!t_comment) {
+        au_opus_enc_deinit(&w->enc);
+        return AU_ENOMEM;
+    }
     snprintf(t_title, sizeof t_title, "TITLE=%s", title);
-    snprintf(t_comment, sizeof t_comment, "COMMENT=%s", comment);
+    snprintf(t_comment, clen, "COMMENT=%s", comment);
     snprintf(t_enc, sizeof t_enc, "ENCODER=auralis " AU_VERSION);
     const char *tags[] = {t_title, "ARTIST=Auralis", t_comment, t_enc, NULL};
     /* serial from the seed: the same render gives the same bytes */
     int r = au_ogg_opus_init(&w->ogg, (uint32_t)(p->seed ^ (p->seed >> 32)),
                              w->enc.preskip, AU_OPUS_RATE, tags);
+    free(t_comment);
     if (r) {
         au_opus_enc_deinit(&w->enc);
         snprintf(err, errlen, "cannot start the Ogg writer");

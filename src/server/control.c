@@ -1,5 +1,7 @@
 #include "server/control.h"
 
+#include "core/utf8.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,7 +11,7 @@ static au_msg_type fail(au_control_msg *m, const char *code, const char *msg)
 {
     m->type = AU_MSG_ERROR;
     m->error_code = code;
-    snprintf(m->message, sizeof m->message, "%s", msg);
+    au_utf8_copy(m->message, sizeof m->message, msg); /* whole characters */
     return m->type;
 }
 
@@ -31,28 +33,37 @@ static void value_text(json_t *v, char *buf, size_t len)
     }
 }
 
+/* JSON values have JSON types, exactly as docs/protocol.md lists them:
+ * bpm and intensity are numbers, key a name or an integer 0-11, mode a
+ * name, wander and the layers true or false. "72", "yes" or 1 for a
+ * boolean are refused (a query string is text; JSON is not). */
 static int set_field(au_param_update *u, const char *name, json_t *v, char *err,
                      size_t errlen)
 {
-    if (json_is_number(v) && !strcmp(name, "bpm")) {
+    char t[AU_QUOTE_SIZE], text[128];
+    value_text(v, text, sizeof text);
+    au_quote(text, t);
+    if (!strcmp(name, "bpm") || !strcmp(name, "intensity")) {
+        if (!json_is_number(v)) {
+            snprintf(err, errlen, "%s must be a JSON number (got '%s')", name,
+                     t);
+            return -1;
+        }
         double x = json_number_value(v);
-        if (au_check_bpm(x, err, errlen)) return -1;
-        u->v.bpm = x;
-        u->mask |= AU_P_BPM;
-        return 0;
-    }
-    if (json_is_number(v) && !strcmp(name, "intensity")) {
-        double x = json_number_value(v);
-        if (au_check_intensity(x, err, errlen)) return -1;
-        u->v.intensity = x;
-        u->mask |= AU_P_INTENSITY;
+        if (name[0] == 'b') {
+            if (au_check_bpm(x, err, errlen)) return -1;
+            u->v.bpm = x;
+            u->mask |= AU_P_BPM;
+        } else {
+            if (au_check_intensity(x, err, errlen)) return -1;
+            u->v.intensity = x;
+            u->mask |= AU_P_INTENSITY;
+        }
         return 0;
     }
     int vl = au_volume_from_name(name);
     if (vl >= 0) {
         if (!json_is_number(v)) {
-            char t[64];
-            value_text(v, t, sizeof t);
             snprintf(err, errlen,
                      "%s must be a number between 0.0 and 1.0 (got '%s')",
                      name, t);
@@ -64,24 +75,34 @@ static int set_field(au_param_update *u, const char *name, json_t *v, char *err,
         u->mask |= AU_P_VOLUME(vl);
         return 0;
     }
-    if (json_is_integer(v) && !strcmp(name, "key")) {
+    if (!strcmp(name, "key") && json_is_integer(v)) {
         json_int_t k = json_integer_value(v);
-        if (k >= 0 && k < 12) {
-            u->v.key = (int)k;
-            u->mask |= AU_P_KEY;
-            return 0;
+        if (k < 0 || k > 11) {
+            snprintf(err, errlen,
+                     "key must be a name (C, C#, Db, ...) or 0-11 (got %s)", t);
+            return -1;
         }
+        u->v.key = (int)k;
+        u->mask |= AU_P_KEY;
+        return 0;
     }
-    /* booleans are only booleans: "pads": 1 is not accepted as true */
+    if (!strcmp(name, "key") || !strcmp(name, "mode")) {
+        if (!json_is_string(v)) {
+            snprintf(err, errlen, "%s must be a string (got '%s')", name, t);
+            return -1;
+        }
+        return au_update_set_text(u, name, json_string_value(v), err, errlen);
+    }
     bool wants_bool = !strcmp(name, "wander") || au_layer_from_name(name) >= 0;
-    if (wants_bool && !json_is_boolean(v) && json_is_string(v) == 0) {
-        char t[64];
-        value_text(v, t, sizeof t);
-        snprintf(err, errlen, "%s must be true or false (got '%s')", name, t);
-        return -1;
+    if (wants_bool) {
+        if (!json_is_boolean(v)) {
+            snprintf(err, errlen, "%s must be true or false (got '%s')", name,
+                     t);
+            return -1;
+        }
+        return au_update_set_text(u, name, json_is_true(v) ? "true" : "false",
+                                  err, errlen);
     }
-    char text[128];
-    value_text(v, text, sizeof text);
     return au_update_set_text(u, name, text, err, errlen);
 }
 
@@ -100,8 +121,8 @@ static au_msg_type parse_set(json_t *root, au_control_msg *m)
             json_object_foreach(v, ln, lv)
             {
                 if (au_layer_from_name(ln) < 0) {
-                    char q[48];
-                    snprintf(q, sizeof q, "%.40s", ln);
+                    char q[AU_QUOTE_SIZE];
+                    au_quote(ln, q);
                     snprintf(err, sizeof err,
                              "layers: unknown layer '%s' (allowed: pads, "
                              "melody, bass, percussion, textures, bells)",
@@ -206,10 +227,8 @@ au_msg_type au_control_parse(const char *text, size_t len, au_control_msg *m)
                      json_string_value(tier));
     } else {
         char msg[128];
-        char q[48];
-        snprintf(q, sizeof q, "%.40s", json_string_value(type));
-        for (char *c = q; *c; c++)
-            if ((unsigned char)*c < 0x20) *c = '?';
+        char q[AU_QUOTE_SIZE];
+        au_quote(json_string_value(type), q);
         snprintf(msg, sizeof msg,
                  "unknown message type '%s' (allowed: set, ping, client_stats)",
                  q);

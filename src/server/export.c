@@ -369,6 +369,7 @@ static void *job_main(void *arg)
         run_job(x, j);
         au_metrics_export_jobs_add(-1);
         atomic_fetch_sub(&x->running, 1);
+        au_metrics_export_jobs_add(-1);
         pthread_mutex_lock(&x->mu);
     }
     pthread_mutex_unlock(&x->mu);

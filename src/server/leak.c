@@ -33,29 +33,36 @@ double au_slope_span(const au_slope_window *w)
     return w->s[at(w, w->n - 1)].t - w->s[at(w, 0)].t;
 }
 
-int au_slope_fit(const au_slope_window *w, double *slope)
+int au_slope_fit_newest(const au_slope_window *w, int n, double *slope)
 {
     *slope = 0.0;
-    if (w->n < 2) return w->n;
+    if (n > w->n) n = w->n;
+    if (n < 2) return n < 0 ? 0 : n;
+    int first = w->n - n;
     /* two passes: means first, then centred sums, with times relative to
      * the oldest sample (no cancellation between large sums) */
-    double t0 = w->s[at(w, 0)].t, mt = 0, mv = 0;
-    for (int i = 0; i < w->n; i++) {
+    double t0 = w->s[at(w, first)].t, mt = 0, mv = 0;
+    for (int i = first; i < w->n; i++) {
         const au_slope_sample *p = &w->s[at(w, i)];
         mt += p->t - t0;
         mv += p->v;
     }
-    mt /= w->n;
-    mv /= w->n;
+    mt /= n;
+    mv /= n;
     double sxx = 0, sxy = 0;
-    for (int i = 0; i < w->n; i++) {
+    for (int i = first; i < w->n; i++) {
         const au_slope_sample *p = &w->s[at(w, i)];
         double dx = p->t - t0 - mt;
         sxx += dx * dx;
         sxy += dx * (p->v - mv);
     }
     if (sxx > 0) *slope = sxy / sxx;
-    return w->n;
+    return n;
+}
+
+int au_slope_fit(const au_slope_window *w, double *slope)
+{
+    return au_slope_fit_newest(w, w->n, slope);
 }
 
 au_leak_config au_leak_config_default(void)
@@ -94,9 +101,12 @@ bool au_leak_sample(au_leak *l, double t_s, double bytes)
     double slope;
     l->samples = au_slope_fit(&l->w, &slope);
     l->slope_bytes_per_hour = slope * 3600.0;
+    au_slope_fit_newest(&l->w, l->samples / 2, &slope);
+    l->recent_bytes_per_hour = slope * 3600.0;
     l->span_s = au_slope_span(&l->w);
     if (l->warned || l->samples < l->cfg.min_samples ||
-        !(l->slope_bytes_per_hour > l->cfg.warn_bytes_per_hour))
+        !(l->slope_bytes_per_hour > l->cfg.warn_bytes_per_hour) ||
+        !(l->recent_bytes_per_hour > l->cfg.warn_bytes_per_hour))
         return false;
     l->warned = true;
     return true;

@@ -29,6 +29,8 @@ void au_slope_push(au_slope_window *w, double t, double v);
  * window into *slope; returns how many samples it used. With fewer than two
  * samples, or all at one time, *slope is 0. */
 int au_slope_fit(const au_slope_window *w, double *slope);
+/* The same over the newest n samples only (n is capped at the count). */
+int au_slope_fit_newest(const au_slope_window *w, int n, double *slope);
 /* Seconds between the oldest and the newest sample (0 below two). */
 double au_slope_span(const au_slope_window *w);
 
@@ -44,6 +46,12 @@ typedef struct {
      * noise is no concern at that size: with 1 MB of jitter per sample the
      * slope's standard error over 720 samples is 0.13 MB/h. */
     int min_samples;
+    /* The warning also needs the slope over the newest half of the window
+     * above the threshold: a leak grows all along, so both halves agree,
+     * while the ramp of a start-up (listeners connecting, hundreds of MB
+     * in a minute) or any one-off step early in the window leaves the
+     * newest half flat. Without it a 200 MB start-up ramp alone would read
+     * 20 MB/h an hour later. */
 } au_leak_config;
 
 au_leak_config au_leak_config_default(void);
@@ -51,9 +59,10 @@ au_leak_config au_leak_config_default(void);
 typedef struct {
     au_leak_config cfg;
     au_slope_window w;
-    double slope_bytes_per_hour; /* of the last fit */
-    int samples;                 /* in the window at the last fit */
-    double span_s;               /* of the window at the last fit */
+    double slope_bytes_per_hour;  /* of the last fit, whole window */
+    double recent_bytes_per_hour; /* of the last fit, newest half */
+    int samples;                  /* in the window at the last fit */
+    double span_s;                /* of the window at the last fit */
     bool warned;
 } au_leak;
 
@@ -63,7 +72,8 @@ int au_leak_init(au_leak *l, const au_leak_config *cfg);
 void au_leak_deinit(au_leak *l);
 /* Adds a sample (t in seconds, ascending) and refits. Returns true exactly
  * once per detector: the first time the window holds min_samples or more
- * and the slope exceeds warn_bytes_per_hour. */
+ * and the slopes over the whole window and over its newest half both
+ * exceed warn_bytes_per_hour. */
 bool au_leak_sample(au_leak *l, double t_s, double bytes);
 
 #endif

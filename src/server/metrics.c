@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,7 +61,7 @@ double au_hist_quantile(const au_hist *h, double q)
 
 static const char *const result_names[AU_CTL_RESULT_COUNT] = {
     "ok",           "invalid_param", "bad_json", "unknown_type",
-    "rate_limited", "too_big",       "binary"};
+    "rate_limited", "too_big",       "binary",   "forbidden"};
 
 const char *au_ctl_result_name(int r)
 {
@@ -136,20 +137,25 @@ void au_metrics_chunk_done(au_metrics *m, int64_t render_ns, int64_t late_ns,
 }
 
 void au_metrics_publish_rss_slope(au_metrics *m, double bytes_per_hour,
-                                  int samples, double window_s)
+                                  double recent_bytes_per_hour, int samples,
+                                  double window_s)
 {
     uint64_t bits;
     memcpy(&bits, &bytes_per_hour, sizeof bits);
     atomic_store_explicit(&m->rss_slope_bits, bits, memory_order_relaxed);
+    memcpy(&bits, &recent_bytes_per_hour, sizeof bits);
+    atomic_store_explicit(&m->rss_slope_recent_bits, bits,
+                          memory_order_relaxed);
     atomic_store_explicit(&m->rss_slope_samples, samples, memory_order_relaxed);
     atomic_store_explicit(&m->rss_slope_window_ms, (int64_t)(window_s * 1e3),
                           memory_order_relaxed);
 }
 
-static double rss_slope(const au_metrics *mc)
+static double rss_slope(const au_metrics *mc, bool recent)
 {
     au_metrics *m = (au_metrics *)mc;
-    uint64_t bits = LD(m->rss_slope_bits);
+    uint64_t bits =
+        recent ? LD(m->rss_slope_recent_bits) : LD(m->rss_slope_bits);
     double v;
     memcpy(&v, &bits, sizeof v);
     return isfinite(v) ? v : 0.0;
@@ -173,12 +179,18 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
              "{\"listeners\":%lld,\"streams\":%lld,\"personal_streams\":%lld,"
              "\"stations\":%lld,\"max_clients\":%d,\"workers\":%d,"
              "\"connections_total\":%llu,\"rejected_full\":%llu,"
-             "\"rejected_bad_request\":%llu,",
+             "\"rejected_bad_request\":%llu,\"max_streams\":%lld,"
+             "\"streams_refused\":{\"capacity\":%llu,\"per_address\":%llu},"
+             "\"connections_refused_per_address\":%llu,",
              (long long)LD(m->listeners), (long long)LD(m->streams),
              (long long)LD(m->personal_streams), (long long)LD(m->stations),
              p->max_clients, p->workers, (unsigned long long)LD(m->connections),
              (unsigned long long)LD(m->rejected_full),
-             (unsigned long long)LD(m->rejected_bad));
+             (unsigned long long)LD(m->rejected_bad),
+             (long long)LD(m->max_streams),
+             (unsigned long long)LD(m->streams_refused_capacity),
+             (unsigned long long)LD(m->streams_refused_address),
+             (unsigned long long)LD(m->conns_refused_address));
     au_textf(
         &o,
         "\"chunks_rendered\":%llu,\"chunks_sent\":%llu,\"chunks_dropped\":%llu,"
@@ -211,16 +223,18 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
         &o,
         "},\"rss_bytes\":%llu,\"cpu_seconds\":%.3f,\"uptime_seconds\":%.3f,",
         (unsigned long long)p->rss_bytes, p->cpu_seconds, p->uptime_seconds);
-    au_textf(&o,
-             "\"heap_inuse_bytes\":%llu,\"heap_free_bytes\":%llu,"
-             "\"open_fds\":%lld,\"max_fds\":%lld,"
-             "\"rss_slope_bytes_per_hour\":%.6g,\"rss_slope_samples\":%lld,"
-             "\"rss_slope_window_seconds\":%.3f,",
-             (unsigned long long)p->heap_inuse_bytes,
-             (unsigned long long)p->heap_free_bytes, (long long)p->open_fds,
-             (long long)p->max_fds, rss_slope(m),
-             (long long)LD(m->rss_slope_samples),
-             (double)LD(m->rss_slope_window_ms) * 1e-3);
+    au_textf(
+        &o,
+        "\"heap_inuse_bytes\":%llu,\"heap_free_bytes\":%llu,"
+        "\"open_fds\":%lld,\"max_fds\":%lld,"
+        "\"rss_slope_bytes_per_hour\":%.6g,"
+        "\"rss_slope_recent_bytes_per_hour\":%.6g,\"rss_slope_samples\":%lld,"
+        "\"rss_slope_window_seconds\":%.3f,",
+        (unsigned long long)p->heap_inuse_bytes,
+        (unsigned long long)p->heap_free_bytes, (long long)p->open_fds,
+        (long long)p->max_fds, rss_slope(m, false), rss_slope(m, true),
+        (long long)LD(m->rss_slope_samples),
+        (double)LD(m->rss_slope_window_ms) * 1e-3);
     au_textf(&o,
              "\"phrases_composed\":%llu,\"export_jobs_running\":%lld,"
              "\"render_lag\":{\"max_seconds\":%.4f,\"streams_behind\":%d,"
@@ -303,6 +317,23 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
              "%llu\n",
              (unsigned long long)LD(m->rejected_full),
              (unsigned long long)LD(m->rejected_bad));
+    /* admission (admission.h, conn_guard.h) */
+    au_textf(&o,
+             "# HELP auralis_streams_refused_total New streams refused, by "
+             "reason\n# TYPE auralis_streams_refused_total counter\n"
+             "auralis_streams_refused_total{reason=\"capacity\"} %llu\n"
+             "auralis_streams_refused_total{reason=\"per_address\"} %llu\n",
+             (unsigned long long)LD(m->streams_refused_capacity),
+             (unsigned long long)LD(m->streams_refused_address));
+    GAUGE("auralis_max_streams", "The stream budget (--max-streams)",
+          LD(m->max_streams));
+    au_textf(&o,
+             "# HELP auralis_connections_refused_total Connections refused "
+             "at accept, by reason\n"
+             "# TYPE auralis_connections_refused_total counter\n"
+             "auralis_connections_refused_total{reason=\"per_address\"} "
+             "%llu\n",
+             (unsigned long long)LD(m->conns_refused_address));
     /* synthesis */
     GAUGE("auralis_render_workers", "Render threads", p->workers);
     COUNTER("auralis_chunks_rendered_total", "Audio chunks rendered",
@@ -381,7 +412,9 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
           p->max_fds);
     GAUGE("auralis_rss_slope_bytes_per_hour",
           "Least-squares slope of resident memory over the sampled window",
-          rss_slope(m));
+          rss_slope(m, false));
+    GAUGE("auralis_rss_slope_recent_bytes_per_hour",
+          "The same over the newest half of the window", rss_slope(m, true));
     GAUGE("auralis_rss_slope_samples",
           "RSS samples in the slope's window (one every 5 s, up to 24 h)",
           LD(m->rss_slope_samples));

@@ -36,6 +36,7 @@ enum {
     AU_CTL_RESULT_RATE_LIMITED,
     AU_CTL_RESULT_TOO_BIG,
     AU_CTL_RESULT_BINARY,
+    AU_CTL_RESULT_FORBIDDEN, /* a station's controls are not this listener's */
     AU_CTL_RESULT_COUNT
 };
 const char *au_ctl_result_name(int r); /* "ok", "invalid_param", ... */
@@ -45,6 +46,10 @@ typedef struct {
     _Atomic int64_t listeners, personal_streams, stations, streams;
     /* counters */
     _Atomic uint64_t connections, rejected_full, rejected_bad;
+    /* admission.h, conn_guard.h */
+    _Atomic int64_t max_streams;
+    _Atomic uint64_t streams_refused_capacity, streams_refused_address;
+    _Atomic uint64_t conns_refused_address;
     _Atomic uint64_t chunks_sent, chunks_dropped, chunks_rendered;
     _Atomic uint64_t slow_closed, text_dropped, render_late;
     _Atomic uint64_t controls[AU_CTL_RESULT_COUNT];
@@ -64,7 +69,8 @@ typedef struct {
     const char *transport_names[AU_TRANSPORTS_MAX];
     _Atomic int64_t transport_listeners[AU_TRANSPORTS_MAX];
     /* the process monitor's leak detector (server/procmon.h) */
-    _Atomic uint64_t rss_slope_bits; /* double, bytes per hour */
+    _Atomic uint64_t rss_slope_bits;        /* double, bytes per hour */
+    _Atomic uint64_t rss_slope_recent_bits; /* the newest half's */
     _Atomic int64_t rss_slope_samples, rss_slope_window_ms;
 } au_metrics;
 
@@ -90,9 +96,11 @@ int64_t au_metrics_export_jobs(void);
 void au_metrics_chunk_done(au_metrics *m, int64_t render_ns, int64_t late_ns,
                            int paced, uint64_t new_phrases);
 
-/* Process monitor: the RSS slope and the window it was fitted over. */
+/* Process monitor: the RSS slope over the window and over its newest
+ * half, and the window they were fitted over. */
 void au_metrics_publish_rss_slope(au_metrics *m, double bytes_per_hour,
-                                  int samples, double window_s);
+                                  double recent_bytes_per_hour, int samples,
+                                  double window_s);
 
 /* Render lag across streams at report time (service thread): feed each
  * running stream's next due time; a stream is behind when its next chunk

@@ -26,15 +26,18 @@ static void sample(au_procmon *p)
     double t = (double)au_mono_ns() * 1e-9;
     bool warn = au_leak_sample(&p->leak, t, (double)rss);
     au_metrics_publish_rss_slope(p->m, p->leak.slope_bytes_per_hour,
-                                 p->leak.samples, p->leak.span_s);
+                                 p->leak.recent_bytes_per_hour, p->leak.samples,
+                                 p->leak.span_s);
     if (warn)
         fprintf(stderr,
                 "auralis: warning: resident memory is growing by %.1f MB per "
-                "hour (least squares over %d samples, %.0f minutes; now "
-                "%.1f MB): a leak? (logged once; the slope stays in "
-                "/metrics as auralis_rss_slope_bytes_per_hour)\n",
+                "hour (least squares over %d samples, %.0f minutes; %.1f MB "
+                "per hour over the newest half; now %.1f MB): a leak? "
+                "(logged once; the slope stays in /metrics as "
+                "auralis_rss_slope_bytes_per_hour)\n",
                 p->leak.slope_bytes_per_hour / 1e6, p->leak.samples,
-                p->leak.span_s / 60.0, (double)rss / 1e6);
+                p->leak.span_s / 60.0, p->leak.recent_bytes_per_hour / 1e6,
+                (double)rss / 1e6);
 }
 
 static void *monitor_main(void *arg)
@@ -48,19 +51,18 @@ static void *monitor_main(void *arg)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         double s = p->leak.cfg.interval_s;
-        long long ns = (long long)ts.tv_nsec + (long long)((s - (long long)s) * 1e9);
+        long long ns =
+            (long long)ts.tv_nsec + (long long)((s - (long long)s) * 1e9);
         ts.tv_sec += (time_t)s + (time_t)(ns / 1000000000LL);
         ts.tv_nsec = (long)(ns % 1000000000LL);
-        while (!p->stop &&
-               pthread_cond_timedwait(&p->cv, &p->mu, &ts) == 0)
+        while (!p->stop && pthread_cond_timedwait(&p->cv, &p->mu, &ts) == 0)
             ; /* woken without stop: spurious, keep waiting */
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
-int au_procmon_start(au_procmon **out, au_metrics *m,
-                     const au_leak_config *cfg)
+int au_procmon_start(au_procmon **out, au_metrics *m, const au_leak_config *cfg)
 {
     *out = NULL;
     au_procmon *p = calloc(1, sizeof *p);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "engine/timeline.h"
 #include "server/wire.h"
 
@@ -25,12 +26,11 @@ bool au_station_name_ok(const char *s)
     return true;
 }
 
-/* quote at most this much of a stranger's value in messages */
+/* quote at most AU_QUOTE_MAX bytes of a stranger's value, whole characters */
 static void quote(const char *v, char *out, size_t len)
 {
-    snprintf(out, len, "%.40s%s", v, strlen(v) > 40 ? "..." : "");
-    for (char *c = out; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+    (void)len;
+    au_quote(v, out);
 }
 
 int au_query_add_pair(au_stream_request *r, const char *pair, char *err,

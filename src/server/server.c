@@ -28,11 +28,16 @@
 
 #include "core/au.h"
 #include "core/pieces.h"
+#include "server/admission.h"
+#include "server/client_stats.h"
+#include "server/conn_guard.h"
 #include "server/control.h"
+#include "server/http_guard.h"
 #include "server/export.h"
 #include "server/metrics.h"
 #include "server/procmon.h"
 #include "server/query.h"
+#include "server/station_ctl.h"
 #include "server/resume.h"
 #include "server/stream.h"
 #include "server/web_assets.h"
@@ -68,8 +73,7 @@ struct au_listener {
     int close_code;
     const char *close_reason;
     au_ratelimit rl;
-    uint64_t last_underruns;
-    bool have_underruns;
+    au_client_stats_state cstats;
     size_t rxlen;
     int tq_head, tq_count;
     uint16_t tq_len[TQ];
@@ -107,6 +111,9 @@ typedef struct {
     int64_t stuck_ns, linger_ns;
     char web_root[PATH_MAX];
     uint64_t *etags; /* one per embedded asset */
+    au_guard_config guard;
+    au_admission adm;
+    au_conn_guard cg;
     au_exports *exports; /* NULL when --export-jobs 0 */
     int64_t park_ns;     /* a parked stream is kept this long */
     int nparked;
@@ -288,6 +295,8 @@ static void retire_stream(au_server *srv, au_stream *s)
     /* the performance stays available for resume and export a while */
     au_records_keep(&srv->records, s, au_mono_ns());
     s->removing = true;
+    if (s->admitted) au_admission_freed(&srv->adm, s->creator_addr);
+    s->admitted = false;
     atomic_fetch_sub(s->station ? &srv->metrics.stations
                                 : &srv->metrics.personal_streams,
                      1);
@@ -410,6 +419,7 @@ static void pump(au_server *srv)
         }
         if (head > s->first) s->shown = au_stream_chunk(s, head - 1)->params;
         au_stream_record(s); /* the timeline, before a slot can be reused */
+        if (s->pending_set.mask) au_station_flush(s, now);
         atomic_store_explicit(&s->tail, tail, memory_order_release);
         if (s->nlisteners == 0 &&
             (!s->station || now - s->empty_since_ns > srv->linger_ns))
@@ -483,6 +493,7 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     l->joined_ns = l->last_progress_ns = now;
     l->codec = req.codec;
     au_ratelimit_init(&l->rl, RATE_PER_S, now);
+    au_client_stats_init(&l->cstats, now);
     pss->l = l;
     srv->nlisteners++;
     atomic_fetch_add(&srv->metrics.listeners, 1);
@@ -503,12 +514,22 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
         /* an Opus listener needs the stream's encoder: else a replay */
         if (p && (req.codec != AU_CODEC_OPUS || p->opus) &&
             au_resume_attach(srv->workers, p, req.position_given,
-                                  req.position, now, &attach_at) == 0) {
+                             req.position, now, &attach_at) == 0) {
             s = p;
+            s->owner = l; /* still counted in its creator's admission */
             srv->nparked--;
         }
     }
-    if (!s) s = new_stream(srv, &req, now);
+    if (!s) {
+        s = new_stream(srv, &req, now);
+        if (s) { /* counted in the budget checked at the upgrade */
+            s->owner = l;
+            s->creator_addr = au_peer_addr(wsi);
+            s->admitted = true;
+            au_admission_created(&srv->adm, s->creator_addr);
+        }
+    }
+    au_conn_guard_listener(&srv->cg, wsi);
     if (!s) {
         queue_error(srv, l, "unavailable", "no stream could be created");
         start_close(l, (enum lws_close_status)1013, "server busy");
@@ -584,6 +605,7 @@ static void listener_close(au_server *srv, pss_t *pss)
     pss->l = NULL;
     au_stream *s = l->stream;
     if (s) {
+        if (s->owner == l) s->owner = NULL; /* owner mode: nobody now */
         stream_detach(s, l);
         if (!s->station && s->nlisteners == 0 && s->in_worker &&
             srv->park_ns > 0 && !srv->shutting_down &&
@@ -701,8 +723,20 @@ static void handle_message(au_server *srv, au_listener *l)
                            : AU_CTL_RESULT_INVALID_PARAM);
         queue_error(srv, l, m.error_code, m.message);
         break;
-    case AU_MSG_SET:
-        if (!l->stream || !au_stream_push_set(l->stream, &m.update)) {
+    case AU_MSG_SET: {
+        const char *why =
+            l->stream ? au_station_may_set(
+                            (au_station_control)srv->cfg.station_control,
+                            l->stream, l)
+                      : NULL;
+        if (why) {
+            count_ctl(srv, AU_CTL_RESULT_FORBIDDEN);
+            queue_error(srv, l, "forbidden", why);
+        } else if (l->stream && l->stream->station) {
+            /* coalesced per station: never refused for a full queue */
+            au_station_set(l->stream, &m.update, now);
+            count_ctl(srv, AU_CTL_RESULT_OK);
+        } else if (!l->stream || !au_stream_push_set(l->stream, &m.update)) {
             count_ctl(srv, AU_CTL_RESULT_RATE_LIMITED);
             queue_error(srv, l, "rate_limited",
                         "too many changes pending for this stream; try again");
@@ -710,6 +744,7 @@ static void handle_message(au_server *srv, au_listener *l)
             count_ctl(srv, AU_CTL_RESULT_OK);
         }
         break;
+    }
     case AU_MSG_PING: {
         count_ctl(srv, AU_CTL_RESULT_OK);
         int n = m.has_t ? snprintf(buf, sizeof buf,
@@ -718,25 +753,23 @@ static void handle_message(au_server *srv, au_listener *l)
         queue_text(srv, l, buf, n);
         break;
     }
-    case AU_MSG_CLIENT_STATS:
+    case AU_MSG_CLIENT_STATS: {
         count_ctl(srv, AU_CTL_RESULT_OK);
-        if (m.stats.has_buffer)
-            au_hist_observe(&srv->metrics.client_buffer_ms, m.stats.buffer_ms);
-        if (m.stats.has_jitter)
-            au_hist_observe(&srv->metrics.client_jitter_ms, m.stats.jitter_ms);
+        bool obs;
+        double b = 0, j = 0;
+        uint64_t add =
+            au_client_stats_apply(&l->cstats, &m, now, &obs, &b, &j);
+        if (obs && m.stats.has_buffer)
+            au_hist_observe(&srv->metrics.client_buffer_ms, b);
+        if (obs && m.stats.has_jitter)
+            au_hist_observe(&srv->metrics.client_jitter_ms, j);
         if (m.stats.has_underruns) {
-            uint64_t fresh = 0;
-            if (l->have_underruns && m.stats.underruns > l->last_underruns)
-                fresh = m.stats.underruns - l->last_underruns;
-            else if (!l->have_underruns)
-                fresh = m.stats.underruns;
-            atomic_fetch_add(&srv->metrics.client_underruns, fresh);
+            atomic_fetch_add(&srv->metrics.client_underruns, add);
             au_hist_observe(&srv->metrics.client_underruns_report,
-                            (double)fresh);
-            l->last_underruns = m.stats.underruns;
-            l->have_underruns = true;
+                            (double)add);
         }
         break;
+    }
     }
     request_write(l);
 }
@@ -804,15 +837,15 @@ static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
                                     (const unsigned char *)v, (int)strlen(v),  \
                                     &p, end))                                  \
         return -1;
-    HDR("cross-origin-opener-policy:", "same-origin");
-    HDR("cross-origin-embedder-policy:", "require-corp");
-    HDR("cross-origin-resource-policy:", "same-origin");
-    HDR("x-content-type-options:", "nosniff");
+    /* COOP/COEP/CORP and nosniff: lws adds them to every response
+     * (au_guard_response_headers), its own error pages included */
     HDR("cache-control:", cache);
     if (etag) HDR("etag:", etag);
 #undef HDR
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
-    if (len == 0) return lws_http_transaction_completed(wsi) ? -1 : 0;
+    if (au_guard_is_head(wsi)) http_reset(pss); /* HEAD: headers only */
+    if (len == 0 || !pss->body)
+        return lws_http_transaction_completed(wsi) ? -1 : 0;
     lws_callback_on_writable(wsi);
     return 0;
 }
@@ -1157,14 +1190,13 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                         const char *uri)
 {
     http_reset(pss);
+    /* methods, bodies, Host: checked in LWS_CALLBACK_FILTER_HTTP_CONNECTION
+     * (http_guard.c); POST reaches here only for /api/export */
     if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) {
         if (!strcmp(uri, "/api/export")) return http_export_start(srv, wsi, pss);
         return http_simple(wsi, pss, 405,
-                           "{\"error\":\"only GET is supported\"}");
+                           "{\"error\":\"only GET and HEAD are supported\"}");
     }
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
-        return http_simple(wsi, pss, 405,
-                           "{\"error\":\"only GET is supported\"}");
     if (!strcmp(uri, "/api/health")) return http_report(srv, wsi, pss, 0);
     if (!strcmp(uri, "/api/metrics")) return http_report(srv, wsi, pss, 1);
     if (!strcmp(uri, "/metrics")) return http_report(srv, wsi, pss, 2);
@@ -1240,6 +1272,11 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
 {
     char uri[64];
     if (!proto || strcmp(proto, "websocket")) return -1;
+    au_guard_verdict gv = au_guard_check(wsi, &srv->guard, true);
+    if (gv.status) {
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        return au_guard_refuse(wsi, gv.status, gv.code, gv.message);
+    }
     if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
         strcmp(uri, "/ws")) {
         atomic_fetch_add(&srv->metrics.rejected_bad, 1);
@@ -1268,6 +1305,24 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
         return refuse_upgrade(wsi, 503, "full",
                               "the server has reached --max-clients");
     }
+    if (!(req.station[0] && find_station(srv, req.station))) {
+        /* a new stream: within the render budget (admission.h) */
+        switch (au_admission_check(&srv->adm, au_peer_addr(wsi))) {
+        case AU_ADMIT_OK: break;
+        case AU_ADMIT_CAPACITY:
+            atomic_fetch_add(&srv->metrics.streams_refused_capacity, 1);
+            return refuse_upgrade(wsi, 503, "busy",
+                                  "the server is rendering all the streams it "
+                                  "can (--max-streams); join a station instead "
+                                  "or try later");
+        case AU_ADMIT_PER_ADDRESS:
+            atomic_fetch_add(&srv->metrics.streams_refused_address, 1);
+            return refuse_upgrade(wsi, 503, "busy",
+                                  "your address has started as many streams "
+                                  "as it may (--max-streams-per-address); "
+                                  "close one or join a station");
+        }
+    }
     return 0;
 }
 
@@ -1280,10 +1335,29 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     if (!srv) return 0;
     switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
-        return srv->shutting_down ? -1 : 0;
+        if (srv->shutting_down) return -1;
+        return au_conn_guard_accept(&srv->cg, (int)(intptr_t)in);
+    case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+        /* after adoption (WSI_CREATE is too early: adoption resets the
+         * wsi's opaque pointer) */
+        au_conn_guard_created(&srv->cg, wsi);
+        return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+        au_conn_guard_destroyed(&srv->cg, wsi);
+        return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
         if (srv->ctx && !srv->destroying) pump(srv);
         return 0;
+    case LWS_CALLBACK_FILTER_HTTP_CONNECTION: {
+        au_guard_verdict gv = au_guard_check(wsi, &srv->guard, false);
+        if (!gv.status) return 0;
+        atomic_fetch_add(&srv->metrics.rejected_bad, 1);
+        return au_guard_refuse(wsi, gv.status, gv.code, gv.message);
+    }
+    case LWS_CALLBACK_RAW_ADOPT:
+        /* lws hands a CONNECT request over as a raw socket: answer it at
+         * once instead of leaving it open */
+        return au_guard_refuse_raw(wsi);
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
     case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(wsi, pss);
@@ -1306,6 +1380,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
     case LWS_CALLBACK_RECEIVE:
         if (!pss->l) return -1;
         return listener_receive(srv, wsi, pss->l, in, len);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+        return au_guard_peer_close(in, len);
     case LWS_CALLBACK_CLOSED: listener_close(srv, pss); return 0;
     default: return 0;
     }
@@ -1337,6 +1413,9 @@ au_server_config au_server_config_default(void)
     c.backlog_ms = 2000;
     c.stuck_ms = 10000;
     c.station_linger_ms = 30000;
+    c.max_streams = 0; /* measured */
+    c.max_streams_per_address = AU_DEFAULT_STREAMS_PER_ADDRESS;
+    c.max_pending_per_address = AU_DEFAULT_PENDING_PER_ADDRESS;
     c.opus_bitrate = AU_OPUS_BITRATE_STREAM;
     c.export_jobs = 4;
     c.export_per_client = 2;
@@ -1420,6 +1499,9 @@ int au_server_run(const au_server_config *cfg)
     srv->stuck_ns = (int64_t)cfg->stuck_ms * 1000000;
     srv->linger_ns = (int64_t)cfg->station_linger_ms * 1000000;
     srv->park_ns = (int64_t)cfg->resume_keep_s * 1000000000;
+    srv->guard.loopback = !strncmp(cfg->host, "127.", 4);
+    srv->guard.allow_hosts = cfg->allow_hosts;
+    srv->guard.allow_origins = cfg->allow_origins;
     au_metrics_init(&srv->metrics);
     atomic_store(&g_stop, 0);
     r = AU_ENOMEM;
@@ -1444,7 +1526,7 @@ int au_server_run(const au_server_config *cfg)
     }
 
     /* room for every listener's socket plus HTTP and internal fds */
-    rlim_t want = (rlim_t)cfg->max_clients + 256;
+    rlim_t want = (rlim_t)cfg->max_clients + AU_CONN_HEADROOM + 128;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
         rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
@@ -1484,6 +1566,18 @@ int au_server_run(const au_server_config *cfg)
     wc.realtime = cfg->realtime;
 
     srv->nworkers = wc.nworkers;
+    double xrt = 0;
+    int max_streams = cfg->max_streams;
+    if (max_streams <= 0)
+        max_streams = au_admission_measure(wc.nworkers, cfg->rate, &xrt);
+    if (max_streams > wc.max_streams) max_streams = wc.max_streams;
+    if (au_admission_init(&srv->adm, max_streams, cfg->max_streams_per_address,
+                          wc.max_streams) ||
+        au_conn_guard_init(&srv->cg, cfg->max_clients + AU_CONN_HEADROOM,
+                           cfg->max_pending_per_address,
+                           &srv->metrics.conns_refused_address))
+        goto out;
+    atomic_store(&srv->metrics.max_streams, max_streams);
     if (au_workers_start(&srv->workers, &wc)) goto out;
     if (au_records_init(&srv->records, 1024,
                         (int64_t)cfg->resume_keep_s * 1000000000))
@@ -1514,11 +1608,19 @@ int au_server_run(const au_server_config *cfg)
     info.user = srv;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    info.fd_limit_per_thread = (unsigned)cfg->max_clients + 128;
-    /* a resume query may carry a timeline (up to AU_QUERY_TIMELINE_MAX) */
-    info.max_http_header_data = AU_QUERY_TIMELINE_MAX + 4096;
+    info.fd_limit_per_thread = (unsigned)cfg->max_clients + AU_CONN_HEADROOM;
+    info.headers = au_guard_response_headers();
+    /* a resume query may carry a timeline (up to AU_QUERY_TIMELINE_MAX);
+     * the headers proper are bounded by http_guard (431) */
+    info.max_http_header_data = AU_QUERY_TIMELINE_MAX + AU_GUARD_HEADER_SPACE;
+    /* RFC 6455: text frames and close reasons must be UTF-8 (else 1007) */
+    info.options |= LWS_SERVER_OPTION_VALIDATE_UTF8;
     info.count_threads = 1;
-    info.timeout_secs = 10;
+    /* a connection that has not completed a request within 5 s is closed
+     * (lws holds an unfinished request - slow headers, or forms its parser
+     * cannot finish - until this timeout) */
+    info.timeout_secs = AU_GUARD_REQUEST_TIMEOUT_S;
+    info.timeout_secs_ah_idle = AU_GUARD_REQUEST_TIMEOUT_S;
     info.ka_time = 0;
     /* A listener only receives, so lws validates it with PINGs: one after
      * 30 s without anything from the peer, hang up after 75 s. Browsers and
@@ -1547,6 +1649,12 @@ int au_server_run(const au_server_config *cfg)
                     "(0.0.0.0): the server is exposed to the network\n");
         printf("auralis serve: %d render workers, up to %d listeners, %d Hz\n",
                wc.nworkers, cfg->max_clients, cfg->rate);
+        if (xrt > 0)
+            printf("stream budget: %d streams (one engine renders %.0fx real "
+                   "time here; --max-streams to set)\n",
+                   max_streams, xrt);
+        else
+            printf("stream budget: %d streams (--max-streams)\n", max_streams);
         printf("listening on http://%s:%d/\n", cfg->host, port);
         fflush(stdout);
     }
@@ -1571,6 +1679,8 @@ out:
         n = s->next;
         au_stream_free(s);
     }
+    au_admission_deinit(&srv->adm);
+    au_conn_guard_deinit(&srv->cg);
     au_records_deinit(&srv->records);
     free(srv->pool);
     free(srv->etags);

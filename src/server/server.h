@@ -20,6 +20,14 @@ typedef struct {
     int station_linger_ms; /* an empty station lives on this long, 30000 */
     bool quiet;            /* no start-up lines on stdout */
     bool realtime;         /* try SCHED_RR for the render threads */
+    /* exposure (src/server/http_guard.c): comma lists, NULL = none */
+    const char *allow_origins; /* WebSocket origins besides the page's own */
+    const char *allow_hosts;   /* Host names besides loopback ones */
+    /* budgets (admission.h, conn_guard.h) */
+    int max_streams;             /* 0 = measured at start-up */
+    int max_streams_per_address; /* 0 = no limit */
+    int max_pending_per_address; /* non-listener connections; 0 = no limit */
+    int station_control; /* au_station_control: open, owner, locked */
     int opus_bitrate;      /* codec=opus and HTTP .opus, bits/s, 128000 */
     int piece;             /* AU_PIECE_*: streams whose query names none */
     /* export jobs and resuming (docs/protocol.md, "Export", "Resume") */

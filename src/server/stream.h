@@ -158,6 +158,11 @@ struct au_stream {
     bool removing;
     int64_t empty_since_ns;
     au_params shown; /* params of the newest chunk the service has seen */
+    uint32_t creator_addr; /* admission.h: whose share the stream counts in */
+    bool admitted;         /* counted in the stream budget until retired */
+    const void *owner;     /* station_ctl.h: the creating listener, or NULL */
+    au_param_update pending_set; /* a station's coalesced change */
+    int64_t set_budget_ns;       /* station_ctl.h: change budget clock */
     au_stream *next;
 };
 

@@ -1,5 +1,6 @@
 #include "server/wire.h"
 
+#include "core/utf8.h"
 #include "core/pieces.h"
 #include "server/textbuf.h"
 
@@ -70,6 +71,18 @@ int au_wire_escape(const char *s, char *buf, size_t len)
         } else if (*c < 0x20 || *c == 0x7f) {
             snprintf(tmp, sizeof tmp, "\\u%04x", *c);
             plen = 6;
+        } else if (*c >= 0x80) {
+            /* whole characters only: a malformed byte becomes '?', so what
+             * is sent is valid UTF-8 whatever the message quoted */
+            size_t k = au_utf8_seq(c, strnlen((const char *)c, 4));
+            if (!k) {
+                tmp[0] = '?';
+                plen = 1;
+            } else {
+                piece = (const char *)c;
+                plen = k;
+                c += k - 1;
+            }
         } else {
             tmp[0] = (char)*c;
             plen = 1;

@@ -78,7 +78,10 @@ export function parseHeader(buf) {
 export function listen(port, query = '', opts = {}) {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws${query ? '?' + query : ''}`, opts);
   // n: arrival order over texts and chunks together
-  const c = { ws, texts: [], chunks: [], closed: null, openedAt: null, waiters: [], n: 0 };
+  // createdAt: before the request left, so never later than the server's
+  // start of the stream (a lower bound for pacing checks); openedAt: when
+  // this process saw the upgrade (late on a busy machine)
+  const c = { ws, texts: [], chunks: [], closed: null, createdAt: performance.now(), openedAt: null, waiters: [], n: 0 };
   const poke = () => {
     c.waiters = c.waiters.filter((w) => {
       if (w.pred()) { w.resolve(); return false; }

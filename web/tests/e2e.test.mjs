@@ -123,7 +123,9 @@ test('player end to end against auralis serve', { skip: skip ?? false, timeout: 
     await waitFor(page, (c) => window.auralis.stats().chunks >= c + 50, s0.chunks, 10000, '50 more chunks');
     const s1 = await page.evaluate(() => window.auralis.stats());
     t.diagnostic(`chunks ${s0.chunks} -> ${s1.chunks}, underruns ${s1.underruns}, tier ${s1.tier}, buffer ${s1.buffer_ms?.toFixed(0)} ms, jitter ${s1.jitter_ms?.toFixed(1)} ms, rate ${s1.playback_rate}`);
-    assert.equal(s1.state, 'playing', 'still playing');
+    // playing, or briefly refilling after a gap on a busy machine: never an
+    // error or a reconnect
+    assert.ok(['playing', 'buffering'].includes(s1.state), `state ${s1.state}`);
     assert.ok(Math.abs(s1.playback_rate - 1) <= 0.05, `playback rate ${s1.playback_rate}`);
     assert.deepEqual(consoleErrors, [], 'no console errors while playing');
 

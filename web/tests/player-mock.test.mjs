@@ -37,7 +37,8 @@ for (const isolate of [true, false]) {
       const s = await page.evaluate(() => window.auralis.stats());
       console.log(`# ${isolate ? 'shared' : 'transferred'}: chunks ${s.chunks}, underruns ${s.underruns}, buffer ${s.buffer_ms?.toFixed(0)} ms`);
       assert.equal(s.shared_memory, isolate);
-      assert.equal(s.state, 'playing');
+      // playing, or briefly refilling after a gap on a busy machine
+      assert.ok(['playing', 'buffering'].includes(s.state), `state ${s.state}`);
       assert.ok(s.buffer_ms > 0, `buffer ${s.buffer_ms}`);
       const p = await page.evaluate(() => window.auralis.params());
       assert.deepEqual([p.seed, p.key, p.mode, p.bpm], ['42', 'E', 'lydian', 70], 'the link chose the piece');
@@ -94,7 +95,10 @@ test('settings survive a reload; a station is joined by name and carried by the 
     await page.waitForFunction(() => window.auralis.stats().state === 'playing' && location.search.includes('station=lobby'), null, T(10000));
     assert.match(mock.queries.at(-1), /^\?station=lobby&codec=(opus|pcm16)$/);
     assert.equal(await page.isHidden('#leave'), false);
-    assert.match(await page.textContent('#status-text'), /station lobby/);
+    // the status names the station once playing (a busy machine may show
+    // "Buffering…" for a moment first)
+    await page.waitForFunction(() => /station lobby/.test(document.getElementById('status-text').textContent), null, T(10000))
+      .catch(async () => assert.fail(`status: ${await page.textContent('#status-text')}`));
   } finally {
     await browser.close();
     await mock.close();
