@@ -516,8 +516,13 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
             au_resume_attach(srv->workers, p, req.position_given,
                              req.position, now, &attach_at) == 0) {
             s = p;
-            s->owner = l; /* still counted in its creator's admission */
             srv->nparked--;
+            /* rendering again: counted like a new stream (the upgrade
+             * checked the budget) */
+            s->owner = l;
+            s->creator_addr = au_peer_addr(wsi);
+            s->admitted = true;
+            au_admission_created(&srv->adm, s->creator_addr);
         }
     }
     if (!s) {
@@ -611,7 +616,10 @@ static void listener_close(au_server *srv, pss_t *pss)
             srv->park_ns > 0 && !srv->shutting_down &&
             atomic_load(&s->state) == AU_STREAM_RUNNING &&
             au_workers_park(srv->workers, s) == 0) {
-            /* kept frozen for a resume (pump retires it later) */
+            /* kept frozen for a resume (pump retires it later); it renders
+             * nothing, so it leaves the render budget (--max-streams) */
+            if (s->admitted) au_admission_freed(&srv->adm, s->creator_addr);
+            s->admitted = false;
             s->parked = true;
             s->in_worker = false;
             s->parked_ns = au_mono_ns();
