@@ -32,6 +32,7 @@ function stream(ws, q, opts) {
   };
   const LAYERS = ['pads', 'melody', 'bass', 'percussion', 'textures', 'bells'];
   if (q.get('wander') !== null) params.wander = q.get('wander') === 'true';
+  if (opts.pieces) params.piece = q.get('piece') ?? 'drift';
   for (const l of LAYERS) if (q.get(l) !== null) params[l] = q.get(l) !== 'false';
   if (opts.volumes) {
     params.volumes = Object.fromEntries(LAYERS.map((l) => [l, 1]));
@@ -81,7 +82,7 @@ function stream(ws, q, opts) {
     let m; try { m = JSON.parse(String(data)); } catch { return ws.send(JSON.stringify({ type: 'error', code: 'bad_json', message: 'bad json' })); }
     if (m.type === 'ping') ws.send(JSON.stringify({ type: 'pong', t: m.t }));
     else if (m.type === 'set') {
-      for (const k of ['key', 'mode', 'bpm', 'intensity', 'wander', ...LAYERS]) if (k in m) params[k] = m[k];
+      for (const k of ['key', 'mode', 'bpm', 'intensity', 'wander', ...LAYERS, ...(opts.pieces ? ['piece'] : [])]) if (k in m) params[k] = m[k];
       if (m.volumes && params.volumes) Object.assign(params.volumes, m.volumes);
       if (m.bpm !== undefined && (m.bpm < 30 || m.bpm > 200)) return ws.send(JSON.stringify({ type: 'error', code: 'invalid_param', message: `bpm must be between 30 and 200 (got ${m.bpm})` }));
       ws.send(JSON.stringify({ type: 'state', params, applies_at: pos }));
@@ -91,7 +92,13 @@ function stream(ws, q, opts) {
   ws.on('close', () => clearInterval(timer));
 }
 
-export function startMock(port = 0, { isolate = true, volumes = true } = {}) {
+// With `pieces`, the mock has pieces as in docs/protocol.md (GET /api/pieces, `piece` in the query).
+const PIECES = [
+  { name: 'drift', title: 'Drift', description: 'Slow pads that wander', key: 'D', mode: 'dorian', bpm: 60, intensity: 0.4, default: true },
+  { name: 'rooms', title: 'Rooms', description: 'A piano in a quiet room', key: 'C', mode: 'ionian', bpm: 64, intensity: 0.35 },
+  { name: 'night', title: 'Night', description: 'Dark, slow, low', key: 'A', mode: 'aeolian', bpm: 44, intensity: 0.15 },
+];
+export function startMock(port = 0, { isolate = true, volumes = true, pieces = false } = {}) {
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     const headers = isolate ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-cache' } : { 'Cache-Control': 'no-cache' };
@@ -106,6 +113,10 @@ export function startMock(port = 0, { isolate = true, volumes = true } = {}) {
       res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
       return res.end(JSON.stringify({ status: 'ok', protocol: 1, sample_rate: SR,
         station_name: { pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]{0,31}$', max_length: 32, rule: "station must be 1 to 32 characters of A-Z a-z 0-9 . _ -, not starting with '.'" } }));
+    }
+    if (u.pathname === '/api/pieces' && pieces) {
+      res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
+      return res.end(JSON.stringify({ pieces: PIECES }));
     }
     if (u.pathname === '/api/presets') { res.writeHead(200, { ...headers, 'Content-Type': 'application/json' }); return res.end(JSON.stringify({ presets: PRESETS })); }
     const p = path.normalize(path.join(ROOT, u.pathname === '/' ? 'index.html' : u.pathname));
@@ -125,7 +136,7 @@ export function startMock(port = 0, { isolate = true, volumes = true } = {}) {
       sock.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }
-    wss.handleUpgrade(req, sock, head, (ws) => stream(ws, u.searchParams, { volumes }));
+    wss.handleUpgrade(req, sock, head, (ws) => stream(ws, u.searchParams, { volumes, pieces }));
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({
     port: server.address().port,

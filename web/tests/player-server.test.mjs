@@ -117,7 +117,8 @@ test('mixer reaches state; save what I heard = an offline render of the same tim
       page.click('#save'),
     ]);
     const name = await page.textContent('#perf-name');
-    assert.equal(download.suggestedFilename(), `${name.replace(/ /g, '-')}.flac`, 'named after the performance');
+    const piece = await page.textContent('#piece-name'); // "" on a server without pieces
+    assert.equal(download.suggestedFilename(), `${piece ? `${piece} ` : ''}${name}.flac`.replace(/ /g, '-'), 'named after the piece and performance');
     const flac = path.join(tmp, 'saved.flac');
     await download.saveAs(flac);
     await until(page, () => /^Saved /.test(document.getElementById('save-note').textContent), null, 5000, 'saved note');
@@ -128,7 +129,7 @@ test('mixer reaches state; save what I heard = an offline render of the same tim
     const s = pf.start;
     const raw = path.join(tmp, 'offline.raw');
     const seconds = String(Math.ceil(pcm.length / 4 / 48000) + 1);
-    execFileSync(BIN, ['render', '--seed', String(s.seed), '--key', s.key, '--mode', s.mode, '--bpm', String(s.bpm),
+    execFileSync(BIN, ['render', ...(s.piece ? ['--piece', s.piece] : []), '--seed', String(s.seed), '--key', s.key, '--mode', s.mode, '--bpm', String(s.bpm),
       '--intensity', String(s.intensity), '--timeline', pf.timeline, '--seconds', seconds, '--quiet', '-o', raw]);
     const offline = fs.readFileSync(raw);
     assert.ok(pcm.equals(offline.subarray(0, pcm.length)), 'the saved FLAC is the offline render, sample for sample');
@@ -173,17 +174,34 @@ test('resume: after a pause and after a server restart, the same performance whe
     assert.ok(Math.abs(p2.perf.helloPosition - lastEnd) <= CHUNK, `resumed at ${p2.perf.helloPosition}, left at ${lastEnd} (within one chunk)`);
     assert.equal(p2.params.bpm, 72);
 
-    // a reload resumes too (saved in this browser)
-    await page.evaluate(() => window.dispatchEvent(new Event('pagehide')));
-    const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('auralis.resume.v1')));
+    // a reload resumes too, where the page was left (saved as it went)
     await page.reload();
     await page.waitForFunction(() => typeof window.auralis?.stats === 'function');
+    const saved = await page.evaluate(() => JSON.parse(localStorage.getItem('auralis.resume.v1')));
     await page.click('#play');
     await until(page, () => window.auralis.stats().state === 'playing' && window.auralis.player.perf?.resumed, null, 30000, 'resumed after reload');
     const p3 = await page.evaluate(() => window.auralis.player.perf.helloPosition);
     assert.ok(Math.abs(p3 - saved.position) <= CHUNK, `reload resumed at ${p3}, saved ${saved.position}`);
     assert.deepEqual(errors, []);
   } finally { await context.close(); }
+});
+
+test('screenshots with the real music at 1440x900 and 390x844', { skip: skip ?? false, timeout: 600000 }, async () => {
+  for (const [w, h] of [[1440, 900], [390, 844]]) {
+    const context = await browser.newContext({ viewport: { width: w, height: h } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${port}/?seed=2026`);
+      await page.waitForFunction(() => typeof window.auralis?.stats === 'function', null, { timeout: 15000 * SLACK });
+      await page.click('#play');
+      await until(page, () => window.auralis.stats().state === 'playing', null, 15000, 'playing');
+      await page.waitForTimeout(8000); // chords, notes and spectrum on the stage
+      await page.screenshot({ path: path.join(ARTIFACTS, `player-server-${w}x${h}.png`) });
+      await page.evaluate(() => window.auralis.immersive(true));
+      await page.waitForTimeout(6000); // the controls fade away
+      await page.screenshot({ path: path.join(ARTIFACTS, `player-server-${w}x${h}-fullscreen.png`) });
+    } finally { await context.close(); }
+  }
 });
 
 test('share this moment: the link reopens the same audio at that point', { skip: skip ?? false, timeout: 600000 }, async () => {

@@ -73,6 +73,10 @@ test('gallery: cards with name, description and cover; a preset is lit only whil
     const pressed = () => page.$$eval('#presets .card', (bs) => bs.map((b) => b.getAttribute('aria-pressed')));
     assert.deepEqual(await pressed(), ['false', 'false', 'true', 'false']);
     assert.equal(await page.textContent('#perf-name'), performanceName('42'), 'a preset changes the sound, not the performance');
+    // Media Session shows the performance's name, not the changing chord
+    const meta = await page.evaluate(() => ({ title: navigator.mediaSession.metadata?.title, album: navigator.mediaSession.metadata?.album }));
+    assert.equal(meta.title, performanceName('42'));
+    assert.doesNotMatch(meta.album, /maj7|m7|sus|add9/);
     // move one of its settings: it is no longer that preset
     await page.$eval('#bpm', (el) => { el.value = '41'; el.dispatchEvent(new Event('change')); });
     await page.waitForFunction(() => window.auralis.params().bpm === 41, null, { timeout: 10000 * SLACK });
@@ -86,6 +90,28 @@ test('gallery: cards with name, description and cover; a preset is lit only whil
     for (const k of ['state', 'tier', 'buffer_ms', 'target_ms', 'jitter_ms', 'underruns', 'playback_rate', 'chunks', 'sample_rate']) assert.ok(k in s, k);
     assert.deepEqual(errors, []);
   } finally { await context.close(); }
+});
+
+test('gallery: pieces when the server has them; a piece card starts that piece in its own key and tempo', { timeout: 360000 }, async () => {
+  const pm = await startMock(0, { pieces: true });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${pm.port}/?seed=11`);
+    await page.waitForFunction(() => document.querySelectorAll('#presets .card').length === 3, null, { timeout: 15000 * SLACK });
+    assert.equal(await page.textContent('#gallery-title'), 'Pieces');
+    assert.deepEqual(await page.$$eval('#presets .card .name', (n) => n.map((x) => x.textContent)), ['Drift', 'Rooms', 'Night']);
+    assert.equal(await page.$$eval('#moods button', (b) => b.length), 4, 'the presets become moods');
+    await page.click('[data-piece="night"]');
+    await page.waitForFunction(() => window.auralis.stats().state === 'playing' && window.auralis.params().piece === 'night', null, { timeout: 15000 * SLACK });
+    const q = new URLSearchParams(pm.queries.at(-1));
+    assert.deepEqual([q.get('piece'), q.get('key'), q.get('mode'), q.get('bpm'), q.get('intensity')], ['night', 'A', 'aeolian', '44', '0.15']);
+    assert.equal(q.get('seed'), null, 'a new performance');
+    assert.equal(await page.getAttribute('[data-piece="night"]', 'aria-pressed'), 'true');
+    assert.equal(await page.getAttribute('[data-piece="drift"]', 'aria-pressed'), 'false');
+    assert.equal(await page.textContent('#piece-name'), 'Night');
+    assert.match(page.url(), /piece=night/);
+  } finally { await context.close(); await pm.close(); }
 });
 
 test('settings round-trip through a copied link into a fresh browser', { timeout: 360000 }, async () => {

@@ -368,7 +368,7 @@ function card({ title, description, art, seed }, onClick) {
   return b;
 }
 function presetMatches(pp, c) {
-  for (const k of ['key', 'mode']) if (pp[k] !== undefined && pp[k] !== c[k]) return false;
+  for (const k of ['key', 'mode', 'piece']) if (pp[k] !== undefined && pp[k] !== c[k]) return false;
   if (pp.bpm !== undefined && Math.abs(pp.bpm - c.bpm) > 0.5) return false;
   if (pp.intensity !== undefined && Math.abs(pp.intensity - c.intensity) > 0.005) return false;
   if (pp.wander !== undefined && !!pp.wander !== !!c.wander) return false;
@@ -387,7 +387,7 @@ function markActive() {
 }
 function applyPreset(pr) {
   const ch = {};
-  for (const k of ['key', 'mode', 'bpm', 'intensity', 'wander', ...P.LAYERS]) if (pr.params[k] !== undefined) ch[k] = pr.params[k];
+  for (const k of ['piece', 'key', 'mode', 'bpm', 'intensity', 'wander', ...P.LAYERS]) if (pr.params[k] !== undefined) ch[k] = pr.params[k];
   Object.assign(settings, ch);
   save();
   if (player.desired.station) leaveStation();
@@ -396,8 +396,12 @@ function applyPreset(pr) {
   afterLocalChange();
   if (!player.wantPlaying) play();
 }
+// A piece card starts a new performance of that piece, in its own key,
+// mode, tempo and intensity (the server's defaults for it).
 function choosePiece(name) {
+  const pc = pieces.find((x) => x.name === name);
   settings.piece = name;
+  for (const k of ['key', 'mode', 'bpm', 'intensity']) if (pc?.defaults[k] !== undefined) settings[k] = pc.defaults[k];
   delete settings.seed; // a new performance of that piece
   save();
   delete player.desired.station;
@@ -409,7 +413,7 @@ async function loadGallery() {
   const list = Array.isArray(pj) ? pj : pj?.pieces;
   if (Array.isArray(list)) {
     pieces = list.filter((x) => x && typeof x.name === 'string')
-      .map((x) => ({ name: x.name, title: x.title ?? x.display_name ?? x.name, description: x.description ?? '' }));
+      .map((x) => ({ name: x.name, title: x.title ?? x.display_name ?? x.name, description: x.description ?? '', defaults: P.normalizeParams(Object.fromEntries(['key', 'mode', 'bpm', 'intensity'].filter((k) => x[k] !== undefined).map((k) => [k, x[k]]))) }));
   }
   const rj = await getJson('/api/presets');
   const rl = Array.isArray(rj) ? rj : rj?.presets ?? [];

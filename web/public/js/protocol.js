@@ -187,6 +187,7 @@ export function setMessage(changes) {
     else if (k === 'mode') { const n = modeName(v); if (n) m.mode = n; }
     else if (k === 'bpm' || k === 'intensity') { if (Number.isFinite(Number(v))) m[k] = Number(v); }
     else if (LAYERS.includes(k) || k === 'wander') m[k] = !!v;
+    else if (k === 'piece') { if (typeof v === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(v)) m.piece = v; }
     else if (k === 'volumes' && v && typeof v === 'object') {
       const vols = {};
       for (const [l, x] of Object.entries(v)) if (LAYERS.includes(l) && Number(x) >= 0 && Number(x) <= 1) vols[l] = Number(x);

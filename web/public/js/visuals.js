@@ -210,6 +210,7 @@ export class Visuals {
     }
     const ins = this.insets();
     const top = ins.top * dpr + H * 0.04, bottom = H - ins.bottom * dpr - H * 0.1;
+    this.topPx = ins.top * dpr;
     this.percY = H - ins.bottom * dpr - H * 0.04;
     this.y = (n) => bottom - ((n - this.lo) / (this.hi - this.lo)) * (bottom - top);
     g.globalCompositeOperation = 'lighter';
@@ -261,8 +262,11 @@ export class Visuals {
       p.life -= dt / (this.immersive ? 12 : 8);
       const r = p.r * (W / 1400 + 0.6);
       const x = p.x * W, y = this.y(p.note) + p.dy * H;
+      // motes fade out before they reach the labels: nothing drifts over text
+      const room = Math.min(1, Math.max(0, (y - r * 3 - (this.topPx ?? 0)) / (H * 0.08)));
+      if (room <= 0) { p.life = 0; continue; }
       const rg = g.createRadialGradient(x, y, 0, x, y, r * 3);
-      rg.addColorStop(0, rgba(p.c, 0.28 * Math.max(0, p.life) * Math.min(1, (1 - p.life) * 6)));
+      rg.addColorStop(0, rgba(p.c, 0.28 * room * Math.max(0, p.life) * Math.min(1, (1 - p.life) * 6)));
       rg.addColorStop(1, rgba(p.c, 0));
       g.fillStyle = rg;
       g.fillRect(x - r * 3, y - r * 3, r * 6, r * 6);
