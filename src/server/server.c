@@ -629,7 +629,7 @@ static void listener_close(au_server *srv, pss_t *pss)
     if (s) {
         if (s->owner == l) s->owner = NULL; /* owner mode: nobody now */
         stream_detach(s, l);
-        if (!s->station && s->nlisteners == 0 && s->in_worker &&
+        if (!s->station && s->nlisteners == 0 && s->in_worker && !s->taps &&
             srv->park_ns > 0 && !srv->shutting_down &&
             atomic_load(&s->state) == AU_STREAM_RUNNING &&
             au_workers_park(srv->workers, s) == 0) {
