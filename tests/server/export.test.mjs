@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, startServer, listen, get, sleep, refusedUpgrade } from './helpers.mjs';
+import { BIN, startServer, listen, get, sleep, refusedUpgrade, metrics } from './helpers.mjs';
 
 const post = (port, p) => new Promise((resolve, reject) => {
   const r = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', agent: false }, (res) => {
@@ -132,6 +132,11 @@ test('resume: another server continues the performance with the same samples', {
   a.send({ type: 'set', intensity: 0.8, volumes: { textures: 0.2 } });
   await a.until(() => a.chunks.length >= 40, 10000, 'audio');
   a.close();
+  // the server parks the stream once it has seen the close
+  const idle = async () => {
+    for (let i = 0; i < 100 && (await metrics(srv.port)).listeners > 0; i++) await sleep(100);
+  };
+  await idle();
   const hello = a.ofType('hello')[0];
   const timeline = a.ofType('state').map((s) => s.change).join(';');
   assert.ok(timeline.length > 0);
@@ -152,7 +157,7 @@ test('resume: another server continues the performance with the same samples', {
     else assert.notEqual(bh.resume.id, hello.resume.id);
     b.close();
     await b.until(() => b.closed, 3000, 'closed');
-    await sleep(300); // the server sees the close and parks the stream again
+    await idle(); // the server sees the close and parks the stream again
   }
 
   // after a restart: a fresh server knows nothing but what the link says
