@@ -37,6 +37,7 @@ typedef struct {
     _Atomic int failed; /* the muxer could not be created */
     bool tap_ready;
     au_tap tap;
+    uint64_t dropped_seen; /* service: tap drops already counted */
     au_spsc files; /* HLS thread -> service: blob items */
     blob file_items[FILES_CAP];
     char token[24];
@@ -445,6 +446,13 @@ void au_hls_pump(au_hls *h, int64_t now)
             slot_clear(sl);
             atomic_store_explicit(&sl->state, SLOT_FREE, memory_order_release);
             continue;
+        }
+        if (sl->tap_ready && h->cfg.metrics) {
+            uint64_t d = atomic_load(&sl->tap.dropped);
+            if (d > sl->dropped_seen)
+                atomic_fetch_add(&h->cfg.metrics->outputs.hls_chunks_dropped,
+                                 d - sl->dropped_seen);
+            sl->dropped_seen = d;
         }
         blob b;
         bool new_playlist = false;

@@ -8,10 +8,11 @@ void au_output_metrics_json(const au_output_metrics *mc, au_text *o)
     au_output_metrics *m = (au_output_metrics *)mc; /* atomics are only read */
     au_textf(o,
              ",\"hls\":{\"outputs\":%lld,\"requests\":%llu,\"segments\":%llu,"
-             "\"segments_served\":%llu,\"files_dropped\":%llu}",
+             "\"segments_served\":%llu,\"files_dropped\":%llu,"
+             "\"chunks_dropped\":%llu}",
              (long long)LD(m->hls_outputs), U(m->hls_requests),
              U(m->hls_segments), U(m->hls_segments_served),
-             U(m->hls_files_dropped));
+             U(m->hls_files_dropped), U(m->hls_chunks_dropped));
     au_textf(o,
              ",\"icecast\":{\"mounts\":%lld,\"connected\":%lld,"
              "\"connects\":%llu,\"failures\":%llu,\"bytes\":%llu,"
@@ -44,6 +45,9 @@ void au_output_metrics_prometheus(const au_output_metrics *mc, au_text *o)
     one(o, "auralis_hls_files_dropped_total", "counter",
         "HLS files lost because the service thread fell behind",
         (double)LD(m->hls_files_dropped));
+    one(o, "auralis_hls_chunks_dropped_total", "counter",
+        "Chunks the HLS encoder was too far behind to take",
+        (double)LD(m->hls_chunks_dropped));
     one(o, "auralis_icecast_mounts", "gauge",
         "Stations being published to Icecast", (double)LD(m->icecast_mounts));
     one(o, "auralis_icecast_connected", "gauge",

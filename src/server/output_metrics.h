@@ -12,7 +12,7 @@
 typedef struct {
     _Atomic int64_t hls_outputs; /* gauge: stations with HLS running */
     _Atomic uint64_t hls_requests, hls_segments, hls_segments_served;
-    _Atomic uint64_t hls_files_dropped;
+    _Atomic uint64_t hls_files_dropped, hls_chunks_dropped;
     _Atomic int64_t icecast_mounts, icecast_connected; /* gauges */
     _Atomic uint64_t icecast_connects, icecast_failures, icecast_bytes;
     _Atomic uint64_t icecast_metadata, icecast_chunks_dropped;
