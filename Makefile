@@ -6,6 +6,7 @@
 #   make bench    prints the synthesis benchmark
 #   make load     server load test (bench/), make soak: 30 minutes
 #   make player-session  10 minutes of the player in headless Chromium
+#                 (CODEC=opus|pcm16|auto, default auto: Opus where WebCodecs has it)
 #   make fuzz     libFuzzer on what clients send (FUZZ_SECONDS per target)
 #   make monitor  a local Prometheus scraping a running server (MONITOR_TARGET)
 #   make format   clang-format every C file
@@ -66,7 +67,7 @@ soak: build
 
 # A 10-minute listening session in headless Chromium (SECONDS=600).
 player-session: node-deps build
-	@node bench/player-session.mjs --seconds $${SECONDS:-600} --bin $(BUILD)/auralis
+	@node bench/player-session.mjs --seconds $${SECONDS:-600} --bin $(BUILD)/auralis --codec $${CODEC:-auto}
 
 # A local Prometheus (port MONITOR_PORT) scraping a running server at
 # MONITOR_TARGET with docs/prometheus/alerts.yml; docs/operations.md.
@@ -90,7 +91,10 @@ fuzz: deps-test
 	  echo "fuzzing $$f for $(FUZZ_SECONDS) s"; \
 	  dict=; [ -f fuzz/$$f.dict ] && dict=-dict=fuzz/$$f.dict; \
 	  build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$dict \
-	    -print_final_stats=1 build-fuzz/corpus/$$f 2>&1 | tail -4 || exit 1; \
+	    -artifact_prefix=build-fuzz/ -print_final_stats=1 \
+	    build-fuzz/corpus/$$f > build-fuzz/$$f.log 2>&1; rc=$$?; \
+	  tail -4 build-fuzz/$$f.log; \
+	  [ $$rc -eq 0 ] || { echo "fuzz: $$f failed (build-fuzz/$$f.log; input in build-fuzz/)"; exit 1; }; \
 	done
 
 format:
