@@ -27,6 +27,7 @@
 #include <libwebsockets.h>
 
 #include "core/au.h"
+#include "core/pieces.h"
 #include "server/admission.h"
 #include "server/client_stats.h"
 #include "server/conn_guard.h"
@@ -35,8 +36,10 @@
 #include "server/icecast.h"
 #include "server/http_guard.h"
 #include "server/export.h"
+#include "server/http_stream.h"
 #include "server/metrics.h"
 #include "server/procmon.h"
+#include "server/stations_api.h"
 #include "server/query.h"
 #include "server/station_ctl.h"
 #include "server/resume.h"
@@ -54,6 +57,9 @@ _Static_assert(AU_WIRE_PRE >= LWS_PRE, "AU_WIRE_PRE must cover LWS_PRE");
     32 /* queued personal text messages per listener: a full                   \
         * burst of 20 pongs plus errors fits */
 #define TQ_MAX 1024 /* a hello with volumes and its resume id fits */
+/* Personal streams whose listener left are parked (engine kept, no CPU) so
+ * a reconnect resumes at once: at most this many (~2.5 MB each) */
+#define AU_MAX_PARKED 64
 #define RATE_PER_S 20.0 /* client messages per second */
 #define HTTP_PIECE 16384
 #define AU_TX_PACKET (256 * 1024) /* largest single send (see protocols) */
@@ -83,6 +89,7 @@ struct au_listener {
 
 typedef struct {
     au_listener *l;
+    au_hlistener *hl; /* an HTTP stream listener (http_stream.c) */
     /* HTTP response being written */
     const unsigned char *body;
     size_t len, off;
@@ -98,6 +105,8 @@ typedef struct {
     au_metrics metrics;
     au_procmon *procmon; /* RSS sampling and leak slope (own thread) */
     au_workers *workers;
+    au_http_streams *http;
+    int64_t http_next; /* when an HTTP listener next has a chunk due */
     int nworkers;
     au_listener *pool, *free_list;
     int nlisteners;
@@ -118,6 +127,8 @@ typedef struct {
     au_admission adm;
     au_conn_guard cg;
     au_exports *exports; /* NULL when --export-jobs 0 */
+    int64_t park_ns;     /* a parked stream is kept this long */
+    int nparked;
     au_records records;  /* ended performances kept for resume and export */
     au_preparer *preparer;
 } au_server;
@@ -220,6 +231,13 @@ static au_stream *find_station(au_server *srv, const char *name)
     return NULL;
 }
 
+static au_stream *find_by_rid(au_server *srv, const char *rid);
+
+static au_stream *find_station_cb(void *arg, const char *name)
+{
+    return find_station(arg, name);
+}
+
 static au_stream *new_stream(au_server *srv, const au_stream_request *req,
                              int64_t now)
 {
@@ -254,8 +272,17 @@ static au_stream *new_stream(au_server *srv, const au_stream_request *req,
     }
     au_resume_new_id(s->rid);
     if (!req->station[0] && au_resume_wanted(req)) {
-        /* a resumed performance: prepared off the workers (resume_hook.c) */
-        if (au_resume_begin(&srv->records, srv->preparer, s, req) != 0) {
+        /* a resumed performance: prepared off the workers (resume.c) */
+        /* a performance still here (live, or parked but past its ring)
+         * is replayed from its own timeline, else from a kept record or
+         * the request's seed and timeline */
+        au_stream *known = req->resume[0] ? find_by_rid(srv, req->resume) : NULL;
+        if (known) au_stream_record(known);
+        if ((known ? au_resume_begin_from(srv->preparer, s, req,
+                                          &known->timeline,
+                                          known->recorded * known->frames)
+                   : au_resume_begin(&srv->records, srv->preparer, s, req)) !=
+            0) {
             au_stream_free(s);
             return NULL;
         }
@@ -314,12 +341,15 @@ static void pump(au_server *srv)
                 start_close(&srv->pool[i], LWS_CLOSE_STATUS_GOINGAWAY,
                             "server shutting down");
     }
+    if (srv->shutting_down) au_http_streams_shutdown(srv->http);
     if (srv->shutting_down &&
-        (srv->nlisteners == 0 || now >= srv->shutdown_deadline)) {
+        ((srv->nlisteners == 0 && au_http_streams_count(srv->http) == 0) ||
+         now >= srv->shutdown_deadline)) {
         srv->done = true;
         lws_cancel_service(srv->ctx);
         return;
     }
+    srv->http_next = au_http_streams_pump(srv->http, now);
     bool housekeeping = now - srv->last_housekeeping_ns >= 250000000;
     if (housekeeping) {
         srv->last_housekeeping_ns = now;
@@ -333,12 +363,24 @@ static void pump(au_server *srv)
         int state = atomic_load_explicit(&s->state, memory_order_acquire);
         if (s->removing) {
             if (state == AU_STREAM_RELEASED ||
-                (!s->in_worker &&
+                (!s->in_worker && state != AU_STREAM_RUNNING &&
                  atomic_load(&s->prep) != AU_PREP_RUNNING)) {
                 *link = s->next;
                 au_stream_free(s);
                 atomic_fetch_sub(&srv->metrics.streams, 1);
                 continue;
+            }
+            link = &s->next;
+            continue;
+        }
+        if (s->parked) {
+            au_stream_record(s); /* chunks rendered before the park */
+            if (state == AU_STREAM_PARKED &&
+                (now - s->parked_ns > srv->park_ns ||
+                 srv->nparked > AU_MAX_PARKED)) {
+                srv->nparked--;
+                s->parked = false;
+                retire_stream(srv, s);
             }
             link = &s->next;
             continue;
@@ -398,6 +440,7 @@ static void pump(au_server *srv)
              * is merely conservative */
             if (s->group_min[g] < tail) tail = s->group_min[g];
         }
+        if (s->http_min < tail) tail = s->http_min;
         if (head > s->first) s->shown = au_stream_chunk(s, head - 1)->params;
         au_stream_record(s); /* the timeline, before a slot can be reused */
         /* outputs on their own threads (HLS, Icecast) get copies */
@@ -407,7 +450,7 @@ static void pump(au_server *srv)
         }
         if (s->pending_set.mask) au_station_flush(s, now);
         atomic_store_explicit(&s->tail, tail, memory_order_release);
-        if (s->nlisteners == 0 && !au_taps_hold(s) &&
+        if (s->nlisteners == 0 && s->http_listeners == 0 && !au_taps_hold(s) &&
             (!s->station || now - s->empty_since_ns > srv->linger_ns))
             retire_stream(srv, s); /* also retries a remove that found the
                                       worker's command ring full */
@@ -427,6 +470,7 @@ static void pump_timer(lws_sorted_usec_list_t *sul)
 static void schedule_pump(au_server *srv, int64_t now)
 {
     int64_t next = now + 100000000;
+    if (srv->http_next < next) next = srv->http_next;
     for (au_stream *s = srv->streams; s; s = s->next) {
         if (s->removing) continue;
         for (int g = 0; g < AU_PHASES; g++) {
@@ -495,6 +539,24 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     }
     au_stream *s = req.station[0] ? find_station(srv, req.station) : NULL;
     bool joined = s != NULL;
+    int64_t attach_at = -1;
+    if (!s && req.resume[0]) {
+        /* a pause, a reload or a blip: the parked stream itself, at once */
+        au_stream *p = find_by_rid(srv, req.resume);
+        /* an Opus listener needs the stream's encoder: else a replay */
+        if (p && (req.codec != AU_CODEC_OPUS || p->opus) &&
+            au_resume_attach(srv->workers, p, req.position_given,
+                             req.position, now, &attach_at) == 0) {
+            s = p;
+            srv->nparked--;
+            /* rendering again: counted like a new stream (the upgrade
+             * checked the budget) */
+            s->owner = l;
+            s->creator_addr = au_peer_addr(wsi);
+            s->admitted = true;
+            au_admission_created(&srv->adm, s->creator_addr);
+        }
+    }
     if (!s) {
         s = new_stream(srv, &req, now);
         if (s) { /* counted in the budget checked at the upgrade */
@@ -542,15 +604,21 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
 
     char params[600], hello[TQ_MAX], id[64], resume[120];
     const au_params *p = joined || s->first > 0 ? &s->shown : &s->init;
+    if (!joined) /* a resumed stream starts at the resume point */
+        l->cursor = attach_at >= 0 ? attach_at : s->first;
+    if (attach_at >= 0)
+        p = attach_at < atomic_load(&s->head)
+                ? &au_stream_chunk(s, attach_at)->params /* in force there */
+                : &s->shown;
     if (au_wire_params_json(p, params, sizeof params) < 0) params[0] = '\0';
     if (s->station)
         snprintf(id, sizeof id, "station-%s", s->name);
     else
         snprintf(id, sizeof id, "personal-%llu", (unsigned long long)s->id);
-    if (!joined) l->cursor = s->first; /* a resumed stream starts there */
     snprintf(resume, sizeof resume,
              "{\"id\":\"%s\",\"kept_s\":%d,\"resumed\":%s}", s->rid,
-             srv->cfg.resume_keep_s, s->first > 0 ? "true" : "false");
+             srv->cfg.resume_keep_s,
+             s->first > 0 || attach_at >= 0 ? "true" : "false");
     int n = snprintf(hello, sizeof hello,
                      "{\"type\":\"hello\",\"protocol\":%d,\"stream\":\"%s\","
                      "\"station\":%s%s%s,\"sample_rate\":%d,\"channels\":2,"
@@ -576,7 +644,19 @@ static void listener_close(au_server *srv, pss_t *pss)
     if (s) {
         if (s->owner == l) s->owner = NULL; /* owner mode: nobody now */
         stream_detach(s, l);
-        if (!s->station)
+        if (!s->station && s->nlisteners == 0 && s->in_worker && !s->taps &&
+            srv->park_ns > 0 && !srv->shutting_down &&
+            atomic_load(&s->state) == AU_STREAM_RUNNING &&
+            au_workers_park(srv->workers, s) == 0) {
+            /* kept frozen for a resume (pump retires it later); it renders
+             * nothing, so it leaves the render budget (--max-streams) */
+            if (s->admitted) au_admission_freed(&srv->adm, s->creator_addr);
+            s->admitted = false;
+            s->parked = true;
+            s->in_worker = false;
+            s->parked_ns = au_mono_ns();
+            srv->nparked++;
+        } else if (!s->station)
             retire_stream(srv, s);
         else if (s->nlisteners == 0)
             s->empty_since_ns = au_mono_ns();
@@ -1133,7 +1213,8 @@ static int http_export_start(au_server *srv, struct lws *wsi, pss_t *pss)
     while (o && rq.name[o - 1] == '-') o--;
     rq.name[o] = '\0';
     if (!o)
-        snprintf(rq.name, sizeof rq.name, "auralis-%llu-%s-%s",
+        snprintf(rq.name, sizeof rq.name, "auralis-%s-%llu-%s-%s",
+                 au_piece_name(t->init.piece),
                  (unsigned long long)t->init.seed, au_key_name(t->init.key),
                  au_mode_name(t->init.mode));
     snprintf(rq.stream, sizeof rq.stream, "%s", rid);
@@ -1267,6 +1348,20 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
     if (!strncmp(uri, "/api/performance/", 17))
         return http_performance(srv, wsi, pss, uri + 17);
     if (!strcmp(uri, "/api/validate")) return http_validate(srv, wsi, pss);
+    if (!strcmp(uri, "/api/stations")) {
+        char *j;
+        size_t n;
+        if (au_stations_json(srv->streams, &j, &n)) return -1;
+        return http_start(wsi, pss, 200, "application/json",
+                          (unsigned char *)j, n, (unsigned char *)j,
+                          "no-store", NULL);
+    }
+    if (!strncmp(uri, "/stream/", 8)) {
+        int r = au_http_stream_request(srv->http, wsi, uri, &pss->hl);
+        /* a streaming listener, not an idle connection (conn_guard.h) */
+        if (pss->hl) au_conn_guard_listener(&srv->cg, wsi);
+        return r;
+    }
     if (!strcmp(uri, "/ws"))
         return http_simple(wsi, pss, 426,
                            "{\"error\":\"/ws is a WebSocket endpoint\"}");
@@ -1418,11 +1513,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return au_guard_refuse_raw(wsi);
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
-    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(srv, wsi, pss);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (pss && pss->hl) return au_http_stream_writeable(srv->http, pss->hl);
+        return http_writeable(srv, wsi, pss);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION: /* an export download */
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss && pss->hl) {
+            au_http_stream_closed(srv->http, pss->hl);
+            pss->hl = NULL;
+        }
         if (pss && pss->hls_wait && srv->hls) au_hls_forget(srv->hls, wsi);
         if (pss) {
             pss->hls_wait = false;
@@ -1433,6 +1534,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return confirm_upgrade(srv, wsi, (const char *)in);
     case LWS_CALLBACK_ESTABLISHED:
         pss->l = NULL;
+        pss->hl = NULL;
         pss->owned = NULL;
         pss->body = NULL;
         return listener_open(srv, wsi, pss);
@@ -1561,6 +1663,7 @@ int au_server_run(const au_server_config *cfg)
     if (srv->backlog > AU_STREAM_SLOTS - 6) srv->backlog = AU_STREAM_SLOTS - 6;
     srv->stuck_ns = (int64_t)cfg->stuck_ms * 1000000;
     srv->linger_ns = (int64_t)cfg->station_linger_ms * 1000000;
+    srv->park_ns = (int64_t)cfg->resume_keep_s * 1000000000;
     srv->guard.loopback = !strncmp(cfg->host, "127.", 4);
     srv->guard.allow_hosts = cfg->allow_hosts;
     srv->guard.allow_origins = cfg->allow_origins;
@@ -1588,7 +1691,8 @@ int au_server_run(const au_server_config *cfg)
     }
 
     /* room for every listener's socket plus HTTP and internal fds */
-    rlim_t want = (rlim_t)cfg->max_clients + AU_CONN_HEADROOM + 128;
+    /* WebSocket and HTTP stream listeners each up to --max-clients */
+    rlim_t want = (rlim_t)cfg->max_clients * 2 + AU_CONN_HEADROOM + 128;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
         rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
@@ -1635,7 +1739,7 @@ int au_server_run(const au_server_config *cfg)
     if (max_streams > wc.max_streams) max_streams = wc.max_streams;
     if (au_admission_init(&srv->adm, max_streams, cfg->max_streams_per_address,
                           wc.max_streams) ||
-        au_conn_guard_init(&srv->cg, cfg->max_clients + AU_CONN_HEADROOM,
+        au_conn_guard_init(&srv->cg, cfg->max_clients * 2 + AU_CONN_HEADROOM,
                            cfg->max_pending_per_address,
                            &srv->metrics.conns_refused_address))
         goto out;
@@ -1660,6 +1764,20 @@ int au_server_run(const au_server_config *cfg)
             goto out;
         }
     }
+    au_http_streams_config hsc = {
+        .max_listeners = cfg->max_clients,
+        .rate = cfg->rate,
+        .prefill = srv->prefill,
+        .backlog = srv->backlog,
+        .stuck_ns = srv->stuck_ns,
+        .opus_bitrate = cfg->opus_bitrate,
+        .mp3_kbps = AU_MP3_KBPS_DEFAULT,
+        .metrics = &srv->metrics,
+        .find = find_station_cb,
+        .find_arg = srv,
+    };
+    if (au_http_streams_create(&srv->http, &hsc)) goto out;
+    srv->http_next = INT64_MAX;
 
     au_hls_config hc = au_hls_config_default();
     hc.rate = cfg->rate;
@@ -1711,7 +1829,9 @@ int au_server_run(const au_server_config *cfg)
     info.user = srv;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    info.fd_limit_per_thread = (unsigned)cfg->max_clients + AU_CONN_HEADROOM;
+    /* WebSocket and HTTP stream listeners each up to --max-clients */
+    info.fd_limit_per_thread =
+        (unsigned)cfg->max_clients * 2 + AU_CONN_HEADROOM;
     info.headers = au_guard_response_headers();
     /* a resume query may carry a timeline (up to AU_QUERY_TIMELINE_MAX);
      * the headers proper are bounded by http_guard (431) */
@@ -1780,6 +1900,7 @@ out:
     if (srv->hls) au_hls_stop(srv->hls); /* detaches its taps */
     if (srv->workers) au_workers_stop(srv->workers);
     au_procmon_stop(srv->procmon);
+    au_http_streams_destroy(srv->http);
     for (au_stream *s = srv->streams, *n; s; s = n) {
         n = s->next;
         au_stream_free(s);
