@@ -316,7 +316,8 @@ export class Player extends EventTarget {
     // A blip: continue this performance right after the last chunk that
     // arrived; what is buffered keeps playing meanwhile, so a quick
     // reconnect is seamless and a slow one a gap, never a jump or a repeat.
-    if (this.gotHello && this.perf && this.lastEnd !== undefined) this.markResume(this.lastEnd);
+    // (Opus: after the last chunk decoded; the decoder closes with the socket)
+    if (this.gotHello && this.perf && this.lastEnd !== undefined) this.markResume(Math.min(this.lastEnd, this.decodedEnd ?? this.lastEnd));
     if (!this.gotHello) {
       this.failures++;
       // A refused upgrade looks like any dropped connection to the page:
@@ -388,7 +389,7 @@ export class Player extends EventTarget {
           this.perf = null; // a server without resume
         }
         this.resumeFrom = null;
-        this.lastEnd = Number(m.position) || 0; // the first chunk's position
+        this.lastEnd = this.decodedEnd = Number(m.position) || 0; // the first chunk's position
         // keep the same piece on reconnect: pin the seed the server chose
         if (!this.desired.station && m.params.seed !== undefined) this.desired.seed = m.params.seed;
         this.dispatchEvent(new CustomEvent('hello', { detail: m }));
@@ -440,6 +441,7 @@ export class Player extends EventTarget {
     const start = this.written + this.pendingFrames();
     const last = this.segments[this.segments.length - 1];
     if (!last || last.pos + (start - last.start) !== position) this.segments.push({ start, pos: position });
+    this.decodedEnd = position + frames;
     if (this.node) this.push(data, frames);
     else this.pending.push({ data, frames });
   }
@@ -449,7 +451,10 @@ export class Player extends EventTarget {
     if (this.codec !== 'opus') return;
     C.opusFailed();
     this.lastError = msg;
+    // the same performance, where the listener is, in pcm16
+    const perf = this.perf, at = this.playedPosition();
     this.retune(this.desired);
+    if (perf && !this.desired.station) { this.perf = perf; this.markResume(at); }
   }
 
   // --- housekeeping -----------------------------------------------------
