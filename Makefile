@@ -27,7 +27,9 @@ deps-test:
 node-deps: deps-test
 	@scripts/install-node-deps.sh
 
+# hls.js (npm, pinned) is embedded in the binary: npm ci before configuring
 build: deps
+	@scripts/install-node-deps.sh
 	@test -f $(BUILD)/CMakeCache.txt || scripts/configure.sh $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAU_WERROR=ON
 	@cmake --build $(BUILD) -j $(JOBS)
 

@@ -6,13 +6,17 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake ninja-build pkg-config
             libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev libogg-dev
-            libmp3lame-dev libjansson-dev libfluidsynth-dev fluid-soundfont-gm)
+            libmp3lame-dev libjansson-dev libfluidsynth-dev fluid-soundfont-gm
+            libavformat-dev libavcodec-dev libavutil-dev libshout-dev nodejs npm)
 # prometheus: promtool and the prometheus binary for tests/monitor. Debian's
 # package also enables and starts a system Prometheus on :9090 (systemd or
 # init.d); nothing here uses that port (the tests pick ephemeral ports,
 # `make monitor` defaults to 9190), so it may keep running or be disabled.
+# icecast2, nginx: the Icecast relay and multi-node tests run their own
+# copies on ephemeral ports, as the icecast2 user for Icecast; Debian's
+# nginx package also starts a system nginx on :80, which nothing here uses.
 test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy ffmpeg sox nodejs npm chromium
-           clang libclang-rt-14-dev prometheus)
+           clang libclang-rt-14-dev prometheus icecast2 nginx)
 
 want=("${build_pkgs[@]}")
 case "${1:-all}" in

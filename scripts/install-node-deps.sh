@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the npm packages pinned in package-lock.json (test clients only:
-# ws, playwright-core), only when node_modules is missing or out of date.
+# Installs the npm packages pinned in package-lock.json (hls.js, embedded in
+# the binary by the build; ws and playwright-core, test clients), only when
+# node_modules is missing or out of date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f package-lock.json ] || exit 0

@@ -122,7 +122,10 @@ static void test_load_good(void **st)
     for (int pi = 0; pi < AU_PIECE_COUNT; pi++)
         for (int l = 0; l < AU_LAYER_COUNT; l++) {
             const au_piece_layer *pl = &au_piece_get(pi)->layer[l];
-            if (pl->on && pl->sf) assert_true(au_sfont_has(pl->bank, pl->program));
+            if (!pl->on || !pl->sf) continue;
+            assert_true(au_sfont_has(pl->bank, pl->program));
+            for (int a = 0; a < pl->nalt; a++)
+                assert_true(au_sfont_has(pl->bank, pl->alt[a]));
         }
 }
 

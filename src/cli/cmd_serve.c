@@ -69,6 +69,18 @@ static const char usage[] =
     "                      10..86400 (default 900)\n"
     "  --resume-keep S     seconds an ended performance is kept for resume\n"
     "                      and export, 0..86400 (default 600)\n"
+    "  --icecast URL       publish stations to Icecast as Ogg Opus mounts\n"
+    "                      PATH/NAME.opus: "
+    "icecast://source:PASSWORD@HOST:PORT/PATH/\n"
+    "                      (the password may come from "
+    "AURALIS_ICECAST_PASSWORD)\n"
+    "  --icecast-station NAME[?QUERY]  a station to publish, created at start\n"
+    "                      with the query's parameters (e.g. "
+    "'calm?seed=7&bpm=52');\n"
+    "                      repeatable, up to 64; none: every station while it "
+    "exists\n"
+    "  --icecast-bitrate N Opus bits/s for Icecast, 32000..256000 (default "
+    "128000)\n"
     "  --quiet             print nothing but errors\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
@@ -91,6 +103,8 @@ int au_cmd_serve(int argc, char **argv)
 {
     au_server_config cfg = au_server_config_default();
     int linger_s = cfg.station_linger_ms / 1000;
+    const char *stations[64];
+    int nstations = 0;
     const char *soundfont = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -114,7 +128,8 @@ int au_cmd_serve(int argc, char **argv)
             "--max-streams-per-address", "--max-pending-per-address",
             "--station-control", "--opus-bitrate", "--piece", "--soundfont",
             "--export-jobs", "--export-per-client", "--export-threads",
-            "--export-max-minutes", "--resume-keep", "--export-keep"};
+            "--export-max-minutes", "--resume-keep", "--export-keep",
+            "--icecast", "--icecast-station", "--icecast-bitrate"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             if (!strcmp(a, with_value[k])) known = 1;
@@ -194,6 +209,16 @@ int au_cmd_serve(int argc, char **argv)
             if (parse_int(a, v, 10, 86400, &cfg.export_keep_s)) return 2;
         } else if (!strcmp(a, "--resume-keep")) {
             if (parse_int(a, v, 0, 86400, &cfg.resume_keep_s)) return 2;
+        } else if (!strcmp(a, "--icecast")) {
+            cfg.icecast_url = v;
+        } else if (!strcmp(a, "--icecast-station")) {
+            if (nstations >= 64) {
+                fprintf(stderr, "auralis: at most 64 --icecast-station\n");
+                return 2;
+            }
+            stations[nstations++] = v;
+        } else if (!strcmp(a, "--icecast-bitrate")) {
+            if (parse_int(a, v, 32000, 256000, &cfg.icecast_bitrate)) return 2;
         }
     }
     /* loaded before any stream exists: streams share it */
@@ -211,6 +236,12 @@ int au_cmd_serve(int argc, char **argv)
                     AU_SFONT_DEFAULT_PATH);
     }
     cfg.station_linger_ms = linger_s * 1000;
+    if (nstations && !cfg.icecast_url) {
+        fprintf(stderr, "auralis: --icecast-station needs --icecast URL\n");
+        return 2;
+    }
+    cfg.icecast_stations = stations;
+    cfg.icecast_nstations = nstations;
     int r = au_server_run(&cfg);
     if (r == AU_EINVAL) return 2;
     return r ? 1 : 0;

@@ -38,18 +38,18 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
      * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new
-     * combinations, over slow strings; no drums, no lead, no bells */
+     * combinations, over slow strings; no drums, no bass, no bells */
     [AU_PIECE_ROOMS] = {
         .layer = {
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 48,
-                                 .hi = 81, .vmin = 28, .vmax = 62,
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 43,
+                                 .hi = 81, .vmin = 30, .vmax = 64,
                                  .attack_tc = 1200, .release_tc = 1200,
-                                 .gain = 0.8f, .rev = 1.1f, .dly = 0),
-            [AU_LAYER_MELODY] = SF(AU_GEN_LOOPS, P_PIANO, .lo = 57, .hi = 86,
-                                   .vmin = 34, .vmax = 84, .gain = 1.1f,
+                                 .gain = 0.55f, .rev = 1.1f, .dly = 0),
+            [AU_LAYER_MELODY] = SF(AU_GEN_LOOPS, P_PIANO, .nalt = 1, .alt = {1},
+                                   .lo = 55, .hi = 91,
+                                   .vmin = 40, .vmax = 92, .gain = 1.5f,
                                    .rev = 1.2f, .dly = 0.6f),
-            [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 38, .hi = 55,
-                                  .gain = 0.35f),
+            [AU_LAYER_BASS] = OFF, /* the piano's left hand is enough */
             [AU_LAYER_PERCUSSION] = OFF,
             [AU_LAYER_TEXTURES] = OFF,
             [AU_LAYER_BELLS] = OFF,
@@ -65,13 +65,15 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_HALO, .lo = 52, .hi = 84,
                                  .vmin = 30, .vmax = 64, .attack_tc = 600,
                                  .gain = 0.75f, .rev = 1.2f, .dly = 0.5f),
-            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_CELESTA, .transpose = 12,
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_CELESTA, .nalt = 2,
+                                   .alt = {10, 9}, .transpose = 12,
                                    .lo = 72, .hi = 98, .vmin = 40, .vmax = 96,
                                    .gain = 1.0f, .rev = 1.3f, .dly = 1.2f),
             [AU_LAYER_BASS] = OFF,
             [AU_LAYER_PERCUSSION] = OFF,
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
-            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_CRYSTAL, .lo = 67,
+            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_CRYSTAL, .nalt = 1,
+                                  .alt = {14}, .lo = 67,
                                   .hi = 100, .vmin = 30, .vmax = 80,
                                   .gain = 0.9f, .rev = 1.3f, .dly = 1.2f),
         },
@@ -82,17 +84,19 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
      * often; a second, softer voice sings now and then */
     [AU_PIECE_CHOIR] = {
         .layer = {
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR, .lo = 48, .hi = 79,
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR, .nalt = 1,
+                                 .alt = {91}, .lo = 53, .hi = 84,
                                  .vmin = 36, .vmax = 80, .attack_tc = 1800,
                                  .release_tc = 1200, .gain = 1.0f,
                                  .rev = 1.3f, .dly = 0),
-            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_OOHS, .lo = 60, .hi = 81,
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_OOHS, .lo = 64, .hi = 86,
                                    .vmin = 30, .vmax = 72, .attack_tc = 1200,
                                    .release_tc = 600, .gain = 0.9f,
                                    .rev = 1.3f, .dly = 0.3f),
-            [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.3f, .rev = 1.2f),
+            [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.18f, .rev = 1.2f),
             [AU_LAYER_PERCUSSION] = OFF,
-            [AU_LAYER_TEXTURES] = OFF,
+            /* breath and air above the voices */
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.55f, .rev = 1.2f),
             [AU_LAYER_BELLS] = OFF,
         },
         .harmonic_rhythm = 2.0f, .density = 0.7f,
@@ -102,18 +106,19 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
      * apart over a drone; no beat, no bells */
     [AU_PIECE_NIGHT] = {
         .layer = {
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 40,
-                                 .hi = 69, .vmin = 22, .vmax = 52,
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 45,
+                                 .hi = 74, .vmin = 22, .vmax = 52,
                                  .attack_tc = 1800, .release_tc = 1800,
-                                 .cutoff_cents = -2400, .gain = 0.9f,
+                                 .cutoff_cents = -1200, .gain = 0.75f,
                                  .rev = 1.2f, .dly = 0),
-            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_EPIANO, .transpose = -12,
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_EPIANO, .nalt = 2,
+                                   .alt = {P_HARP, P_VIBES}, .transpose = -12,
                                    .lo = 50, .hi = 74, .vmin = 22, .vmax = 52,
                                    .cutoff_cents = -1200, .gain = 1.0f,
                                    .rev = 1.3f, .dly = 0.8f),
-            [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.28f),
+            [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.18f),
             [AU_LAYER_PERCUSSION] = OFF,
-            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.35f),
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.5f),
             [AU_LAYER_BELLS] = OFF,
         },
         .harmonic_rhythm = 2.5f, .density = 0.35f, .reg_shift = -5,
@@ -124,17 +129,20 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
      * over warm pads */
     [AU_PIECE_PULSE] = {
         .layer = {
-            [AU_LAYER_PADS] = DSP(AU_GEN_DEFAULT, .gain = 0.8f),
-            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_VIBES, .lo = 60,
+            [AU_LAYER_PADS] = DSP(AU_GEN_DEFAULT, .lo = 55, .hi = 88,
+                                  .gain = 0.55f),
+            [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_VIBES, .nalt = 1,
+                                   .alt = {12}, .lo = 60,
                                    .hi = 86, .vmin = 40, .vmax = 92,
                                    .gain = 1.0f, .rev = 0.9f, .dly = 1.0f),
-            [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 36, .hi = 55,
-                                  .gain = 0.6f),
+            [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 38, .hi = 55,
+                                  .gain = 0.3f),
             [AU_LAYER_PERCUSSION] = SF(AU_GEN_PERC, P_BRUSH_KIT, .bank = 128,
                                        .vmin = 20, .vmax = 96, .gain = 1.4f,
                                        .rev = 0.6f, .dly = 0.3f),
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
-            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_KALIMBA, .lo = 67,
+            [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_KALIMBA, .nalt = 1,
+                                  .alt = {10}, .lo = 67,
                                   .hi = 93, .vmin = 36, .vmax = 84,
                                   .gain = 0.9f, .rev = 1.0f, .dly = 1.0f),
         },
@@ -162,6 +170,14 @@ au_params au_piece_params(int piece)
     p.bpm = i->bpm;
     p.intensity = i->intensity;
     return p;
+}
+
+int au_piece_program(const au_piece_layer *l, int layer, uint64_t seed)
+{
+    if (!l->nalt) return l->program;
+    uint64_t x = seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(layer + 1));
+    uint32_t k = (uint32_t)(au_splitmix64(&x) % (uint64_t)(l->nalt + 1));
+    return k ? l->alt[k - 1] : l->program;
 }
 
 int au_piece_note(const au_piece_layer *l, int note)

@@ -39,6 +39,8 @@ typedef struct {
      * played by the DSP kind of the layer when no SoundFont is loaded */
     bool sf;
     uint8_t bank, program;
+    uint8_t nalt, alt[2]; /* patch variants: the seed picks one of program
+                             and alt[0..nalt) (same bank) */
     int8_t transpose;    /* semitones added to every note */
     uint8_t lo, hi;      /* register after transposing: folded by octaves */
     uint8_t vmin, vmax;  /* velocity curve: 1..127 mapped onto vmin..vmax */
@@ -69,6 +71,10 @@ const au_piece *au_piece_get(int piece);
 /* The piece's default parameters (key, mode, bpm, intensity, piece; every
  * layer switch on; seed 0). */
 au_params au_piece_params(int piece);
+
+/* The program a stream with this seed plays on the layer (the piece's
+ * program or one of its variants). */
+int au_piece_program(const au_piece_layer *l, int layer, uint64_t seed);
 
 /* A note as the layer's instrument will play it: transposed, folded into
  * the register, velocity mapped. */

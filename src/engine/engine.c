@@ -171,7 +171,8 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
                 const au_piece_layer *pl = &au_piece_get(pi)->layer[l];
                 if (pl->on && pl->sf &&
                     au_sfsynth_channel(e->sf, sf_chan(pi, l), pl->bank,
-                                       pl->program, pl->attack_tc,
+                                       au_piece_program(pl, l, p->seed),
+                                       pl->attack_tc,
                                        pl->release_tc, pl->cutoff_cents) == 0)
                     e->sf_ok[pi] |= 1u << l;
             }
@@ -190,13 +191,16 @@ void au_engine_destroy(au_engine *e)
 
 int au_engine_load_soundfont(const char *path, char *err, size_t errlen)
 {
-    au_sfont_preset pr[AU_PIECE_COUNT * AU_LAYER_COUNT];
+    au_sfont_preset pr[AU_PIECE_COUNT * AU_LAYER_COUNT * 3];
     int n = 0;
     for (int pi = 0; pi < AU_PIECE_COUNT; pi++)
         for (int l = 0; l < AU_LAYER_COUNT; l++) {
             const au_piece_layer *pl = &au_piece_get(pi)->layer[l];
-            if (pl->on && pl->sf)
+            if (pl->on && pl->sf) {
                 pr[n++] = (au_sfont_preset){pl->bank, pl->program};
+                for (int a = 0; a < pl->nalt; a++)
+                    pr[n++] = (au_sfont_preset){pl->bank, pl->alt[a]};
+            }
         }
     return au_sfont_load(path ? path : AU_SFONT_DEFAULT_PATH, pr, n, err, errlen);
 }

@@ -25,6 +25,7 @@ struct au_midi_writer {
     uint32_t last_tick;
     double last_bpm;
     int piece; /* the piece playing: programs, register, velocity curve */
+    uint64_t seed; /* picks the pieces' patch variants */
     double origin; /* beat of tick 0 (au_midi_set_origin) */
 };
 
@@ -137,6 +138,7 @@ int au_midi_create(au_midi_writer **out, const au_params *p)
     tempo(w, 0, p->bpm);
     keysig(w, 0, p->key, p->mode);
     w->piece = au_piece_get(p->piece) ? p->piece : AU_PIECE_DRIFT;
+    w->seed = p->seed;
     for (int l = 0; l < AU_LAYER_COUNT; l++) {
         buf *b = &w->tracks[l + 1];
         text(w, b, 0, 0x03, layer_gm[l].name);
@@ -167,7 +169,8 @@ static void program(au_midi_writer *w, int l, uint32_t tick)
     buf *b = &w->tracks[l + 1];
     delta(w, b, tick);
     uint8_t pc[2] = {(uint8_t)(0xc0 | layer_gm[l].channel),
-                     pl->sf ? pl->program : layer_gm[l].program};
+                     pl->sf ? (uint8_t)au_piece_program(pl, l, w->seed)
+                            : layer_gm[l].program};
     put(w, b, pc, 2);
 }
 

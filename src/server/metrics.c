@@ -251,7 +251,9 @@ int au_metrics_json(const au_metrics *mc, const au_proc_stats *p, char *buf,
     for (int i = 0; i < m->ntransports; i++)
         au_textf(&o, "%s\"%s\":%lld", i ? "," : "", m->transport_names[i],
                  (long long)LD(m->transport_listeners[i]));
-    au_textf(&o, "}}");
+    au_textf(&o, "}");
+    au_output_metrics_json(&m->outputs, &o);
+    au_textf(&o, "}");
     return au_text_finish(&o);
 }
 
@@ -424,5 +426,6 @@ int au_metrics_prometheus(const au_metrics *mc, const au_proc_stats *p,
     COUNTER("auralis_cpu_seconds_total",
             "User plus system CPU time of the server process", p->cpu_seconds);
     GAUGE("auralis_uptime_seconds", "Seconds since start", p->uptime_seconds);
+    au_output_metrics_prometheus(&m->outputs, &o);
     return au_text_finish(&o);
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/output_metrics.h"
+
 #define AU_HIST_MAX_BUCKETS 16
 #define AU_TRANSPORTS_MAX 8
 
@@ -72,6 +74,7 @@ typedef struct {
     _Atomic uint64_t rss_slope_bits;        /* double, bytes per hour */
     _Atomic uint64_t rss_slope_recent_bits; /* the newest half's */
     _Atomic int64_t rss_slope_samples, rss_slope_window_ms;
+    au_output_metrics outputs; /* HLS and Icecast (output_metrics.h) */
 } au_metrics;
 
 void au_metrics_init(au_metrics *m); /* registers "websocket" as transport 0 */

@@ -31,6 +31,8 @@
 #include "server/client_stats.h"
 #include "server/conn_guard.h"
 #include "server/control.h"
+#include "server/hls.h"
+#include "server/icecast.h"
 #include "server/http_guard.h"
 #include "server/export.h"
 #include "server/metrics.h"
@@ -39,6 +41,7 @@
 #include "server/station_ctl.h"
 #include "server/resume.h"
 #include "server/stream.h"
+#include "server/tap.h"
 #include "server/web_assets.h"
 #include "server/webpath.h"
 #include "server/wire.h"
@@ -84,6 +87,8 @@ typedef struct {
     const unsigned char *body;
     size_t len, off;
     unsigned char *owned;
+    bool hls_wait; /* an HLS playlist request waiting for its first segment */
+    bool cors;     /* response readable by players on other origins */
 } pss_t;
 
 typedef struct {
@@ -107,6 +112,8 @@ typedef struct {
     int64_t stuck_ns, linger_ns;
     char web_root[PATH_MAX];
     uint64_t *etags; /* one per embedded asset */
+    au_hls *hls;     /* /hls/ outputs (hls.c) */
+    au_icecast *icecast; /* --icecast publishing (icecast.c), or NULL */
     au_guard_config guard;
     au_admission adm;
     au_conn_guard cg;
@@ -277,6 +284,9 @@ static void retire_stream(au_server *srv, au_stream *s)
     }
     /* the performance stays available for resume and export a while */
     au_records_keep(&srv->records, s, au_mono_ns());
+    if (srv->hls) au_hls_stream_gone(srv->hls, s);
+    while (s->taps)
+        au_tap_detach(s->taps);
     s->removing = true;
     if (s->admitted) au_admission_freed(&srv->adm, s->creator_addr);
     s->admitted = false;
@@ -390,14 +400,21 @@ static void pump(au_server *srv)
         }
         if (head > s->first) s->shown = au_stream_chunk(s, head - 1)->params;
         au_stream_record(s); /* the timeline, before a slot can be reused */
+        /* outputs on their own threads (HLS, Icecast) get copies */
+        for (au_tap *t = s->taps; t; t = t->next) {
+            au_tap_feed(t, head);
+            if (t->cursor < tail) tail = t->cursor;
+        }
         if (s->pending_set.mask) au_station_flush(s, now);
         atomic_store_explicit(&s->tail, tail, memory_order_release);
-        if (s->nlisteners == 0 &&
+        if (s->nlisteners == 0 && !au_taps_hold(s) &&
             (!s->station || now - s->empty_since_ns > srv->linger_ns))
             retire_stream(srv, s); /* also retries a remove that found the
                                       worker's command ring full */
         link = &s->next;
     }
+    if (srv->hls) au_hls_pump(srv->hls, now);
+    if (srv->icecast) au_icecast_pump(srv->icecast, srv->streams);
     schedule_pump(srv, now);
 }
 
@@ -759,6 +776,7 @@ static void http_reset(pss_t *pss)
     pss->owned = NULL;
     pss->body = NULL;
     pss->len = pss->off = 0;
+    pss->cors = false;
 }
 
 /* Headers for every response: COOP/COEP so the player may use
@@ -782,6 +800,8 @@ static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
         return -1;
     /* COOP/COEP/CORP and nosniff: lws adds them to every response
      * (au_guard_response_headers), its own error pages included */
+    /* HLS files may be read by players on other sites (CORS) */
+    if (pss->cors) HDR("access-control-allow-origin:", "*");
     HDR("cache-control:", cache);
     if (etag) HDR("etag:", etag);
 #undef HDR
@@ -903,6 +923,93 @@ static int http_file(au_server *srv, struct lws *wsi, pss_t *pss,
      * (a cheap 304 thanks to the ETag) */
     return http_start(wsi, pss, 200, a->content_type, a->data, a->size, NULL,
                       "no-cache", etag);
+}
+
+/* /hls/NAME/FILE (hls.c): a playlist request creates the station if it
+ * does not exist, as a WebSocket join would; other files never do. */
+static int http_hls(au_server *srv, struct lws *wsi, pss_t *pss,
+                    const char *uri)
+{
+    char name[AU_STATION_NAME_MAX + 1], file[64];
+    if (!srv->hls || au_hls_parse_path(uri, name, file))
+        return http_simple(wsi, pss, 404, "{\"error\":\"not found\"}");
+    int64_t now = au_mono_ns();
+    au_stream *s = find_station(srv, name);
+    if (!s && !strcmp(file, "index.m3u8") && !srv->shutting_down) {
+        /* a new station: the same render budget as a WebSocket join
+         * (admission.h), and only if it can have an HLS output */
+        uint32_t addr = au_peer_addr(wsi);
+        if (au_hls_full(srv->hls))
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"too many stations have HLS "
+                               "outputs\"}");
+        if (au_admission_check(&srv->adm, addr) != AU_ADMIT_OK)
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"the server cannot start another "
+                               "stream now (--max-streams, "
+                               "--max-streams-per-address)\"}");
+        au_stream_request req;
+        au_stream_request_init(&req);
+        snprintf(req.station, sizeof req.station, "%s", name);
+        s = new_stream(srv, &req, now);
+        if (!s)
+            return http_simple(wsi, pss, 503,
+                               "{\"error\":\"no stream could be created\"}");
+        s->creator_addr = addr;
+        s->admitted = true;
+        au_admission_created(&srv->adm, addr);
+    }
+    au_hls_reply r;
+    if (au_hls_request(srv->hls, s, file, wsi, now, &r) == AU_HLS_WAIT) {
+        pss->hls_wait = true;
+        lws_set_timeout(wsi, PENDING_TIMEOUT_HTTP_CONTENT, 45);
+        return 0;
+    }
+    if (!r.body) return -1;
+    pss->cors = true;
+    return http_start(wsi, pss, r.status, r.content_type, r.body, r.len, r.body,
+                      r.cache_control, NULL);
+}
+
+/* A station to publish to Icecast: "NAME" or "NAME?QUERY" (checked at
+ * start-up by icecast_check), found or created as a WebSocket join would. */
+static int icecast_spec(const char *spec, au_stream_request *req, char *err,
+                        size_t errlen)
+{
+    au_stream_request_init(req);
+    const char *q = strchr(spec, '?');
+    size_t n = q ? (size_t)(q - spec) : strlen(spec);
+    if (n > AU_STATION_NAME_MAX) n = AU_STATION_NAME_MAX + 1;
+    char name[AU_STATION_NAME_MAX + 2];
+    memcpy(name, spec, n < sizeof name ? n : sizeof name - 1);
+    name[n < sizeof name ? n : sizeof name - 1] = '\0';
+    if (n > AU_STATION_NAME_MAX || !au_station_name_ok(name)) {
+        snprintf(err, errlen,
+                 "--icecast-station: station names are 1..32 of "
+                 "A-Z a-z 0-9 . _ - (got '%s')",
+                 spec);
+        return -1;
+    }
+    memcpy(req->station, name, n + 1); /* n <= AU_STATION_NAME_MAX here */
+    if (q && au_query_parse(req, q + 1, err, errlen)) return -1;
+    return 0;
+}
+
+static au_stream *icecast_station(void *arg, const char *spec)
+{
+    au_server *srv = arg;
+    au_stream_request req;
+    char err[256];
+    if (srv->shutting_down || icecast_spec(spec, &req, err, sizeof err))
+        return NULL;
+    au_stream *s = find_station(srv, req.station);
+    return s ? s : new_stream(srv, &req, au_mono_ns());
+}
+
+static void hls_wake(void *arg, void *wsi)
+{
+    (void)arg;
+    lws_callback_on_writable((struct lws *)wsi);
 }
 
 /* ------------------------------------------------- export, resume, checks */
@@ -1148,6 +1255,7 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
                           (const unsigned char *)j, strlen(j), NULL,
                           "public, max-age=3600", NULL);
     }
+    if (!strncmp(uri, "/hls/", 5)) return http_hls(srv, wsi, pss, uri);
     if (!strcmp(uri, "/api/pieces")) {
         const char *j = au_pieces_json();
         return http_start(wsi, pss, 200, "application/json",
@@ -1165,8 +1273,16 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
     return http_file(srv, wsi, pss, uri);
 }
 
-static int http_writeable(struct lws *wsi, pss_t *pss)
+static int http_writeable(au_server *srv, struct lws *wsi, pss_t *pss)
 {
+    if (pss->hls_wait) {
+        char uri[128];
+        pss->hls_wait = false;
+        lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+        if (lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+            return -1;
+        return http_hls(srv, wsi, pss, uri);
+    }
     if (!pss->body || pss->off >= pss->len) return 0;
     unsigned char buf[LWS_PRE + HTTP_PIECE];
     size_t n = pss->len - pss->off;
@@ -1302,12 +1418,16 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return au_guard_refuse_raw(wsi);
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
-    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(wsi, pss);
+    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(srv, wsi, pss);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION: /* an export download */
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
-        if (pss) http_reset(pss);
+        if (pss && pss->hls_wait && srv->hls) au_hls_forget(srv->hls, wsi);
+        if (pss) {
+            pss->hls_wait = false;
+            http_reset(pss);
+        }
         return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(srv, wsi, (const char *)in);
@@ -1365,6 +1485,7 @@ au_server_config au_server_config_default(void)
     c.export_max_minutes = 240;
     c.export_keep_s = 900;
     c.resume_keep_s = 600;
+    c.icecast_bitrate = 128000;
     return c;
 }
 
@@ -1540,6 +1661,47 @@ int au_server_run(const au_server_config *cfg)
         }
     }
 
+    au_hls_config hc = au_hls_config_default();
+    hc.rate = cfg->rate;
+    hc.wake = hls_wake;
+    hc.arg = srv;
+    hc.metrics = &srv->metrics;
+    if (au_hls_start(&srv->hls, &hc)) goto out;
+
+    if (cfg->icecast_url) {
+        au_icecast_config ic;
+        memset(&ic, 0, sizeof ic);
+        char err[300];
+        if (au_icecast_parse_url(cfg->icecast_url,
+                                 getenv(AU_ICECAST_PASSWORD_ENV), &ic.target,
+                                 err, sizeof err)) {
+            fprintf(stderr, "auralis: %s\n", err);
+            r = AU_EINVAL;
+            goto out;
+        }
+        au_stream_request req;
+        for (int i = 0; i < cfg->icecast_nstations; i++)
+            if (icecast_spec(cfg->icecast_stations[i], &req, err, sizeof err)) {
+                fprintf(stderr, "auralis: %s\n", err);
+                r = AU_EINVAL;
+                goto out;
+            }
+        if (cfg->rate != 48000) {
+            fprintf(stderr, "auralis: --icecast publishes Opus, which is "
+                            "48 kHz: use --rate 48000\n");
+            r = AU_EINVAL;
+            goto out;
+        }
+        ic.stations = cfg->icecast_stations;
+        ic.nstations = cfg->icecast_nstations;
+        ic.bitrate = cfg->icecast_bitrate;
+        ic.station = icecast_station;
+        ic.arg = srv;
+        ic.metrics = &srv->metrics;
+        if ((r = au_icecast_start(&srv->icecast, &ic)) != 0) goto out;
+        r = AU_ENOMEM;
+    }
+
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
     memset(&info, 0, sizeof info);
@@ -1614,6 +1776,8 @@ out:
     for (au_stream *s = srv->streams; s; s = s->next) atomic_store(&s->cancel, 1);
     au_preparer_stop(srv->preparer);
     au_exports_stop(srv->exports);
+    if (srv->icecast) au_icecast_stop(srv->icecast);
+    if (srv->hls) au_hls_stop(srv->hls); /* detaches its taps */
     if (srv->workers) au_workers_stop(srv->workers);
     au_procmon_stop(srv->procmon);
     for (au_stream *s = srv->streams, *n; s; s = n) {

@@ -38,6 +38,12 @@ typedef struct {
     int export_keep_s;         /* finished files kept (900) */
     const char *export_dir;    /* NULL: a new folder under $TMPDIR */
     int resume_keep_s;         /* an ended performance is kept (600) */
+    /* Icecast publishing (icecast.h): NULL = off. Stations "NAME" or
+     * "NAME?QUERY"; none = every station while it exists. */
+    const char *icecast_url;
+    const char *const *icecast_stations;
+    int icecast_nstations;
+    int icecast_bitrate; /* Opus, 128000 */
 } au_server_config;
 
 au_server_config au_server_config_default(void);

@@ -150,6 +150,7 @@ struct au_stream {
     bool removing;
     int64_t empty_since_ns;
     au_params shown; /* params of the newest chunk the service has seen */
+    struct au_tap *taps; /* outputs copying this station (tap.h) */
     uint32_t creator_addr; /* admission.h: whose share the stream counts in */
     bool admitted;         /* counted in the stream budget until retired */
     const void *owner;     /* station_ctl.h: the creating listener, or NULL */

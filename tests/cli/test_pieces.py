@@ -21,14 +21,15 @@ BIN = sys.argv[1] if len(sys.argv) > 1 else "build/auralis"
 TMP = tempfile.mkdtemp(prefix="auralis-pieces-")
 SF = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 PIECES = ["drift", "rooms", "glass", "choir", "night", "pulse"]
-# what each piece's layers play (GM programs, 0-based); None: layer unused
+# what each piece's layers play (GM programs, 0-based): the seed picks one
+# of the patch variants
 PROGRAMS = {
-    "rooms": {"Pads": 49, "Melody": 0},
-    "glass": {"Pads": 94, "Melody": 8, "Bells": 98},
-    "choir": {"Pads": 52, "Melody": 53},
-    "night": {"Pads": 49, "Melody": 4},
-    "pulse": {"Melody": 11, "Percussion": 40, "Bells": 108},
-    "drift": {"Pads": 89, "Melody": 75, "Bass": 38},
+    "rooms": {"Pads": {49}, "Melody": {0, 1}},
+    "glass": {"Pads": {94}, "Melody": {8, 10, 9}, "Bells": {98, 14}},
+    "choir": {"Pads": {52, 91}, "Melody": {53}},
+    "night": {"Pads": {49}, "Melody": {4, 46, 11}},
+    "pulse": {"Melody": {11, 12}, "Percussion": {40}, "Bells": {108, 10}},
+    "drift": {"Pads": {89}, "Melody": {75}, "Bass": {38}},
 }
 
 
@@ -119,15 +120,22 @@ class PieceOptions(unittest.TestCase):
 
     def test_midi_programs(self):
         for piece, progs in PROGRAMS.items():
-            target = out("mid")
-            r = run("compose", "--piece", piece, "--seed", "5", "--minutes", "3",
-                    "-o", target)
-            self.assertEqual(r.returncode, 0, r.stderr)
-            mf = mido.MidiFile(target)
-            for tr in mf.tracks[1:]:
-                pcs = [m.program for m in tr if m.type == "program_change"]
-                if tr.name in progs:
-                    self.assertEqual(pcs[0], progs[tr.name], (piece, tr.name))
+            seen = {name: set() for name in progs}
+            for seed in range(1, 9):
+                target = out("mid")
+                r = run("compose", "--piece", piece, "--seed", str(seed),
+                        "--seconds", "20", "-o", target)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                mf = mido.MidiFile(target)
+                for tr in mf.tracks[1:]:
+                    pcs = [m.program for m in tr if m.type == "program_change"]
+                    if tr.name in progs:
+                        self.assertIn(pcs[0], progs[tr.name], (piece, tr.name))
+                        seen[tr.name].add(pcs[0])
+            # the seed picks the variant: 8 seeds meet more than one
+            for name, allowed in progs.items():
+                if len(allowed) > 1:
+                    self.assertGreater(len(seen[name]), 1, (piece, name))
 
 
 @unittest.skipUnless(os.path.exists(SF), "no FluidR3_GM SoundFont")

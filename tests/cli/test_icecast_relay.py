@@ -1,0 +1,379 @@
+#!/usr/bin/python3
+"""Icecast publishing (`serve --icecast`), end to end with Debian's icecast2:
+a master Icecast that auralis publishes a station to, and a second Icecast
+relaying the master's mount. A listener on the relay receives Ogg Opus that
+ffmpeg decodes, and it is the station's audio: correlation >= 0.99 with the
+offline render of the station's seed. Faults: a wrong password and a master
+that goes away are logged once each, counted in the metrics, and the
+station keeps playing; when the master comes back, publishing resumes.
+
+icecast2 refuses to run as root: as root it runs as the `icecast2` user the
+package creates (runuser). Every process is stopped by PID, also on failure.
+Skips (exit 0 with a message) only if icecast2 is not installed."""
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import numpy as np
+
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/auralis")
+ICECAST = shutil.which("icecast2") or "/usr/bin/icecast2"
+SRC_PW = "src-secret-7"
+SEED = 777
+STATION = "relaytest"
+PROCS = []
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            v = pred()
+            if v:
+                return v
+        except Exception:  # not up yet
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def http_get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read()
+
+
+class Icecast:
+    """One icecast2 process with its own config, logs and ports."""
+
+    def __init__(self, tmp, name, relay_of=None):
+        self.port = free_port()
+        self.dir = os.path.join(tmp, name)
+        os.makedirs(self.dir)
+        os.chmod(self.dir, 0o777)
+        relay = ""
+        if relay_of:
+            relay = ("<relay><server>127.0.0.1</server><port>%d</port>"
+                     "<mount>/%s.opus</mount><local-mount>/%s.opus</local-mount>"
+                     "<on-demand>0</on-demand></relay>"
+                     % (relay_of, STATION, STATION))
+        self.conf = os.path.join(self.dir, "icecast.xml")
+        with open(self.conf, "w") as f:
+            f.write("""<icecast>
+<location>auralis test</location><admin>test@localhost</admin>
+<limits><clients>50</clients><sources>8</sources><queue-size>524288</queue-size>
+<client-timeout>30</client-timeout><header-timeout>15</header-timeout>
+<source-timeout>5</source-timeout><burst-on-connect>1</burst-on-connect>
+<burst-size>65535</burst-size></limits>
+<authentication><source-password>%s</source-password>
+<relay-password>relay-secret</relay-password><admin-user>admin</admin-user>
+<admin-password>admin-secret</admin-password></authentication>
+<hostname>127.0.0.1</hostname>
+<listen-socket><port>%d</port><bind-address>127.0.0.1</bind-address></listen-socket>
+<master-update-interval>1</master-update-interval>
+%s
+<fileserve>1</fileserve>
+<paths><basedir>/usr/share/icecast2</basedir><logdir>%s</logdir>
+<webroot>/usr/share/icecast2/web</webroot><adminroot>/usr/share/icecast2/admin</adminroot></paths>
+<logging><accesslog>access.log</accesslog><errorlog>error.log</errorlog><loglevel>3</loglevel></logging>
+<security><chroot>0</chroot></security>
+</icecast>
+""" % (SRC_PW, self.port, relay, self.dir))
+        os.chmod(self.conf, 0o644)
+        self.proc = None
+
+    def start(self):
+        cmd = [ICECAST, "-c", self.conf]
+        if os.geteuid() == 0:
+            cmd = ["runuser", "-u", "icecast2", "--"] + cmd
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        PROCS.append(self.proc)
+        wait_for(lambda: http_get(self.url("/status-json.xsl")), 20,
+                 "icecast2 on port %d" % self.port)
+
+    def stop(self):
+        stop(self.proc)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def sources(self):
+        st = json.loads(http_get(self.url("/status-json.xsl")).decode(
+            "utf-8", "replace"))
+        src = st.get("icestats", {}).get("source", [])
+        if isinstance(src, dict):
+            src = [src]
+        return src
+
+    def has_mount(self):
+        return any(s.get("listenurl", "").endswith("/%s.opus" % STATION)
+                   for s in self.sources())
+
+
+def stop(p):
+    if p is None:
+        return
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if p.stdout:
+        p.stdout.close()
+
+
+class Auralis:
+    def __init__(self, tmp, icecast_url, password, stations):
+        self.err_path = os.path.join(tmp, "auralis-%d.err" % len(PROCS))
+        err = open(self.err_path, "w")
+        env = dict(os.environ)
+        env["AURALIS_ICECAST_PASSWORD"] = password
+        args = [BIN, "serve", "--port", "0", "--icecast", icecast_url]
+        for s in stations:
+            args += ["--icecast-station", s]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=err, text=True, env=env)
+        err.close()  # the child has its own copy
+        PROCS.append(self.proc)
+        line = self.proc.stdout.readline()
+        while line and "listening on" not in line:
+            line = self.proc.stdout.readline()
+        m = re.search(r":(\d+)/", line)
+        if not m:
+            raise AssertionError("auralis did not start: " + self.stderr())
+        self.port = int(m.group(1))
+
+    def metrics(self):
+        return json.loads(http_get(
+            "http://127.0.0.1:%d/api/metrics" % self.port))
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+    def stop(self):
+        stop(self.proc)
+
+
+def ws_join_and_set(port, station, msg):
+    """A bare WebSocket client (no library): joins the station and sends
+    one control message. Returns the socket (the caller closes it)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET /ws?station=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+               % (station, key)).encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(4096)
+        if not d:
+            raise AssertionError("upgrade refused")
+        buf += d
+    assert b" 101 " in buf.split(b"\r\n")[0], buf[:200]
+    payload = json.dumps(msg).encode()
+    assert len(payload) < 126
+    mask = os.urandom(4)
+    s.sendall(bytes([0x81, 0x80 | len(payload)]) + mask +
+              bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+    return s
+
+
+def stream_tags(url):
+    r = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                        "stream_tags", "-of", "json", url],
+                       capture_output=True, text=True, timeout=60)
+    st = json.loads(r.stdout or "{}").get("streams", [{}])
+    return st[0].get("tags", {}) if st else {}
+
+
+def decode(url, seconds):
+    r = subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-i", url,
+                        "-t", str(seconds), "-f", "s16le", "-ac", "2", "-ar",
+                        "48000", "-"], capture_output=True, timeout=120)
+    if r.returncode != 0:
+        raise AssertionError("ffmpeg: " + r.stderr.decode(errors="replace"))
+    x = np.frombuffer(r.stdout, dtype="<i2").astype(np.float64)
+    return x.reshape(-1, 2).mean(axis=1) / 32768.0
+
+
+def best_match(a, b):
+    """Lag of window a inside b (FFT cross-correlation) and the normalised
+    correlation there."""
+    n = 1
+    while n < len(a) + len(b):
+        n <<= 1
+    c = np.fft.irfft(np.fft.rfft(b, n) * np.conj(np.fft.rfft(a, n)), n)
+    lag = int(np.argmax(c[: len(b) - len(a) + 1]))
+    y = b[lag: lag + len(a)]
+    return float(np.dot(a, y) / np.sqrt(np.dot(a, a) * np.dot(y, y))), lag
+
+
+@unittest.skipUnless(os.path.exists(ICECAST), "icecast2 is not installed")
+class IcecastRelay(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="auralis-icecast-")
+        os.chmod(self.tmp, 0o755)
+
+    def tearDown(self):
+        for p in PROCS:
+            stop(p)
+        PROCS.clear()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_relay_listener_hears_the_station(self):
+        master = Icecast(self.tmp, "master")
+        master.start()
+        au = Auralis(self.tmp, "icecast://source@127.0.0.1:%d/" % master.port,
+                     SRC_PW, ["%s?seed=%d" % (STATION, SEED)])
+        wait_for(master.has_mount, 30, "the mount on the master")
+        relay = Icecast(self.tmp, "relay", relay_of=master.port)
+        relay.start()
+        wait_for(relay.has_mount, 30, "the mount on the relay")
+
+        # the stream's tags (OpusTags) reach a listener on the relay
+        tags = stream_tags(relay.url("/%s.opus" % STATION))
+        self.assertEqual(tags.get("TITLE"), "%s: D dorian, 60 bpm" % STATION)
+        self.assertEqual(tags.get("AURALIS_SEED"), str(SEED))
+
+        got = decode(relay.url("/%s.opus" % STATION), 8)
+        self.assertGreaterEqual(len(got), 8 * 48000 - 960)
+        start_s = float(au.metrics()["uptime_seconds"]) + 5
+        ref_path = os.path.join(self.tmp, "ref.raw")
+        r = subprocess.run([BIN, "render", "--quiet", "--seed", str(SEED),
+                            "--seconds", str(int(start_s) + 10), "-o",
+                            ref_path], capture_output=True, timeout=600)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        ref = np.fromfile(ref_path, dtype="<i2").astype(np.float64)
+        ref = ref.reshape(-1, 2).mean(axis=1) / 32768.0
+        corr, lag = best_match(got[2 * 48000: 7 * 48000], ref)
+        print("relay listener vs offline render: correlation %.4f at %.3f s"
+              % (corr, lag / 48000.0))
+        self.assertGreaterEqual(corr, 0.99)
+
+        # a listener changes the key: a new chained Ogg stream carries the
+        # new title through the master and the relay
+        ws = ws_join_and_set(au.port, STATION,
+                             {"type": "set", "key": "A", "mode": "aeolian"})
+        wait_for(lambda: au.metrics()["icecast"]["metadata_updates"] >= 1, 30,
+                 "a metadata update")
+        wait_for(lambda: stream_tags(relay.url("/%s.opus" % STATION)).get(
+            "TITLE") == "%s: A aeolian, 60 bpm" % STATION, 30,
+            "the new title on the relay")
+        ws.close()
+        after = decode(relay.url("/%s.opus" % STATION), 3)
+        self.assertGreaterEqual(len(after), 3 * 48000 - 960)
+        self.assertGreater(np.sqrt(np.mean(after ** 2)), 1e-3)
+
+        m = au.metrics()["icecast"]
+        self.assertEqual(m["mounts"], 1)
+        self.assertEqual(m["connected"], 1)
+        self.assertGreater(m["bytes"], 50000)
+
+        # the master goes away: logged once, counted, the station plays on
+        master.stop()
+        wait_for(lambda: au.metrics()["icecast"]["failures"] >= 2, 60,
+                 "failures counted while the master is away")
+        before = au.metrics()["chunks_rendered"]
+        time.sleep(1.5)
+        self.assertGreater(au.metrics()["chunks_rendered"], before + 5)
+        self.assertEqual(au.stderr().count("retrying with backoff"), 1,
+                         au.stderr())
+        # ... and comes back on the same port: publishing resumes
+        master.start()
+        wait_for(master.has_mount, 60, "the mount back on the master")
+        self.assertEqual(au.metrics()["icecast"]["connected"], 1)
+        self.assertGreaterEqual(au.metrics()["icecast"]["connects"], 2)
+        au.stop()
+        self.assertEqual(au.proc.returncode, 0, au.stderr())
+
+    def test_wrong_password_is_logged_once_and_counted(self):
+        master = Icecast(self.tmp, "master")
+        master.start()
+        au = Auralis(self.tmp, "icecast://source@127.0.0.1:%d/live/"
+                     % master.port, "not-the-password", [STATION])
+        wait_for(lambda: au.metrics()["icecast"]["failures"] >= 2, 60,
+                 "two refused logins")
+        err = au.stderr()
+        self.assertEqual(err.count("refused the login"), 1, err)
+        self.assertIn("/live/%s.opus" % STATION, err)
+        self.assertFalse(master.has_mount())
+        m = au.metrics()
+        self.assertEqual(m["icecast"]["connected"], 0)
+        self.assertEqual(m["stations"], 1)
+        before = m["chunks_rendered"]
+        time.sleep(1.5)
+        self.assertGreater(au.metrics()["chunks_rendered"], before + 5)
+
+    def test_every_station_while_it_exists(self):
+        """Without --icecast-station: each station is published while it
+        exists, and unpublished when it ends."""
+        master = Icecast(self.tmp, "master")
+        master.start()
+        env = dict(os.environ, AURALIS_ICECAST_PASSWORD=SRC_PW)
+        p = subprocess.Popen([BIN, "serve", "--port", "0", "--station-linger",
+                              "1", "--icecast", "icecast://source@127.0.0.1:"
+                              "%d/all/" % master.port],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True, env=env)
+        PROCS.append(p)
+        line = p.stdout.readline()
+        while line and "listening on" not in line:
+            line = p.stdout.readline()
+        port = int(re.search(r":(\d+)/", line).group(1))
+        a = ws_join_and_set(port, "aaa", {"type": "ping"})
+        b = ws_join_and_set(port, "bbb", {"type": "ping"})
+        urls = lambda: sorted(x["listenurl"].split("/", 3)[3]
+                              for x in master.sources())
+        wait_for(lambda: urls() == ["all/aaa.opus", "all/bbb.opus"], 30,
+                 "both stations on the air")
+        a.close()
+        wait_for(lambda: urls() == ["all/bbb.opus"], 30,
+                 "the ended station off the air")
+        b.close()
+
+    def test_bad_options_are_refused(self):
+        for args, msg in [
+            (["--icecast", "http://x/"], "icecast://"),
+            (["--icecast", "icecast://source@host:99999/"], "port"),
+            (["--icecast", "icecast://source:pw@/"], "host"),
+            (["--icecast-station", "x"], "needs --icecast"),
+            (["--icecast", "icecast://source:pw@h/", "--icecast-station",
+              "bad name"], "station names"),
+            (["--icecast", "icecast://source:pw@h/", "--icecast-station",
+              "ok?bpm=999"], "bpm"),
+            (["--icecast", "icecast://source:pw@h/", "--rate", "44100"],
+             "48000"),
+            (["--icecast", "icecast://source@h/"], "AURALIS_ICECAST_PASSWORD"),
+        ]:
+            env = dict(os.environ)
+            env.pop("AURALIS_ICECAST_PASSWORD", None)
+            r = subprocess.run([BIN, "serve", "--port", "0"] + args,
+                               capture_output=True, text=True, timeout=30,
+                               env=env)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+            self.assertIn(msg, r.stderr, args)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)

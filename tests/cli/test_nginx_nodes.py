@@ -1,0 +1,232 @@
+#!/usr/bin/python3
+"""Several engine nodes behind nginx, with the recipe of docs/operations.md
+run as it is written (docs/nginx/auralis.conf; only the node ports, the
+listen address and the cache folder are substituted). Checks: WebSocket
+upgrades pass through nginx; every station lives on exactly one node
+whoever joins it and by which transport (WebSocket joins, HLS); HLS
+playlists and segments are cached by nginx (the second request is a HIT and
+never reaches the node), and ffmpeg decodes HLS through nginx.
+Every process is stopped by PID, also on failure. Skips only if nginx is
+not installed."""
+import base64
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/auralis")
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+RECIPE = os.path.join(REPO, "docs", "nginx", "auralis.conf")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+STATIONS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
+            "hotel"]
+PROCS = []
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            v = pred()
+            if v:
+                return v
+        except Exception:  # not up yet
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def get(port, path, timeout=30):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    if p.stdout:
+        p.stdout.close()
+
+
+def start_node():
+    # as the recipe says for nodes behind a proxy
+    p = subprocess.Popen([BIN, "serve", "--port", "0",
+                          "--max-streams-per-address", "0",
+                          "--max-pending-per-address", "0"],
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    PROCS.append(p)
+    line = p.stdout.readline()
+    while line and "listening on" not in line:
+        line = p.stdout.readline()
+    m = re.search(r":(\d+)/", line)
+    if not m:
+        raise AssertionError("a node did not start")
+    return int(m.group(1))
+
+
+def ws_join(port, query):
+    """A bare WebSocket client: upgrade through nginx, return the socket
+    and the first text frame (hello) as JSON."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=15)
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(("GET /ws?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+               % (query, key)).encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = s.recv(65536)
+        if not d:
+            raise AssertionError("connection closed during the upgrade")
+        buf += d
+    head, buf = buf.split(b"\r\n\r\n", 1)
+    assert b" 101 " in head.split(b"\r\n")[0], head
+    while len(buf) < 4:
+        buf += s.recv(65536)
+    assert buf[0] == 0x81, "first frame is text"
+    n, off = buf[1] & 0x7F, 2
+    if n == 126:
+        n, off = int.from_bytes(buf[2:4], "big"), 4
+    while len(buf) < off + n:
+        buf += s.recv(65536)
+    return s, json.loads(buf[off: off + n])
+
+
+def start_nginx(tmp, nodes):
+    """nginx running the recipe (docs/nginx/auralis.conf) with these nodes
+    (up to three), on a free port, everything under tmp. (port, Popen)"""
+    with open(RECIPE) as f:
+        recipe = f.read()
+    servers = re.findall(r"^\s*server 127\.0\.0\.1:\d+;\n", recipe, re.M)
+    assert len(servers) == 3, "the recipe lists three nodes"
+    for i, line in enumerate(servers):
+        recipe = recipe.replace(line, "    server 127.0.0.1:%d;\n" % nodes[i]
+                                if i < len(nodes) else "")
+    port = free_port()
+    assert "listen 80;" in recipe and "/var/cache/nginx/auralis" in recipe
+    recipe = recipe.replace("listen 80;", "listen 127.0.0.1:%d;" % port)
+    recipe = recipe.replace("/var/cache/nginx/auralis",
+                            os.path.join(tmp, "cache"))
+    t = tmp
+    conf = os.path.join(t, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write("%sworker_processes 1;\npid %s/nginx.pid;\n"
+                "error_log %s/error.log warn;\n"
+                "events { worker_connections 8192; }\n"
+                "worker_rlimit_nofile 20000;\n"
+                "http {\n access_log off;\n"
+                " client_body_temp_path %s/body; proxy_temp_path %s/proxy;\n"
+                " fastcgi_temp_path %s/fcgi; uwsgi_temp_path %s/uwsgi;\n"
+                " scgi_temp_path %s/scgi;\n%s\n}\n"
+                % ("user root;\n" if os.geteuid() == 0 else "", t, t, t, t,
+                   t, t, t, recipe))
+    p = subprocess.Popen([NGINX, "-p", t, "-c", conf, "-g", "daemon off;"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return port, p
+
+
+@unittest.skipUnless(os.path.exists(NGINX), "nginx is not installed")
+class NginxNodes(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="auralis-nginx-")
+        os.chmod(self.tmp, 0o755)
+        self.socks = []
+
+    def tearDown(self):
+        for s in self.socks:
+            s.close()
+        for p in PROCS:
+            stop(p)
+        PROCS.clear()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def start_nginx(self, nodes):
+        self.port, p = start_nginx(self.tmp, nodes)
+        PROCS.append(p)
+        wait_for(lambda: get(self.port, "/api/health", 2)[0] == 200, 20,
+                 "nginx in front of the nodes")
+
+    def test_stations_pinned_ws_and_hls_cached(self):
+        nodes = [start_node() for _ in range(3)]
+        self.start_nginx(nodes)
+
+        # two listeners per station, through nginx
+        for name in STATIONS:
+            for _ in range(2):
+                s, hello = ws_join(self.port, "station=" + name)
+                self.socks.append(s)
+                self.assertEqual(hello["type"], "hello")
+                self.assertEqual(hello["station"], name)
+
+        def per_node():
+            return [json.loads(get(p, "/api/metrics")[2]) for p in nodes]
+
+        m = per_node()
+        # each station on exactly one node: 8 stations in all, 16 listeners
+        self.assertEqual(sum(x["stations"] for x in m), len(STATIONS))
+        self.assertEqual(sum(x["listeners"] for x in m), 2 * len(STATIONS))
+        for x in m:
+            self.assertEqual(x["listeners"], 2 * x["stations"])
+        print("stations per node:", [x["stations"] for x in m])
+
+        # HLS of a station joins it on its node (no second copy anywhere)
+        st, h, body = get(self.port, "/hls/alpha/index.m3u8")
+        self.assertEqual(st, 200)
+        self.assertEqual(h.get("X-Cache-Status"), "MISS")
+        seg = re.search(r"#EXTINF:[\d.]+,\n(\S+)", body.decode()).group(1)
+        self.assertEqual(sum(x["stations"] for x in per_node()), len(STATIONS))
+        self.assertEqual(sum(x["hls"]["outputs"] for x in per_node()), 1)
+
+        # segments: the second request is served by nginx's cache
+        st, h, a = get(self.port, "/hls/alpha/" + seg)
+        self.assertEqual((st, h.get("X-Cache-Status")), (200, "MISS"))
+        st, h, b = get(self.port, "/hls/alpha/" + seg)
+        self.assertEqual((st, h.get("X-Cache-Status")), (200, "HIT"))
+        self.assertEqual(a, b)
+        served = sum(x["hls"]["segments_served"] for x in per_node())
+        for _ in range(5):
+            self.assertEqual(get(self.port, "/hls/alpha/" + seg)[1]
+                             .get("X-Cache-Status"), "HIT")
+        self.assertEqual(sum(x["hls"]["segments_served"] for x in per_node()),
+                         served, "cached segments never reach the node")
+
+        # an independent HLS client through nginx
+        r = subprocess.run(
+            ["ffmpeg", "-hide_banner", "-v", "error", "-i",
+             "http://127.0.0.1:%d/hls/alpha/index.m3u8" % self.port, "-t",
+             "4", "-f", "s16le", "-ac", "2", "-ar", "48000", "-"],
+            capture_output=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout), 4 * 48000 * 4)
+
+        # the player's files come through too
+        st, h, body = get(self.port, "/")
+        self.assertEqual(st, 200)
+        self.assertIn(b"<html", body[:200].lower())
+
+
+if __name__ == "__main__":
+    unittest.main(argv=[sys.argv[0]], verbosity=2)
