@@ -316,8 +316,7 @@ export class Player extends EventTarget {
     // A blip: continue this performance right after the last chunk that
     // arrived; what is buffered keeps playing meanwhile, so a quick
     // reconnect is seamless and a slow one a gap, never a jump or a repeat.
-    // (Opus: after the last chunk decoded; the decoder closes with the socket)
-    if (this.gotHello && this.perf && this.lastEnd !== undefined) this.markResume(Math.min(this.lastEnd, this.decodedEnd ?? this.lastEnd));
+    if (this.gotHello && this.perf && this.lastEnd !== undefined) this.markResume(this.lastEnd);
     if (!this.gotHello) {
       this.failures++;
       // A refused upgrade looks like any dropped connection to the page:
@@ -389,7 +388,7 @@ export class Player extends EventTarget {
           this.perf = null; // a server without resume
         }
         this.resumeFrom = null;
-        this.lastEnd = this.decodedEnd = Number(m.position) || 0; // the first chunk's position
+        this.lastEnd = Number(m.position) || 0; // the first chunk's position
         // keep the same piece on reconnect: pin the seed the server chose
         if (!this.desired.station && m.params.seed !== undefined) this.desired.seed = m.params.seed;
         this.dispatchEvent(new CustomEvent('hello', { detail: m }));
@@ -441,7 +440,6 @@ export class Player extends EventTarget {
     const start = this.written + this.pendingFrames();
     const last = this.segments[this.segments.length - 1];
     if (!last || last.pos + (start - last.start) !== position) this.segments.push({ start, pos: position });
-    this.decodedEnd = position + frames;
     if (this.node) this.push(data, frames);
     else this.pending.push({ data, frames });
   }
