@@ -6,6 +6,7 @@
 #   make bench    prints the synthesis benchmark
 #   make load     server load test (bench/), make soak: 30 minutes
 #   make player-session  10 minutes of the player in headless Chromium
+#                 (CODEC=opus|pcm16|auto, default auto: Opus where WebCodecs has it)
 #   make fuzz     libFuzzer on what clients send (FUZZ_SECONDS per target)
 #   make monitor  a local Prometheus scraping a running server (MONITOR_TARGET)
 #   make format   clang-format every C file
@@ -59,7 +60,7 @@ soak: build
 
 # A 10-minute listening session in headless Chromium (SECONDS=600).
 player-session: node-deps build
-	@node bench/player-session.mjs --seconds $${SECONDS:-600} --bin $(BUILD)/auralis
+	@node bench/player-session.mjs --seconds $${SECONDS:-600} --bin $(BUILD)/auralis --codec $${CODEC:-auto}
 
 # A local Prometheus (port MONITOR_PORT) scraping a running server at
 # MONITOR_TARGET with docs/prometheus/alerts.yml; docs/operations.md.

@@ -11,7 +11,7 @@
  *
  *   load --server BIN [--stations N] [--station-count K] [--personal M]
  *        [--seconds S] [--warmup S] [--workers W] [--realtime 0|1]
- *        [--json FILE]
+ *        [--json FILE] [--codec pcm16|opus] [--personal-codec pcm16|opus]
  *   load --port P --pid PID ...   (against a server started elsewhere) */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -37,6 +37,9 @@
 #define RXBUF (256 * 1024)
 
 static unsigned long long pings; /* pings answered */
+/* bytes received in the measuring window, station listeners / personal */
+static unsigned long long rx_bytes[2];
+static int measuring;
 
 typedef struct {
     int fd;
@@ -215,6 +218,7 @@ static void on_readable(conn_t *c)
     for (;;) {
         ssize_t n = read(c->fd, c->rx + c->rxlen, RXBUF - c->rxlen);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (n > 0 && measuring) rx_bytes[c->personal] += (unsigned long long)n;
         if (n <= 0) {
             if (c->state != 3)
                 c->close_code = c->close_code ? c->close_code : 1006;
@@ -307,6 +311,7 @@ int main(int argc, char **argv)
     int nstation = 1000, nstations = 4, npersonal = 50, workers = 0,
         realtime = 0;
     double seconds = 180, warmup = 10;
+    const char *codec = "pcm16", *pcodec = "pcm16";
     pid_t pid = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const char *a = argv[i], *v = argv[i + 1];
@@ -332,6 +337,10 @@ int main(int argc, char **argv)
             json_path = v;
         else if (!strcmp(a, "--realtime"))
             realtime = atoi(v);
+        else if (!strcmp(a, "--codec"))
+            codec = v; /* station listeners */
+        else if (!strcmp(a, "--personal-codec"))
+            pcodec = v;
         else {
             fprintf(stderr, "load: unknown option %s\n", a);
             return 2;
@@ -363,11 +372,11 @@ int main(int argc, char **argv)
         conn_t *c = &cs[i];
         c->personal = i >= nstation;
         if (c->personal)
-            snprintf(c->query, sizeof c->query, "seed=%d&intensity=0.5",
-                     1000 + i);
+            snprintf(c->query, sizeof c->query,
+                     "seed=%d&intensity=0.5&codec=%s", 1000 + i, pcodec);
         else
-            snprintf(c->query, sizeof c->query, "station=load%d",
-                     i % nstations);
+            snprintf(c->query, sizeof c->query, "station=load%d&codec=%s",
+                     i % nstations, codec);
         c->rx = malloc(RXBUF);
         c->cap = cap;
         c->arrival = malloc(cap * sizeof *c->arrival);
@@ -415,6 +424,7 @@ int main(int argc, char **argv)
                 }
             }
         }
+        measuring = measure_from && t >= measure_from;
         if (measure_from && cpu_srv0 == 0 && t >= measure_from) {
             cpu_srv0 = proc_cpu_s(pid);
             cpu_cli0 = self_cpu_s();
@@ -551,6 +561,10 @@ int main(int argc, char **argv)
            "MiB\n",
            per_listener_kib, per_personal_mib);
     printf("  RSS slope over the window %.3f MiB/min\n", slope);
+    printf("  received per station listener %.0f B/s (%s), per personal "
+           "stream %.0f B/s (%s)\n",
+           nstation ? rx_bytes[0] / wall / nstation : 0, codec,
+           npersonal ? rx_bytes[1] / wall / npersonal : 0, pcodec);
     if (pings) printf("  server pings answered: %llu\n", pings);
     if (closed) {
         /* which close codes ended the lost connections (1006: no close frame) */

@@ -5,7 +5,7 @@
 // First, --presses N fresh pages each press play once and the time from the
 // press (pointerdown) to the first 128-frame block above -40 dBFS RMS is
 // printed (median, min, max): the press-to-audible figure of issue 11.
-//   node bench/player-session.mjs [--seconds 600] [--presses 5] [--bin build/auralis]
+//   node bench/player-session.mjs [--seconds 600] [--presses 5] [--bin build/auralis] [--codec auto|opus|pcm16]
 // Talks only to 127.0.0.1; stops by itself after --seconds.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -25,6 +25,8 @@ const opt = (name, dflt) => {
 const SECONDS = Math.max(5, Math.min(24 * 3600, Number(opt('--seconds', '600'))));
 const BIN = path.resolve(opt('--bin', path.join(REPO, 'build/auralis')));
 const PRESSES = Math.max(0, Math.min(50, Number(opt('--presses', '5'))));
+// auto: the player's choice (Opus where WebCodecs decodes it)
+const CODEC = opt('--codec', 'auto');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const port = await new Promise((resolve, reject) => {
@@ -65,7 +67,7 @@ try {
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.goto(`http://127.0.0.1:${port}/${CODEC === 'auto' ? '' : `?codec=${CODEC}`}`);
   await page.waitForFunction(() => typeof window.auralis?.stats === 'function');
   await page.click('#play');
   await page.waitForFunction(() => window.auralis.stats().state === 'playing', null, { timeout: 10000 });
@@ -90,6 +92,8 @@ try {
     press_to_above_minus40dBFS_ms: pl.length ? { median: Number(median(pl).toFixed(1)), min: Number(Math.min(...pl).toFixed(1)), max: Number(Math.max(...pl).toFixed(1)) } : null,
     press_to_first_sample_ms_median: presses.length ? Number(median(presses.map((x) => x.press_to_first_sample_ms)).toFixed(1)) : null,
     seconds: SECONDS,
+    codec: last.codec ?? null,
+    bytes_per_second: last.bytes_per_second ?? null,
     click_to_first_audible_ms: Number(m.first_audible_ms?.toFixed(1)),
     press_to_audible_ms: Number(m.press_to_audible_ms?.toFixed(1)),
     session_press_to_above_minus40dBFS_ms: Number(m.press_to_loud_ms?.toFixed(1)),

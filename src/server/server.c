@@ -35,8 +35,10 @@
 #include "server/icecast.h"
 #include "server/http_guard.h"
 #include "server/export.h"
+#include "server/http_stream.h"
 #include "server/metrics.h"
 #include "server/procmon.h"
+#include "server/stations_api.h"
 #include "server/query.h"
 #include "server/station_ctl.h"
 #include "server/resume.h"
@@ -83,6 +85,7 @@ struct au_listener {
 
 typedef struct {
     au_listener *l;
+    au_hlistener *hl; /* an HTTP stream listener (http_stream.c) */
     /* HTTP response being written */
     const unsigned char *body;
     size_t len, off;
@@ -98,6 +101,8 @@ typedef struct {
     au_metrics metrics;
     au_procmon *procmon; /* RSS sampling and leak slope (own thread) */
     au_workers *workers;
+    au_http_streams *http;
+    int64_t http_next; /* when an HTTP listener next has a chunk due */
     int nworkers;
     au_listener *pool, *free_list;
     int nlisteners;
@@ -220,6 +225,11 @@ static au_stream *find_station(au_server *srv, const char *name)
     return NULL;
 }
 
+static au_stream *find_station_cb(void *arg, const char *name)
+{
+    return find_station(arg, name);
+}
+
 static au_stream *new_stream(au_server *srv, const au_stream_request *req,
                              int64_t now)
 {
@@ -314,12 +324,15 @@ static void pump(au_server *srv)
                 start_close(&srv->pool[i], LWS_CLOSE_STATUS_GOINGAWAY,
                             "server shutting down");
     }
+    if (srv->shutting_down) au_http_streams_shutdown(srv->http);
     if (srv->shutting_down &&
-        (srv->nlisteners == 0 || now >= srv->shutdown_deadline)) {
+        ((srv->nlisteners == 0 && au_http_streams_count(srv->http) == 0) ||
+         now >= srv->shutdown_deadline)) {
         srv->done = true;
         lws_cancel_service(srv->ctx);
         return;
     }
+    srv->http_next = au_http_streams_pump(srv->http, now);
     bool housekeeping = now - srv->last_housekeeping_ns >= 250000000;
     if (housekeeping) {
         srv->last_housekeeping_ns = now;
@@ -398,6 +411,7 @@ static void pump(au_server *srv)
              * is merely conservative */
             if (s->group_min[g] < tail) tail = s->group_min[g];
         }
+        if (s->http_min < tail) tail = s->http_min;
         if (head > s->first) s->shown = au_stream_chunk(s, head - 1)->params;
         au_stream_record(s); /* the timeline, before a slot can be reused */
         /* outputs on their own threads (HLS, Icecast) get copies */
@@ -407,7 +421,7 @@ static void pump(au_server *srv)
         }
         if (s->pending_set.mask) au_station_flush(s, now);
         atomic_store_explicit(&s->tail, tail, memory_order_release);
-        if (s->nlisteners == 0 && !au_taps_hold(s) &&
+        if (s->nlisteners == 0 && s->http_listeners == 0 && !au_taps_hold(s) &&
             (!s->station || now - s->empty_since_ns > srv->linger_ns))
             retire_stream(srv, s); /* also retries a remove that found the
                                       worker's command ring full */
@@ -427,6 +441,7 @@ static void pump_timer(lws_sorted_usec_list_t *sul)
 static void schedule_pump(au_server *srv, int64_t now)
 {
     int64_t next = now + 100000000;
+    if (srv->http_next < next) next = srv->http_next;
     for (au_stream *s = srv->streams; s; s = s->next) {
         if (s->removing) continue;
         for (int g = 0; g < AU_PHASES; g++) {
@@ -1267,6 +1282,20 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
     if (!strncmp(uri, "/api/performance/", 17))
         return http_performance(srv, wsi, pss, uri + 17);
     if (!strcmp(uri, "/api/validate")) return http_validate(srv, wsi, pss);
+    if (!strcmp(uri, "/api/stations")) {
+        char *j;
+        size_t n;
+        if (au_stations_json(srv->streams, &j, &n)) return -1;
+        return http_start(wsi, pss, 200, "application/json",
+                          (unsigned char *)j, n, (unsigned char *)j,
+                          "no-store", NULL);
+    }
+    if (!strncmp(uri, "/stream/", 8)) {
+        int r = au_http_stream_request(srv->http, wsi, uri, &pss->hl);
+        /* a streaming listener, not an idle connection (conn_guard.h) */
+        if (pss->hl) au_conn_guard_listener(&srv->cg, wsi);
+        return r;
+    }
     if (!strcmp(uri, "/ws"))
         return http_simple(wsi, pss, 426,
                            "{\"error\":\"/ws is a WebSocket endpoint\"}");
@@ -1418,11 +1447,17 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return au_guard_refuse_raw(wsi);
     case LWS_CALLBACK_HTTP:
         return http_request(srv, wsi, pss, (const char *)in);
-    case LWS_CALLBACK_HTTP_WRITEABLE: return http_writeable(srv, wsi, pss);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        if (pss && pss->hl) return au_http_stream_writeable(srv->http, pss->hl);
+        return http_writeable(srv, wsi, pss);
     case LWS_CALLBACK_HTTP_FILE_COMPLETION: /* an export download */
         return lws_http_transaction_completed(wsi) ? -1 : 0;
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
     case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss && pss->hl) {
+            au_http_stream_closed(srv->http, pss->hl);
+            pss->hl = NULL;
+        }
         if (pss && pss->hls_wait && srv->hls) au_hls_forget(srv->hls, wsi);
         if (pss) {
             pss->hls_wait = false;
@@ -1433,6 +1468,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         return confirm_upgrade(srv, wsi, (const char *)in);
     case LWS_CALLBACK_ESTABLISHED:
         pss->l = NULL;
+        pss->hl = NULL;
         pss->owned = NULL;
         pss->body = NULL;
         return listener_open(srv, wsi, pss);
@@ -1588,7 +1624,8 @@ int au_server_run(const au_server_config *cfg)
     }
 
     /* room for every listener's socket plus HTTP and internal fds */
-    rlim_t want = (rlim_t)cfg->max_clients + AU_CONN_HEADROOM + 128;
+    /* WebSocket and HTTP stream listeners each up to --max-clients */
+    rlim_t want = (rlim_t)cfg->max_clients * 2 + AU_CONN_HEADROOM + 128;
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
         rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
@@ -1635,7 +1672,7 @@ int au_server_run(const au_server_config *cfg)
     if (max_streams > wc.max_streams) max_streams = wc.max_streams;
     if (au_admission_init(&srv->adm, max_streams, cfg->max_streams_per_address,
                           wc.max_streams) ||
-        au_conn_guard_init(&srv->cg, cfg->max_clients + AU_CONN_HEADROOM,
+        au_conn_guard_init(&srv->cg, cfg->max_clients * 2 + AU_CONN_HEADROOM,
                            cfg->max_pending_per_address,
                            &srv->metrics.conns_refused_address))
         goto out;
@@ -1660,6 +1697,20 @@ int au_server_run(const au_server_config *cfg)
             goto out;
         }
     }
+    au_http_streams_config hsc = {
+        .max_listeners = cfg->max_clients,
+        .rate = cfg->rate,
+        .prefill = srv->prefill,
+        .backlog = srv->backlog,
+        .stuck_ns = srv->stuck_ns,
+        .opus_bitrate = cfg->opus_bitrate,
+        .mp3_kbps = AU_MP3_KBPS_DEFAULT,
+        .metrics = &srv->metrics,
+        .find = find_station_cb,
+        .find_arg = srv,
+    };
+    if (au_http_streams_create(&srv->http, &hsc)) goto out;
+    srv->http_next = INT64_MAX;
 
     au_hls_config hc = au_hls_config_default();
     hc.rate = cfg->rate;
@@ -1711,7 +1762,9 @@ int au_server_run(const au_server_config *cfg)
     info.user = srv;
     info.options = LWS_SERVER_OPTION_DISABLE_IPV6 |
                    LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
-    info.fd_limit_per_thread = (unsigned)cfg->max_clients + AU_CONN_HEADROOM;
+    /* WebSocket and HTTP stream listeners each up to --max-clients */
+    info.fd_limit_per_thread =
+        (unsigned)cfg->max_clients * 2 + AU_CONN_HEADROOM;
     info.headers = au_guard_response_headers();
     /* a resume query may carry a timeline (up to AU_QUERY_TIMELINE_MAX);
      * the headers proper are bounded by http_guard (431) */
@@ -1780,6 +1833,7 @@ out:
     if (srv->hls) au_hls_stop(srv->hls); /* detaches its taps */
     if (srv->workers) au_workers_stop(srv->workers);
     au_procmon_stop(srv->procmon);
+    au_http_streams_destroy(srv->http);
     for (au_stream *s = srv->streams, *n; s; s = n) {
         n = s->next;
         au_stream_free(s);
