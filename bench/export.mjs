@@ -7,7 +7,9 @@
 //    personal streams) on the same server, once without and once during
 //    the export: on-time fraction and lateness percentiles.
 // Prints one JSON object. Figures only: nothing is asserted.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import path from 'node:path';
 import process from 'node:process';
@@ -50,18 +52,24 @@ async function serve() {
   return { proc, port };
 }
 
+// runs build/bench/load against the server without blocking this process
+// (the export's status is polled meanwhile)
 function loadRun(port, pid, seconds) {
   const bin = path.join(root, 'build/bench/load');
   const json = path.join(root, `build/bench/export-load-${Date.now()}.json`);
-  execFileSync(bin, ['--port', String(port), '--pid', String(pid), '--stations', String(LOAD),
-    '--station-count', '4', '--personal', '5', '--seconds', String(seconds), '--warmup', '3',
-    '--json', json], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return JSON.parse(execFileSync('cat', [json]).toString());
+  return new Promise((resolve, reject) => {
+    execFile(bin, ['--port', String(port), '--pid', String(pid), '--stations', String(LOAD),
+      '--station-count', '4', '--personal', '5', '--seconds', String(seconds), '--warmup', '3',
+      '--json', json], (err) => {
+      if (err) return reject(err);
+      resolve(JSON.parse(fs.readFileSync(json, 'utf8')));
+    });
+  });
 }
 
 execFileSync('make', ['-s', '-C', path.join(root, 'bench'), path.join(root, 'build/bench/load')], { stdio: 'inherit' });
 const { proc, port } = await serve();
-const result = { minutes: MINUTES, load_listeners: LOAD };
+const result = { minutes: MINUTES, load_listeners: LOAD, loadavg_start: os.loadavg()[0] };
 try {
   // 1. resume at MINUTES: fast-forward on the preparer thread
   const position = Math.round(MINUTES * 60 * 48000);
@@ -78,14 +86,14 @@ try {
   result.resume_x_realtime = (MINUTES * 60) / result.resume_seconds;
 
   // 2. baseline lateness, without an export
-  result.live_without_export = loadRun(port, proc.pid, 20);
+  result.live_without_export = await loadRun(port, proc.pid, 20);
 
   // 3. export the whole performance while the load runs
   const r = await request(port, 'POST', `/api/export?stream=${hello.resume.id}&format=flac&to=${position}`);
   if (r.status !== 202) throw new Error(`export refused: ${r.body}`);
   const job = JSON.parse(r.body).job;
   const e0 = performance.now();
-  const during = new Promise((resolve) => setTimeout(() => resolve(loadRun(port, proc.pid, 30)), 10));
+  const during = loadRun(port, proc.pid, 30);
   let st;
   for (;;) {
     st = JSON.parse((await request(port, 'GET', `/api/export/${job}`)).body);
@@ -98,6 +106,7 @@ try {
   result.export_x_realtime = (MINUTES * 60) / result.export_seconds;
   result.live_during_export = await during;
   result.export_finished_before_load_end = result.export_seconds < 33;
+  result.loadavg_end = os.loadavg()[0];
   ws.close();
 } finally {
   proc.kill('SIGTERM');

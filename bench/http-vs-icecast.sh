@@ -1,6 +1,6 @@
 #!/bin/bash
 # usage: bench/http-vs-icecast.sh N T [RAMP] [WARMUP] [AURALIS_BIN]
-# The same Node HTTP client (bench/http-load.js, the shared Icecast anchor's
+# The same Node HTTP client (bench/http-load.cjs, the shared Icecast anchor's
 # load.js) against Auralis's /stream/NAME.opus and against a local Icecast
 # 2.4.4 (Debian icecast2) mount fed 128 kbit/s Ogg Opus by ffmpeg, one after
 # the other in the same run: N listeners for T seconds each. Prints one JSON
@@ -23,7 +23,10 @@ cpu_idle() { # % of one core used by PID over 5 s
 
 # --- Auralis: a station started by one WebSocket listener that leaves; the
 # HTTP listeners keep it alive (--station-linger covers the gap)
-"$BIN" serve --port $AP --max-clients $((N + 64)) --station-linger 600 --quiet \
+# all listeners come from 127.0.0.1: no per-address limit on connections
+# still in their request (--max-pending-per-address, conn_guard.h)
+"$BIN" serve --port $AP --max-clients $((N + 64)) --station-linger 600 \
+  --max-pending-per-address 0 --quiet \
   > "$DIR/auralis.log" 2>&1 & AU=$!
 sleep 1
 node -e "
@@ -34,7 +37,7 @@ setTimeout(() => process.exit(1), 10000);"
 sleep 1
 echo "auralis idle (station rendering + Opus encoding, no listener): $(cpu_idle $AU)% of one core"
 echo -n "auralis: "
-timeout $((T + 60)) node "$HERE/http-load.js" http://127.0.0.1:$AP/stream/bench.opus $N $T 16400 $AU $RAMP $WARM
+timeout $((T + 60)) node "$HERE/http-load.cjs" http://127.0.0.1:$AP/stream/bench.opus $N $T 16400 $AU $RAMP $WARM
 kill $AU; wait $AU 2>/dev/null
 
 # --- Icecast: its own config (port, folder), ffmpeg as the source
@@ -50,7 +53,7 @@ setsid ffmpeg -hide_banner -loglevel warning -re -f lavfi -i "sine=frequency=220
 sleep 4
 echo "icecast idle (source connected, no listener): $(cpu_idle $IC)% of one core"
 echo -n "icecast: "
-timeout $((T + 60)) node "$HERE/http-load.js" http://127.0.0.1:$IP/a.opus $N $T 17450 $IC $RAMP $WARM
+timeout $((T + 60)) node "$HERE/http-load.cjs" http://127.0.0.1:$IP/a.opus $N $T 17450 $IC $RAMP $WARM
 kill $FF; sleep 1; kill $IC
 for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $IC 2>/dev/null || kill -0 $FF 2>/dev/null || break; sleep 1; done
 rm -rf "$DIR"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/engine.h"
+#include "core/pieces.h"
 #include "engine/timeline.h"
 
 #define RATE 48000
@@ -152,7 +153,9 @@ static void test_timeline_text(void **st)
     au_timeline_init(&t, &p, 8);
     au_param_update u;
     memset(&u, 0, sizeof u);
-    u.mask = AU_P_BPM | AU_P_VOLUME(AU_LAYER_PADS) | AU_P_KEY | AU_P_LAYER(2);
+    u.mask = AU_P_BPM | AU_P_VOLUME(AU_LAYER_PADS) | AU_P_KEY | AU_P_LAYER(2) |
+             AU_P_PIECE;
+    u.v.piece = au_piece_from_name("glass");
     u.v.bpm = 71.123456789012345;
     u.v.volume[AU_LAYER_PADS] = 0.1;
     u.v.key = 6;
@@ -160,14 +163,15 @@ static void test_timeline_text(void **st)
     assert_int_equal(au_timeline_add(&t, 4800, &u), 0);
     char *s = au_timeline_format(&t);
     assert_non_null(s);
-    assert_string_equal(s, "4800:key=F#,bpm=71.12345678901235,bass=false,"
-                           "pads_volume=0.1");
+    assert_string_equal(s, "4800:key=F#,bpm=71.12345678901235,piece=glass,"
+                           "bass=false,pads_volume=0.1");
     au_timeline_init(&back, &p, 8);
     char err[256];
     assert_int_equal(au_timeline_parse(&back, s, err, sizeof err), 0);
     assert_int_equal(back.n, 1);
     assert_true(back.v[0].u.v.bpm == u.v.bpm);
     assert_int_equal(back.v[0].u.mask, u.mask);
+    assert_int_equal(back.v[0].u.v.piece, u.v.piece);
     free(s);
     /* errors name the entry and the value */
     assert_int_equal(au_timeline_parse(&back, "9600:pads_volume=2", err, sizeof err), -1);

@@ -86,9 +86,16 @@ d.add("Listeners by transport", "auralis_transport_listeners by its transport la
       [(f'sum by (transport) (auralis_transport_listeners{{{I}}})', "{{transport}}")], w=8)
 d.add("Streams by kind", "Personal streams and stations (auralis_streams{kind}).",
       [(f'sum by (kind) (auralis_streams{{{I}}})', "{{kind}}")], w=8)
-d.add("Connections", "Accepted and refused upgrades per second (auralis_connections_total, auralis_connections_rejected_total{reason}); full = --max-clients reached.",
+d.add("Connections", "Accepted and refused upgrades per second (auralis_connections_total, auralis_connections_rejected_total{reason}: full = --max-clients reached), and connections refused at accept (auralis_connections_refused_total{reason}: per_address = one address holds too many).",
       [(f'sum(rate(auralis_connections_total{{{I}}}[{RI}]))', "accepted"),
-       (f'sum by (reason) (rate(auralis_connections_rejected_total{{{I}}}[{RI}]))', "refused: {{reason}}")], unit="reqps", w=8)
+       (f'sum by (reason) (rate(auralis_connections_rejected_total{{{I}}}[{RI}]))', "upgrade refused: {{reason}}"),
+       (f'sum by (reason) (rate(auralis_connections_refused_total{{{I}}}[{RI}]))', "connection refused: {{reason}}")], unit="reqps", w=8)
+d.add("Stream budget", "Streams rendered against the budget (auralis_streams, auralis_max_streams: --max-streams), and new streams refused per second by reason (auralis_streams_refused_total{reason}: capacity = budget spent, per_address = one address started too many). Alert: AuralisStreamBudgetSpent.",
+      [(f'sum(auralis_streams{{{I}}})', "streams"),
+       (f'sum(auralis_max_streams{{{I}}})', "budget"),
+       (f'sum by (reason) (rate(auralis_streams_refused_total{{{I}}}[{RI}]))', "refused/s: {{reason}}")], w=8,
+      extra={"fieldConfig": {"defaults": {"unit": "short", "custom": {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "showPoints": "never", "spanNulls": True}},
+                       "overrides": [{"matcher": {"id": "byRegexp", "options": "refused.*"}, "properties": [{"id": "unit", "value": "reqps"}, {"id": "custom.axisPlacement", "value": "right"}]}]}})
 d.row("Delivery")
 d.add("Send jitter", "Send time minus due time of each chunk to each listener (auralis_send_jitter_seconds), p50/p99/p99.9. Alert: AuralisSendJitterHigh (p99 above 50 ms).",
       q("auralis_send_jitter_seconds", [0.5, 0.99, 0.999]), unit="s", w=8)
@@ -102,6 +109,12 @@ d.add("Render lag", "Streams behind real time: the worst now (auralis_render_lag
        (f'sum(auralis_streams_behind{{{I}}})', "streams behind")], unit="s", w=8,
       fc=None, extra={"fieldConfig": {"defaults": {"unit": "s", "custom": {"drawStyle": "line", "lineWidth": 1, "fillOpacity": 10, "showPoints": "never", "spanNulls": True}},
                        "overrides": [{"matcher": {"id": "byName", "options": "streams behind"}, "properties": [{"id": "unit", "value": "short"}, {"id": "custom.axisPlacement", "value": "right"}]}]}})
+d.add("HLS and Icecast outputs", "Stations with an HLS output and Icecast mounts connected (auralis_hls_outputs, auralis_icecast_connected); HLS segments served per second (auralis_hls_segments_served_total); chunks the HLS encoder or Icecast publisher could not take (auralis_hls_chunks_dropped_total, auralis_icecast_chunks_dropped_total); Icecast connections lost or refused (auralis_icecast_failures_total).",
+      [(f'sum(auralis_hls_outputs{{{I}}})', "HLS outputs"),
+       (f'sum(auralis_icecast_connected{{{I}}})', "Icecast connected"),
+       (f'sum(rate(auralis_hls_segments_served_total{{{I}}}[{RI}]))', "HLS segments served/s"),
+       (f'sum(rate(auralis_hls_chunks_dropped_total{{{I}}}[{RI}])) + sum(rate(auralis_icecast_chunks_dropped_total{{{I}}}[{RI}]))', "output chunks dropped/s"),
+       (f'sum(rate(auralis_icecast_failures_total{{{I}}}[{RI}]))', "Icecast failures/s")], w=24, h=7)
 d.row("What players report")
 d.add("Client buffer depth", "Buffer depth the players report in client_stats (auralis_client_buffer_seconds): p10 is the listeners closest to an underrun.",
       q("auralis_client_buffer_seconds", [0.1, 0.5, 0.9]), unit="s", w=8)

@@ -326,6 +326,7 @@ int au_update_format(const au_param_update *u, char *buf, size_t len)
         ADD("intensity=%s", v);
     }
     if (u->mask & AU_P_WANDER) ADD("wander=%s", u->v.wander ? "true" : "false");
+    if (u->mask & AU_P_PIECE) ADD("piece=%s", au_piece_name(u->v.piece));
     for (int i = 0; i < AU_LAYER_COUNT; i++)
         if (u->mask & AU_P_LAYER(i))
             ADD("%s=%s", layer_names[i], u->v.layers[i] ? "true" : "false");

@@ -367,6 +367,7 @@ static void *job_main(void *arg)
         au_metrics_export_jobs_add(1); /* auralis_export_jobs_running */
         pthread_mutex_unlock(&x->mu);
         run_job(x, j);
+        au_metrics_export_jobs_add(-1);
         atomic_fetch_sub(&x->running, 1);
         au_metrics_export_jobs_add(-1);
         pthread_mutex_lock(&x->mu);

@@ -248,6 +248,9 @@ int au_http_stream_request(au_http_streams *h, struct lws *wsi, const char *uri,
         lws_hdr_custom_copy(wsi, icyq, sizeof icyq, "icy-metadata:", 13) > 0 &&
         icyq[0] == '1';
     if (start_stream(h, wsi, s, fmt, icy)) return -1;
+    /* an endless response: no lws request timeout (--timeout_secs, 5 s);
+     * the slow-listener rule decides when a listener goes */
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
     /* HEAD: the headers only (players probe with it), no listener */
     if (au_guard_is_head(wsi))
         return lws_http_transaction_completed(wsi) ? -1 : 0;

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* gettid */
 #include "server/resume.h"
 
 #include <pthread.h>
@@ -5,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "core/au.h"
 
@@ -127,6 +130,10 @@ struct au_preparer {
 static void *prep_main(void *arg)
 {
     au_preparer *p = arg;
+    /* below the render workers (nice 10: about a tenth of a worker's
+     * weight when they compete), above export jobs (SCHED_IDLE): a listener
+     * waits for this one, but live streams come first */
+    if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0) { /* best effort */ }
     for (;;) {
         pthread_mutex_lock(&p->mu);
         while (!p->n && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
@@ -208,18 +215,34 @@ bool au_resume_wanted(const au_stream_request *req)
     return req->resume[0] || req->position_given || req->timeline[0];
 }
 
+static int begin(au_preparer *p, au_stream *s, const au_stream_request *req,
+                 const au_timeline *known, int64_t known_end);
+
 int au_resume_begin(au_records *r, au_preparer *p, au_stream *s,
                     const au_stream_request *req)
 {
+    au_record *rec = au_records_find(r, req->resume);
+    return begin(p, s, req, rec ? &rec->timeline : NULL, rec ? rec->end : 0);
+}
+
+int au_resume_begin_from(au_preparer *p, au_stream *s,
+                         const au_stream_request *req, const au_timeline *known,
+                         int64_t known_end)
+{
+    return begin(p, s, req, known, known_end);
+}
+
+static int begin(au_preparer *p, au_stream *s, const au_stream_request *req,
+                 const au_timeline *known, int64_t known_end)
+{
     au_timeline t;
     au_timeline_init(&t, &s->init, AU_TIMELINE_MAX);
-    au_record *rec = au_records_find(r, req->resume);
     int64_t pos;
-    if (rec) {
-        s->init = rec->timeline.init;
-        if (au_timeline_copy(&t, &rec->timeline, INT64_MAX)) goto fail;
-        pos = req->position_given && req->position < rec->end ? req->position
-                                                               : rec->end;
+    if (known) {
+        s->init = known->init;
+        if (au_timeline_copy(&t, known, INT64_MAX)) goto fail;
+        pos = req->position_given && req->position < known_end ? req->position
+                                                                : known_end;
     } else {
         char err[300];
         if (req->timeline[0] && au_timeline_parse(&t, req->timeline, err, sizeof err))
@@ -231,17 +254,16 @@ int au_resume_begin(au_records *r, au_preparer *p, au_stream *s,
     int64_t k0 = pos / s->frames;
     int64_t start = k0 * s->frames;
     /* the performance as it continues from here: changes before the resume
-     * point are replayed by the preparer; one exactly at it is applied by
-     * the worker at the first chunk (and recorded again); later ones are
-     * dropped: from here on it is a new branch of the performance */
+     * point are replayed by the preparer; the later ones (a listener who
+     * changed something after the point it resumes from) are applied by
+     * the worker at their chunks, so the performance goes on exactly as it
+     * went, and are recorded again as they play */
     if (au_timeline_copy(&s->timeline, &t, start)) goto fail;
     au_params now = s->init;
     int i = 0;
     for (; i < t.n && t.v[i].pos < start; i++) au_params_apply(&now, &t.v[i].u);
-    for (; i < t.n && t.v[i].pos == start; i++) {
-        au_params_apply(&now, &t.v[i].u);
-        au_stream_push_set(s, &t.v[i].u);
-    }
+    for (; i < t.n; i++)
+        if (au_timeline_add(&s->future, t.v[i].pos, &t.v[i].u)) goto fail;
     s->shown = now;
     au_stream_start_at(s, k0);
     /* no chunk is due before the stream is prepared */
@@ -251,6 +273,28 @@ int au_resume_begin(au_records *r, au_preparer *p, au_stream *s,
 fail:
     au_timeline_deinit(&t);
     return AU_ENOMEM;
+}
+
+int au_resume_attach(au_workers *w, au_stream *s, bool has_position,
+                     int64_t position, int64_t now_ns, int64_t *cursor)
+{
+    if (!s->parked ||
+        atomic_load_explicit(&s->state, memory_order_acquire) != AU_STREAM_PARKED)
+        return -1;
+    int64_t head = atomic_load_explicit(&s->head, memory_order_relaxed);
+    int64_t k = has_position ? position / s->frames : head;
+    if (k > head) k = head;
+    /* the ring keeps AU_STREAM_SLOTS chunks; the oldest may be mid-reuse */
+    if (k < s->first || k < head - (AU_STREAM_SLOTS - 2)) return -1;
+    const int64_t grid = 4000000;
+    int64_t t0 = (now_ns + grid - 1) / grid * grid;
+    s->pacer.t0_ns = t0 - k * s->pacer.chunk_ns;
+    atomic_store_explicit(&s->tail, k, memory_order_release);
+    if (au_workers_add(w, s) != 0) return -1;
+    s->in_worker = true;
+    s->parked = false;
+    *cursor = k;
+    return 0;
 }
 
 void au_resume_poll(au_workers *w, au_stream *s, int64_t now_ns)

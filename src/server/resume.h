@@ -72,6 +72,19 @@ bool au_resume_wanted(const au_stream_request *req);
  * queues its preparation. 0, or AU_E... */
 int au_resume_begin(au_records *r, au_preparer *p, au_stream *s,
                     const au_stream_request *req);
+/* The same from a known performance (a live or parked stream's timeline
+ * and the frames it rendered) instead of a record. */
+int au_resume_begin_from(au_preparer *p, au_stream *s,
+                         const au_stream_request *req, const au_timeline *known,
+                         int64_t known_end);
+
+/* Service: re-attach a parked stream (state AU_STREAM_PARKED) at frame
+ * position (chunk-rounded; its newest chunk when !has_position) if that
+ * chunk is still in its ring: clock restarted so that chunk is due now,
+ * handed back to the workers. 0 and *cursor set, or -1 (then resume by
+ * replay instead). */
+int au_resume_attach(au_workers *w, au_stream *s, bool has_position,
+                     int64_t position, int64_t now_ns, int64_t *cursor);
 
 /* Service, on every pump for a stream not yet with a worker: once prepared,
  * start its clock (its first chunk due now) and hand it to the workers. */

@@ -27,6 +27,7 @@
 #include <libwebsockets.h>
 
 #include "core/au.h"
+#include "core/pieces.h"
 #include "server/admission.h"
 #include "server/client_stats.h"
 #include "server/conn_guard.h"
@@ -56,6 +57,9 @@ _Static_assert(AU_WIRE_PRE >= LWS_PRE, "AU_WIRE_PRE must cover LWS_PRE");
     32 /* queued personal text messages per listener: a full                   \
         * burst of 20 pongs plus errors fits */
 #define TQ_MAX 1024 /* a hello with volumes and its resume id fits */
+/* Personal streams whose listener left are parked (engine kept, no CPU) so
+ * a reconnect resumes at once: at most this many (~2.5 MB each) */
+#define AU_MAX_PARKED 64
 #define RATE_PER_S 20.0 /* client messages per second */
 #define HTTP_PIECE 16384
 #define AU_TX_PACKET (256 * 1024) /* largest single send (see protocols) */
@@ -123,6 +127,8 @@ typedef struct {
     au_admission adm;
     au_conn_guard cg;
     au_exports *exports; /* NULL when --export-jobs 0 */
+    int64_t park_ns;     /* a parked stream is kept this long */
+    int nparked;
     au_records records;  /* ended performances kept for resume and export */
     au_preparer *preparer;
 } au_server;
@@ -225,6 +231,8 @@ static au_stream *find_station(au_server *srv, const char *name)
     return NULL;
 }
 
+static au_stream *find_by_rid(au_server *srv, const char *rid);
+
 static au_stream *find_station_cb(void *arg, const char *name)
 {
     return find_station(arg, name);
@@ -264,8 +272,17 @@ static au_stream *new_stream(au_server *srv, const au_stream_request *req,
     }
     au_resume_new_id(s->rid);
     if (!req->station[0] && au_resume_wanted(req)) {
-        /* a resumed performance: prepared off the workers (resume_hook.c) */
-        if (au_resume_begin(&srv->records, srv->preparer, s, req) != 0) {
+        /* a resumed performance: prepared off the workers (resume.c) */
+        /* a performance still here (live, or parked but past its ring)
+         * is replayed from its own timeline, else from a kept record or
+         * the request's seed and timeline */
+        au_stream *known = req->resume[0] ? find_by_rid(srv, req->resume) : NULL;
+        if (known) au_stream_record(known);
+        if ((known ? au_resume_begin_from(srv->preparer, s, req,
+                                          &known->timeline,
+                                          known->recorded * known->frames)
+                   : au_resume_begin(&srv->records, srv->preparer, s, req)) !=
+            0) {
             au_stream_free(s);
             return NULL;
         }
@@ -346,12 +363,24 @@ static void pump(au_server *srv)
         int state = atomic_load_explicit(&s->state, memory_order_acquire);
         if (s->removing) {
             if (state == AU_STREAM_RELEASED ||
-                (!s->in_worker &&
+                (!s->in_worker && state != AU_STREAM_RUNNING &&
                  atomic_load(&s->prep) != AU_PREP_RUNNING)) {
                 *link = s->next;
                 au_stream_free(s);
                 atomic_fetch_sub(&srv->metrics.streams, 1);
                 continue;
+            }
+            link = &s->next;
+            continue;
+        }
+        if (s->parked) {
+            au_stream_record(s); /* chunks rendered before the park */
+            if (state == AU_STREAM_PARKED &&
+                (now - s->parked_ns > srv->park_ns ||
+                 srv->nparked > AU_MAX_PARKED)) {
+                srv->nparked--;
+                s->parked = false;
+                retire_stream(srv, s);
             }
             link = &s->next;
             continue;
@@ -510,6 +539,24 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
     }
     au_stream *s = req.station[0] ? find_station(srv, req.station) : NULL;
     bool joined = s != NULL;
+    int64_t attach_at = -1;
+    if (!s && req.resume[0]) {
+        /* a pause, a reload or a blip: the parked stream itself, at once */
+        au_stream *p = find_by_rid(srv, req.resume);
+        /* an Opus listener needs the stream's encoder: else a replay */
+        if (p && (req.codec != AU_CODEC_OPUS || p->opus) &&
+            au_resume_attach(srv->workers, p, req.position_given,
+                             req.position, now, &attach_at) == 0) {
+            s = p;
+            srv->nparked--;
+            /* rendering again: counted like a new stream (the upgrade
+             * checked the budget) */
+            s->owner = l;
+            s->creator_addr = au_peer_addr(wsi);
+            s->admitted = true;
+            au_admission_created(&srv->adm, s->creator_addr);
+        }
+    }
     if (!s) {
         s = new_stream(srv, &req, now);
         if (s) { /* counted in the budget checked at the upgrade */
@@ -557,15 +604,21 @@ static int listener_open(au_server *srv, struct lws *wsi, pss_t *pss)
 
     char params[600], hello[TQ_MAX], id[64], resume[120];
     const au_params *p = joined || s->first > 0 ? &s->shown : &s->init;
+    if (!joined) /* a resumed stream starts at the resume point */
+        l->cursor = attach_at >= 0 ? attach_at : s->first;
+    if (attach_at >= 0)
+        p = attach_at < atomic_load(&s->head)
+                ? &au_stream_chunk(s, attach_at)->params /* in force there */
+                : &s->shown;
     if (au_wire_params_json(p, params, sizeof params) < 0) params[0] = '\0';
     if (s->station)
         snprintf(id, sizeof id, "station-%s", s->name);
     else
         snprintf(id, sizeof id, "personal-%llu", (unsigned long long)s->id);
-    if (!joined) l->cursor = s->first; /* a resumed stream starts there */
     snprintf(resume, sizeof resume,
              "{\"id\":\"%s\",\"kept_s\":%d,\"resumed\":%s}", s->rid,
-             srv->cfg.resume_keep_s, s->first > 0 ? "true" : "false");
+             srv->cfg.resume_keep_s,
+             s->first > 0 || attach_at >= 0 ? "true" : "false");
     int n = snprintf(hello, sizeof hello,
                      "{\"type\":\"hello\",\"protocol\":%d,\"stream\":\"%s\","
                      "\"station\":%s%s%s,\"sample_rate\":%d,\"channels\":2,"
@@ -591,7 +644,19 @@ static void listener_close(au_server *srv, pss_t *pss)
     if (s) {
         if (s->owner == l) s->owner = NULL; /* owner mode: nobody now */
         stream_detach(s, l);
-        if (!s->station)
+        if (!s->station && s->nlisteners == 0 && s->in_worker && !s->taps &&
+            srv->park_ns > 0 && !srv->shutting_down &&
+            atomic_load(&s->state) == AU_STREAM_RUNNING &&
+            au_workers_park(srv->workers, s) == 0) {
+            /* kept frozen for a resume (pump retires it later); it renders
+             * nothing, so it leaves the render budget (--max-streams) */
+            if (s->admitted) au_admission_freed(&srv->adm, s->creator_addr);
+            s->admitted = false;
+            s->parked = true;
+            s->in_worker = false;
+            s->parked_ns = au_mono_ns();
+            srv->nparked++;
+        } else if (!s->station)
             retire_stream(srv, s);
         else if (s->nlisteners == 0)
             s->empty_since_ns = au_mono_ns();
@@ -1148,7 +1213,8 @@ static int http_export_start(au_server *srv, struct lws *wsi, pss_t *pss)
     while (o && rq.name[o - 1] == '-') o--;
     rq.name[o] = '\0';
     if (!o)
-        snprintf(rq.name, sizeof rq.name, "auralis-%llu-%s-%s",
+        snprintf(rq.name, sizeof rq.name, "auralis-%s-%llu-%s-%s",
+                 au_piece_name(t->init.piece),
                  (unsigned long long)t->init.seed, au_key_name(t->init.key),
                  au_mode_name(t->init.mode));
     snprintf(rq.stream, sizeof rq.stream, "%s", rid);
@@ -1240,13 +1306,18 @@ static int http_performance(au_server *srv, struct lws *wsi, pss_t *pss,
 
 /* GET /api/validate?QUERY: the answer an upgrade with this query would
  * get, readable by a page (a browser hides a refused upgrade's body) */
+static const char *admit_new_stream(au_server *srv, struct lws *wsi,
+                                    const au_stream_request *req, bool count);
+
 static int http_validate(au_server *srv, struct lws *wsi, pss_t *pss)
 {
     static au_stream_request req;
     char err[256];
-    (void)srv;
     if (parse_request(wsi, &req, err, sizeof err))
         return http_error(wsi, pss, 400, "invalid_param", err);
+    /* what the upgrade would get: a busy server says so too */
+    const char *busy = admit_new_stream(srv, wsi, &req, false);
+    if (busy) return http_error(wsi, pss, 503, "busy", busy);
     return http_json(wsi, pss, 200, "{\"ok\":true}");
 }
 
@@ -1355,6 +1426,27 @@ static int refuse_upgrade(struct lws *wsi, unsigned status, const char *code,
     return 1;
 }
 
+/* NULL if a listener with this request may connect now: it joins an
+ * existing station, or a new stream fits the render budget (admission.h);
+ * else why not. count: the refusal is counted in the metrics. */
+static const char *admit_new_stream(au_server *srv, struct lws *wsi,
+                                    const au_stream_request *req, bool count)
+{
+    if (req->station[0] && find_station(srv, req->station)) return NULL;
+    switch (au_admission_check(&srv->adm, au_peer_addr(wsi))) {
+    case AU_ADMIT_OK: return NULL;
+    case AU_ADMIT_CAPACITY:
+        if (count) atomic_fetch_add(&srv->metrics.streams_refused_capacity, 1);
+        return "the server is rendering all the streams it can "
+               "(--max-streams); join a station instead or try later";
+    case AU_ADMIT_PER_ADDRESS:
+        if (count) atomic_fetch_add(&srv->metrics.streams_refused_address, 1);
+        return "your address has started as many streams as it may "
+               "(--max-streams-per-address); close one or join a station";
+    }
+    return NULL;
+}
+
 static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
 {
     char uri[64];
@@ -1392,24 +1484,8 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
         return refuse_upgrade(wsi, 503, "full",
                               "the server has reached --max-clients");
     }
-    if (!(req.station[0] && find_station(srv, req.station))) {
-        /* a new stream: within the render budget (admission.h) */
-        switch (au_admission_check(&srv->adm, au_peer_addr(wsi))) {
-        case AU_ADMIT_OK: break;
-        case AU_ADMIT_CAPACITY:
-            atomic_fetch_add(&srv->metrics.streams_refused_capacity, 1);
-            return refuse_upgrade(wsi, 503, "busy",
-                                  "the server is rendering all the streams it "
-                                  "can (--max-streams); join a station instead "
-                                  "or try later");
-        case AU_ADMIT_PER_ADDRESS:
-            atomic_fetch_add(&srv->metrics.streams_refused_address, 1);
-            return refuse_upgrade(wsi, 503, "busy",
-                                  "your address has started as many streams "
-                                  "as it may (--max-streams-per-address); "
-                                  "close one or join a station");
-        }
-    }
+    const char *busy = admit_new_stream(srv, wsi, &req, true);
+    if (busy) return refuse_upgrade(wsi, 503, "busy", busy);
     return 0;
 }
 
@@ -1597,6 +1673,7 @@ int au_server_run(const au_server_config *cfg)
     if (srv->backlog > AU_STREAM_SLOTS - 6) srv->backlog = AU_STREAM_SLOTS - 6;
     srv->stuck_ns = (int64_t)cfg->stuck_ms * 1000000;
     srv->linger_ns = (int64_t)cfg->station_linger_ms * 1000000;
+    srv->park_ns = (int64_t)cfg->resume_keep_s * 1000000000;
     srv->guard.loopback = !strncmp(cfg->host, "127.", 4);
     srv->guard.allow_hosts = cfg->allow_hosts;
     srv->guard.allow_origins = cfg->allow_origins;

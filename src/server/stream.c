@@ -52,6 +52,7 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
     atomic_init(&s->prep, AU_PREP_NONE);
     atomic_init(&s->cancel, 0);
     au_timeline_init(&s->timeline, p, AU_TIMELINE_MAX);
+    au_timeline_init(&s->future, p, AU_TIMELINE_MAX);
     atomic_init(&s->state, AU_STREAM_NEW);
     au_spsc_init(&s->sets, s->set_items, sizeof s->set_items[0],
                  AU_STREAM_SETS);
@@ -130,6 +131,7 @@ void au_stream_free(au_stream *s)
     free(s->oaudio);
     free(s->oggbuf);
     au_timeline_deinit(&s->timeline);
+    au_timeline_deinit(&s->future);
     free(s->slots);
     free(s->audio);
     free(s->fbuf);
@@ -295,6 +297,12 @@ void au_stream_render_next(au_stream *s)
      * "applies_at" and that `auralis render --change` replays */
     au_param_update u;
     uint32_t changed = 0;
+    while (s->future_next < s->future.n &&
+           s->future.v[s->future_next].pos <= pos) {
+        const au_param_update *f = &s->future.v[s->future_next++].u;
+        au_engine_set(s->engine, f);
+        changed |= f->mask;
+    }
     while (au_spsc_pop(&s->sets, &u)) {
         au_engine_set(s->engine, &u);
         changed |= u.mask;

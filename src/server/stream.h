@@ -76,7 +76,8 @@ enum {
     AU_STREAM_NEW = 0,
     AU_STREAM_RUNNING = 1,
     AU_STREAM_FAILED = -1,
-    AU_STREAM_RELEASED = 2
+    AU_STREAM_RELEASED = 2,
+    AU_STREAM_PARKED = 3 /* engine kept, no worker (resume.c) */
 };
 
 typedef struct au_stream au_stream;
@@ -121,6 +122,11 @@ struct au_stream {
 
     /* worker-private */
     alignas(64) au_engine *engine;
+    /* a resumed performance's changes after its resume point, applied by
+     * the worker at the chunk they were recorded at (set before the
+     * stream is handed to the worker) */
+    au_timeline future;
+    int future_next;
     uint64_t opus_failed; /* chunks whose encode failed (sent empty) */
     au_dither dither;
     uint64_t events_dropped; /* texts that did not fit a chunk */
@@ -141,6 +147,8 @@ struct au_stream {
     au_timeline timeline; /* every accepted change, recorded from chunks */
     int64_t recorded;     /* chunks whose changes are in timeline */
     bool in_worker;       /* handed to a render worker */
+    bool parked;          /* last listener left; engine kept for resume */
+    int64_t parked_ns;
     /* listeners in AU_PHASES groups by send phase (see server.c) */
     void *groups[AU_PHASES];
     int64_t last_edge[AU_PHASES];

@@ -15,7 +15,7 @@
 
 #define CMD_CAP 1024 /* pending adds/removes per worker */
 
-enum { CMD_ADD, CMD_REMOVE };
+enum { CMD_ADD, CMD_REMOVE, CMD_PARK };
 typedef struct {
     int op;
     au_stream *s;
@@ -71,7 +71,11 @@ static void handle_cmds(worker_t *w)
                     w->list[i] = w->list[--w->n];
                     break;
                 }
-            au_stream_stop(c.s);
+            if (c.op == CMD_PARK) /* engine kept: the service owns it now */
+                atomic_store_explicit(&c.s->state, AU_STREAM_PARKED,
+                                      memory_order_release);
+            else
+                au_stream_stop(c.s);
         }
     }
 }
@@ -211,6 +215,16 @@ int au_workers_remove(au_workers *ws, au_stream *s)
 {
     worker_t *w = &ws->w[s->worker];
     cmd_t c = {CMD_REMOVE, s};
+    if (!au_spsc_push(&w->cmds, &c)) return AU_EFULL;
+    w->assigned--;
+    kick(w);
+    return 0;
+}
+
+int au_workers_park(au_workers *ws, au_stream *s)
+{
+    worker_t *w = &ws->w[s->worker];
+    cmd_t c = {CMD_PARK, s};
     if (!au_spsc_push(&w->cmds, &c)) return AU_EFULL;
     w->assigned--;
     kick(w);

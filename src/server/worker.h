@@ -34,6 +34,10 @@ int au_workers_add(au_workers *w, au_stream *s);
 /* Asks s's worker to drop it; the worker destroys the engine and sets
  * s->state to AU_STREAM_RELEASED, after which the caller frees s. */
 int au_workers_remove(au_workers *w, au_stream *s);
+/* Asks s's worker to stop rendering s but keep its engine: the worker
+ * sets s->state to AU_STREAM_PARKED, after which the service thread owns
+ * s (and may hand it back with au_workers_add). 0 or AU_EFULL. */
+int au_workers_park(au_workers *w, au_stream *s);
 /* Joins the threads; streams still attached are stopped (engines freed). */
 void au_workers_stop(au_workers *w);
 

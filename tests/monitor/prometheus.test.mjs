@@ -167,7 +167,7 @@ test('every dashboard panel query returns data from a real Prometheus scraping a
     // the rules loaded and evaluate without errors
     const rules = await getJson(prom.port, '/api/v1/rules');
     const loaded = rules.data.groups.flatMap((g) => g.rules);
-    assert.equal(loaded.length, 11);
+    assert.equal(loaded.length, 12);
 
     const all = DASHBOARDS.map(dashboardQueries);
     const panelQueries = all.flatMap((d) => d.queries);

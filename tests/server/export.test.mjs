@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, startServer, listen, get, sleep, refusedUpgrade } from './helpers.mjs';
+import { BIN, startServer, listen, get, sleep, refusedUpgrade, metrics } from './helpers.mjs';
 
 const post = (port, p) => new Promise((resolve, reject) => {
   const r = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', agent: false }, (res) => {
@@ -105,7 +105,16 @@ test('export: FLAC and raw are the streamed PCM bit for bit; MIDI is a file', { 
   const mst = await exportDone(srv.port, JSON.parse(r.body).job);
   const mid = await get(srv.port, mst.download_url);
   assert.equal(mid.body.toString('ascii', 0, 4), 'MThd');
-  assert.match(mst.filename, /^auralis-4242-D-dorian\.mid$/);
+  assert.match(mst.filename, /^auralis-[a-z]+-4242-D-dorian\.mid$/);
+
+  r = await post(srv.port, `/api/export?stream=${id}&format=opus&minutes=0.05&to=${to}`);
+  assert.equal(r.status, 202, r.body);
+  const ost = await exportDone(srv.port, JSON.parse(r.body).job);
+  assert.equal(ost.from, to - 3 * 48000); // 3 s counted back from `to`
+  const ogg = await get(srv.port, ost.download_url);
+  assert.equal(ogg.headers['content-type'], 'audio/ogg');
+  assert.equal(ogg.body.toString('ascii', 0, 4), 'OggS');
+  assert.ok(ogg.body.includes(Buffer.from('OpusHead')));
 
   // bad requests say why
   r = await post(srv.port, `/api/export?stream=${id}&format=wav`);
@@ -123,19 +132,33 @@ test('resume: another server continues the performance with the same samples', {
   a.send({ type: 'set', intensity: 0.8, volumes: { textures: 0.2 } });
   await a.until(() => a.chunks.length >= 40, 10000, 'audio');
   a.close();
+  // the server parks the stream once it has seen the close
+  const idle = async () => {
+    for (let i = 0; i < 100 && (await metrics(srv.port)).listeners > 0; i++) await sleep(100);
+  };
+  await idle();
   const hello = a.ofType('hello')[0];
   const timeline = a.ofType('state').map((s) => s.change).join(';');
   assert.ok(timeline.length > 0);
 
-  // by resume id on the same server: the kept performance
-  const at = a.chunks[30].h.pos + 1234; // mid-chunk: rounded down to chunk 30
-  const b = listen(srv.port, `resume=${hello.resume.id}&position=${at}`);
-  await b.until(() => b.chunks.length >= 6, 20000, 'resumed audio');
-  assert.equal(b.ofType('hello')[0].position, a.chunks[30].h.pos);
-  assert.equal(b.ofType('hello')[0].resume.resumed, true);
-  assert.equal(b.chunks[0].h.pos, a.chunks[30].h.pos);
-  for (let i = 0; i < 6; i++) assert.ok(b.chunks[i].payload.equals(a.chunks[30 + i].payload), `chunk ${30 + i}`);
-  b.close();
+  // by resume id on the same server: the parked stream itself (the chunk
+  // is still in its ring), then a replay of its timeline (it is not)
+  for (const k of [30, 5]) {
+    const at = a.chunks[k].h.pos + 1234; // mid-chunk: rounded down
+    const b = listen(srv.port, `resume=${hello.resume.id}&position=${at}`);
+    await b.until(() => b.chunks.length >= 6, 20000, 'resumed audio');
+    const bh = b.ofType('hello')[0];
+    assert.equal(bh.position, a.chunks[k].h.pos);
+    assert.equal(bh.resume.resumed, true);
+    assert.equal(b.chunks[0].h.pos, a.chunks[k].h.pos);
+    for (let i = 0; i < 6; i++) assert.ok(b.chunks[i].payload.equals(a.chunks[k + i].payload), `chunk ${k + i}`);
+    // the parked stream keeps its id; a replay is a new branch with a new one
+    if (k === 30) assert.equal(bh.resume.id, hello.resume.id);
+    else assert.notEqual(bh.resume.id, hello.resume.id);
+    b.close();
+    await b.until(() => b.closed, 3000, 'closed');
+    await idle(); // the server sees the close and parks the stream again
+  }
 
   // after a restart: a fresh server knows nothing but what the link says
   const other = await startServer(['--workers', '1']);

@@ -214,3 +214,12 @@ test('HTTP stream listeners are listeners, not idle connections (per-address pen
     await s.stop();
   }
 });
+
+test('an HTTP stream outlives the server\'s request timeout (endless response)', { timeout: 60000 * SLACK }, async () => {
+  const ws = listen(srv.port, 'station=long&seed=6');
+  await ws.until(() => ws.chunks.length >= 2, 5000, 'audio');
+  // about 9 s of 128 kbit/s Opus: longer than lws's 5 s request timeout
+  const { body } = await readStream(srv.port, '/stream/long.opus', 150000);
+  assert.ok(body.length >= 150000);
+  ws.close();
+});
