@@ -262,6 +262,15 @@ static void padbus(au_engine *e)
         float y1 = e->pb_y[c][0], y2 = e->pb_y[c][1];
         const float b0 = e->pb_b0, b1 = e->pb_b1, b2 = e->pb_b2, a1 = e->pb_a1,
                     a2 = e->pb_a2;
+        if (fabsf(e->pb_dip_applied) < 0.05f) {
+            /* no melody: the dip is flat (identity), only the high-pass;
+             * the EQ's state is what it would be (its output = input) */
+            for (int i = 0; i < AU_BLOCK; i++) x[i] = au_svf_hp(&f, &e->pb_hp_c, x[i]);
+            e->pb_hp[c] = f;
+            e->pb_x[c][0] = e->pb_y[c][0] = x[AU_BLOCK - 1];
+            e->pb_x[c][1] = e->pb_y[c][1] = x[AU_BLOCK - 2];
+            continue;
+        }
         for (int i = 0; i < AU_BLOCK; i++) {
             float h = au_svf_hp(&f, &e->pb_hp_c, x[i]);
             float y = b0 * h + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
@@ -290,13 +299,17 @@ static void air(au_engine *e, float bright)
     e->air_lfo -= e->air_lfo >= 1.0f ? 1.0f : 0.0f;
     float g = AIR_LEVEL * (0.35f + 0.9f * bright) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
-    for (int c = 0; c < 2; c++) {
-        const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        float *x = e->bus[AU_LAYER_TEXTURES][c];
-        au_svf f = e->air_f[c];
-        for (int i = 0; i < AU_BLOCK; i++) x[i] += g * au_svf_bp(&f, &e->air_c, nz[i]);
-        e->air_f[c] = f;
+    /* one channel of noise, into both sides: the reverb (where most of it
+     * goes) makes it wide, and it costs half */
+    const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+    float *xl = e->bus[AU_LAYER_TEXTURES][0], *xr = e->bus[AU_LAYER_TEXTURES][1];
+    au_svf f = e->air_f[0];
+    for (int i = 0; i < AU_BLOCK; i++) {
+        float y = g * au_svf_bp(&f, &e->air_c, nz[i]);
+        xl[i] += y;
+        xr[i] += y;
     }
+    e->air_f[0] = f;
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
 
