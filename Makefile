@@ -84,7 +84,10 @@ fuzz: deps-test
 	  echo "fuzzing $$f for $(FUZZ_SECONDS) s"; \
 	  dict=; [ -f fuzz/$$f.dict ] && dict=-dict=fuzz/$$f.dict; \
 	  build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$dict \
-	    -print_final_stats=1 build-fuzz/corpus/$$f 2>&1 | tail -4 || exit 1; \
+	    -artifact_prefix=build-fuzz/ -print_final_stats=1 \
+	    build-fuzz/corpus/$$f > build-fuzz/$$f.log 2>&1; rc=$$?; \
+	  tail -4 build-fuzz/$$f.log; \
+	  [ $$rc -eq 0 ] || { echo "fuzz: $$f failed (build-fuzz/$$f.log; input in build-fuzz/)"; exit 1; }; \
 	done
 
 format:

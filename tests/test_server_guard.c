@@ -70,8 +70,9 @@ static void messages_cut_on_characters(void **state)
              val);
     assert_int_equal(au_control_parse(msg, strlen(msg), &m), AU_MSG_ERROR);
     assert_reply_valid(m.error_code, m.message);
-    const char *names[] = {"key", "mode", "bpm", "station", "codec", "wander",
-                           "seed"};
+    const char *names[] = {"key",    "mode", "bpm",      "station", "codec",
+                           "wander", "seed", "piece",    "timeline",
+                           "resume", "position", "pads_volume"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         au_stream_request r;
         au_stream_request_init(&r);
@@ -80,6 +81,20 @@ static void messages_cut_on_characters(void **state)
         assert_int_equal(au_query_add_pair(&r, pair, err, sizeof err), -1);
         assert_reply_valid("invalid_param", err);
     }
+    /* found by fuzz_query: an unknown piece quoting malformed bytes */
+    {
+        au_stream_request r2;
+        au_stream_request_init(&r2);
+        char e2[256];
+        assert_int_equal(au_query_add_pair(&r2, "piece=w\x80\x80\x80snd\x9b",
+                                           e2, sizeof e2),
+                         -1);
+        assert_true(au_utf8_valid(e2, strlen(e2)));
+    }
+    snprintf(msg, sizeof msg,
+             "{\"type\":\"set\",\"volumes\":{\"%s\":0.5}}", val);
+    assert_int_equal(au_control_parse(msg, strlen(msg), &m), AU_MSG_ERROR);
+    assert_reply_valid(m.error_code, m.message);
     /* malformed bytes in a quoted value come back as '?' */
     au_stream_request r;
     au_stream_request_init(&r);

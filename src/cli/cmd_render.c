@@ -28,6 +28,7 @@ static const char usage[] =
     "                    sets the default key, mode, bpm and intensity\n"
     "  --soundfont PATH  SF2/SF3 for the pieces' sampled instruments (default\n"
     "                    " AU_SFONT_DEFAULT_PATH ")\n"
+    "  --no-soundfont    play the pieces on Auralis's own instruments only\n"
     "  --seed N          piece seed, 0..18446744073709551615 (random and\n"
     "                    printed when absent)\n"
     "  --key K           C, C#, Db, D, ..., B (default D)\n"

@@ -143,6 +143,7 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
             {"--quiet", AU_OPT_QUIET, &o->quiet},
             {"--json", AU_OPT_JSON, &o->json},
             {"--float", AU_OPT_FLOAT, &o->float_wav},
+            {"--no-soundfont", AU_OPT_SOUNDFONT, &o->no_soundfont},
         };
         bool matched = false;
         for (size_t f = 0; f < AU_ARRAY_LEN(flags); f++) {
@@ -377,6 +378,13 @@ static bool piece_uses_sf(int piece)
 
 int au_cli_load_soundfont(const au_cli_options *o, bool need_any)
 {
+    if (o->no_soundfont) {
+        if (o->soundfont) {
+            fprintf(stderr, "auralis: give --soundfont or --no-soundfont, not both\n");
+            return 2;
+        }
+        return 0;
+    }
     if (!need_any) { /* only if the piece or a change needs it */
         need_any = piece_uses_sf(o->params.piece);
         for (int c = 0; c < o->nchanges; c++)

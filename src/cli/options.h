@@ -34,6 +34,7 @@ typedef struct {
     bool float_wav;
     int opus_bitrate; /* .opus output, bits/s; 0 = the writer's default */
     const char *soundfont; /* --soundfont PATH, or NULL: the default path */
+    bool no_soundfont;     /* --no-soundfont: pieces on Auralis's own only */
     int nchanges;
     au_cli_change changes[AU_CLI_MAX_CHANGES];
     const char *timeline; /* --timeline TEXT (the server's timeline form) */
@@ -49,7 +50,7 @@ enum {
     AU_OPT_QUIET = 1 << 4,  /* --quiet */
     AU_OPT_JSON = 1 << 5,   /* --json */
     AU_OPT_FLOAT = 1 << 6,  /* --float (32-bit float WAV) */
-    AU_OPT_SOUNDFONT = 1 << 7, /* --soundfont PATH */
+    AU_OPT_SOUNDFONT = 1 << 7, /* --soundfont PATH, --no-soundfont */
     AU_OPT_OPUS = 1 << 8,      /* --opus-bitrate */
 };
 

@@ -137,7 +137,9 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                    .gain = 1.0f, .rev = 0.9f, .dly = 1.0f),
             [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 38, .hi = 55,
                                   .gain = 0.3f),
+            /* the kit: brushes, or the jazz or room kit */
             [AU_LAYER_PERCUSSION] = SF(AU_GEN_PERC, P_BRUSH_KIT, .bank = 128,
+                                       .nalt = 2, .alt = {32, 8},
                                        .vmin = 20, .vmax = 96, .gain = 1.4f,
                                        .rev = 0.6f, .dly = 0.3f),
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "params.h"
+#include "utf8.h"
 
 static const au_piece_info pieces[AU_PIECE_COUNT] = {
     [AU_PIECE_DRIFT] = {"drift", "Drift",
@@ -63,11 +64,8 @@ int au_parse_piece(const char *s, int *piece, char *err, size_t errlen)
         for (int k = 0; k < AU_PIECE_COUNT; k++)
             n += (size_t)snprintf(names + n, sizeof names - n, "%s%s",
                                   k ? ", " : "", pieces[k].name);
-        char v[48];
-        snprintf(v, sizeof v, "%.40s%s", s ? s : "",
-                 s && strlen(s) > 40 ? "..." : "");
-        for (char *c = v; *c; c++)
-            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+        char v[AU_QUOTE_SIZE];
+        au_quote(s, v); /* whole characters: the message stays UTF-8 */
         snprintf(err, errlen, "piece must be one of %s (got '%s')", names, v);
     }
     return -1;

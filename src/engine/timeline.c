@@ -1,5 +1,7 @@
 #include "engine/timeline.h"
 
+#include "core/utf8.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,10 +97,12 @@ int au_timeline_parse(au_timeline *t, const char *text, char *err,
         long long pos = colon ? strtoll(entry, &end, 10) : -1;
         if (!colon || end != colon || colon == entry || pos < 0 ||
             pos > (long long)AU_MAX_MINUTES * 60 * 48000) {
+            char q[AU_QUOTE_SIZE];
+            au_quote(entry, q); /* whole characters: the message stays UTF-8 */
             snprintf(err, errlen,
                      "timeline entry %d must start with a sample position "
-                     "0..%lld and ':' (got '%.40s')",
-                     index, (long long)AU_MAX_MINUTES * 60 * 48000, entry);
+                     "0..%lld and ':' (got '%s')",
+                     index, (long long)AU_MAX_MINUTES * 60 * 48000, q);
             return -1;
         }
         au_param_update u;

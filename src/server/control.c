@@ -142,8 +142,8 @@ static au_msg_type parse_set(json_t *root, au_control_msg *m)
             {
                 char vn[40];
                 if (au_layer_from_name(ln) < 0) {
-                    char q[48];
-                    snprintf(q, sizeof q, "%.40s", ln);
+                    char q[AU_QUOTE_SIZE];
+                    au_quote(ln, q);
                     snprintf(err, sizeof err,
                              "volumes: unknown layer '%s' (allowed: pads, "
                              "melody, bass, percussion, textures, bells)",

@@ -1306,13 +1306,18 @@ static int http_performance(au_server *srv, struct lws *wsi, pss_t *pss,
 
 /* GET /api/validate?QUERY: the answer an upgrade with this query would
  * get, readable by a page (a browser hides a refused upgrade's body) */
+static const char *admit_new_stream(au_server *srv, struct lws *wsi,
+                                    const au_stream_request *req, bool count);
+
 static int http_validate(au_server *srv, struct lws *wsi, pss_t *pss)
 {
     static au_stream_request req;
     char err[256];
-    (void)srv;
     if (parse_request(wsi, &req, err, sizeof err))
         return http_error(wsi, pss, 400, "invalid_param", err);
+    /* what the upgrade would get: a busy server says so too */
+    const char *busy = admit_new_stream(srv, wsi, &req, false);
+    if (busy) return http_error(wsi, pss, 503, "busy", busy);
     return http_json(wsi, pss, 200, "{\"ok\":true}");
 }
 
@@ -1421,6 +1426,27 @@ static int refuse_upgrade(struct lws *wsi, unsigned status, const char *code,
     return 1;
 }
 
+/* NULL if a listener with this request may connect now: it joins an
+ * existing station, or a new stream fits the render budget (admission.h);
+ * else why not. count: the refusal is counted in the metrics. */
+static const char *admit_new_stream(au_server *srv, struct lws *wsi,
+                                    const au_stream_request *req, bool count)
+{
+    if (req->station[0] && find_station(srv, req->station)) return NULL;
+    switch (au_admission_check(&srv->adm, au_peer_addr(wsi))) {
+    case AU_ADMIT_OK: return NULL;
+    case AU_ADMIT_CAPACITY:
+        if (count) atomic_fetch_add(&srv->metrics.streams_refused_capacity, 1);
+        return "the server is rendering all the streams it can "
+               "(--max-streams); join a station instead or try later";
+    case AU_ADMIT_PER_ADDRESS:
+        if (count) atomic_fetch_add(&srv->metrics.streams_refused_address, 1);
+        return "your address has started as many streams as it may "
+               "(--max-streams-per-address); close one or join a station";
+    }
+    return NULL;
+}
+
 static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
 {
     char uri[64];
@@ -1458,24 +1484,8 @@ static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
         return refuse_upgrade(wsi, 503, "full",
                               "the server has reached --max-clients");
     }
-    if (!(req.station[0] && find_station(srv, req.station))) {
-        /* a new stream: within the render budget (admission.h) */
-        switch (au_admission_check(&srv->adm, au_peer_addr(wsi))) {
-        case AU_ADMIT_OK: break;
-        case AU_ADMIT_CAPACITY:
-            atomic_fetch_add(&srv->metrics.streams_refused_capacity, 1);
-            return refuse_upgrade(wsi, 503, "busy",
-                                  "the server is rendering all the streams it "
-                                  "can (--max-streams); join a station instead "
-                                  "or try later");
-        case AU_ADMIT_PER_ADDRESS:
-            atomic_fetch_add(&srv->metrics.streams_refused_address, 1);
-            return refuse_upgrade(wsi, 503, "busy",
-                                  "your address has started as many streams "
-                                  "as it may (--max-streams-per-address); "
-                                  "close one or join a station");
-        }
-    }
+    const char *busy = admit_new_stream(srv, wsi, &req, true);
+    if (busy) return refuse_upgrade(wsi, 503, "busy", busy);
     return 0;
 }
 

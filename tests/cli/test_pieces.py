@@ -28,7 +28,7 @@ PROGRAMS = {
     "glass": {"Pads": {94}, "Melody": {8, 10, 9}, "Bells": {98, 14}},
     "choir": {"Pads": {52, 91}, "Melody": {53}},
     "night": {"Pads": {49}, "Melody": {4, 46, 11}},
-    "pulse": {"Melody": {11, 12}, "Percussion": {40}, "Bells": {108, 10}},
+    "pulse": {"Melody": {11, 12}, "Percussion": {40, 32, 8}, "Bells": {108, 10}},
     "drift": {"Pads": {89}, "Melody": {75}, "Bass": {38}},
 }
 
@@ -102,6 +102,23 @@ class PieceOptions(unittest.TestCase):
             r = run("serve", "--port", "0", "--soundfont", path)
             self.assertEqual(r.returncode, 2)
             self.assertIn(path, r.stderr)
+
+    def test_no_soundfont(self):
+        a, b = out("wav"), out("wav")
+        r = run("render", "--quiet", "--piece", "rooms", "--seed", "1",
+                "--seconds", "6", "--no-soundfont", "-o", a)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr, "")
+        r = run("render", "--piece", "rooms", "--seconds", "2", "--no-soundfont",
+                "--soundfont", SF, "-o", b)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not both", r.stderr)
+        self.assertGreater(np.sqrt(np.mean(read_wav(a)[48000 * 2:] ** 2)), 1e-3)
+        if os.path.exists(SF):  # the SoundFont's piano is another sound
+            r = run("render", "--quiet", "--piece", "rooms", "--seed", "1",
+                    "--seconds", "6", "-o", b)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertFalse(np.array_equal(read_wav(a), read_wav(b)))
 
     def test_piece_sets_defaults_options_override(self):
         target = out("mid")

@@ -36,6 +36,11 @@ test('past --max-streams new streams get 503 (empty stations count); joining a s
     assert.equal(r.body.code, 'busy');
     assert.match(r.body.message, /--max-streams/);
     assert.equal((await refused(s.port, 'station=four')).status, 503, 'a new station is a new stream');
+    // the page can learn why (a browser cannot read a refused upgrade)
+    const v = await get(s.port, '/api/validate?seed=4');
+    assert.equal(v.status, 503);
+    assert.equal(JSON.parse(v.body).code, 'busy');
+    assert.equal((await get(s.port, '/api/validate?station=one')).status, 200, 'joining is fine');
     // joining an existing station costs no render and is admitted
     const j = listen(s.port, 'station=one');
     await j.until(() => j.chunks.length >= 1, 5000, 'joined audio');

@@ -393,8 +393,9 @@ for (const [w, h] of [[1440, 900], [390, 844]]) {
       assert.deepEqual(box.map(Math.round), [0, 0, w, h]);
       assert.equal(await page.isVisible('#imm-exit'), true);
       await page.waitForFunction(() => document.body.classList.contains('idle'), null, { timeout: 15000 * SLACK });
-      await page.waitForTimeout(1500); // the fade itself
-      assert.equal(await page.$eval('.imm-bar', (el) => getComputedStyle(el).opacity), '0');
+      // the fade itself: a CSS transition, which a loaded machine may run late
+      await page.waitForFunction(() => getComputedStyle(document.querySelector('.imm-bar')).opacity === '0',
+        null, { timeout: 15000 * SLACK });
       await page.screenshot({ path: path.join(ARTIFACTS, `player-${w}x${h}-fullscreen.png`) });
       await page.mouse.move(w / 2, h / 2);
       await page.mouse.move(w / 3, h / 3);

@@ -266,6 +266,7 @@ player.addEventListener('hello', (e) => {
   $('r-stream').textContent = e.detail.stream ?? '–';
   showMixer(!!p.volumes);
   $('share-moment').hidden = !player.perf;
+  if (player.perf?.keptS) $('share-moment').title = `A link to this performance at this moment (this server keeps it ${Math.round(player.perf.keptS / 60)} min after you leave; the link replays it on any server)`;
   // Restore what the connect URL could not carry (an older server).
   if (player.desired.station) return;
   const fix = {};

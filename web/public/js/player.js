@@ -449,7 +449,10 @@ export class Player extends EventTarget {
     if (this.codec !== 'opus') return;
     C.opusFailed();
     this.lastError = msg;
+    // the same performance, where the listener is, in pcm16
+    const perf = this.perf, at = this.playedPosition();
     this.retune(this.desired);
+    if (perf && !this.desired.station) { this.perf = perf; this.markResume(at); }
   }
 
   // --- housekeeping -----------------------------------------------------
