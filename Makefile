@@ -10,12 +10,14 @@
 #   make fuzz     libFuzzer on what clients send (FUZZ_SECONDS per target)
 #   make monitor  a local Prometheus scraping a running server (MONITOR_TARGET)
 #   make format   clang-format every C file
+#   make music-report  renders pieces, prints the music figures of issue 8,
+#                 writes spectrograms and spectra into build/music/
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
 .PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
-        load soak player-session fuzz format clean monitor
+        load soak player-session fuzz format clean monitor music-report
 
 all: build
 
@@ -50,6 +52,11 @@ test-asan: deps-test
 
 bench: build
 	@$(BUILD)/auralis bench
+
+# MUSIC_ARGS e.g. "--seeds 7,3,11 --minutes 10" (see scripts/music_report.py)
+music-report: build
+	@nice /usr/bin/python3 scripts/music_report.py --bin $(BUILD)/auralis \
+	  --out $(BUILD)/music --json $(BUILD)/music/report.json $(MUSIC_ARGS)
 
 # Server load (3 min) and soak (30 min) tests: see bench/README.md.
 load: build

@@ -15,7 +15,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config
 # icecast2, nginx: the Icecast relay and multi-node tests run their own
 # copies on ephemeral ports, as the icecast2 user for Icecast; Debian's
 # nginx package also starts a system nginx on :80, which nothing here uses.
-test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy ffmpeg sox nodejs npm chromium
+test_pkgs=(libcmocka-dev python3 python3-mido python3-numpy python3-scipy python3-matplotlib ffmpeg sox nodejs npm chromium
            clang libclang-rt-14-dev prometheus icecast2 nginx)
 
 want=("${build_pkgs[@]}")

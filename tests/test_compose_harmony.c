@@ -15,7 +15,7 @@ static void test_every_degree_reachable(void **state)
             int seen[7] = {0};
             au_chord c;
             for (int n = 0; n < 5000; n++) {
-                au_harmony_next(&h, 2, m, inten, &c);
+                au_harmony_next(&h, 2, m, inten, 3.0, &c);
                 seen[c.degree]++;
                 assert_int_equal(c.mask & ~au_scale_mask(2, m), 0);
             }
@@ -36,7 +36,7 @@ static void test_phrases_do_not_restart_on_tonic(void **state)
         au_chord c;
         int starts = 0, tonic = 0, degs[7] = {0}, v_total = 0, v_to_i = 0, prev = -1;
         for (int n = 0; n < 8000; n++) {
-            int pos = au_harmony_next(&h, 0, m, 0.4, &c);
+            int pos = au_harmony_next(&h, 0, m, 0.4, 3.0, &c);
             if (pos == 0 && n > 0) {
                 starts++;
                 tonic += c.degree == 0;
@@ -69,8 +69,8 @@ static void test_rhythm_and_colour_follow_intensity(void **state)
         au_harmony_init(&h, 42);
         au_chord c;
         for (int n = 0; n < 4000; n++) {
-            au_harmony_next(&h, 2, AU_MODE_DORIAN, inten, &c);
-            bars[k] += au_harmony_bars(&h, inten);
+            au_harmony_next(&h, 2, AU_MODE_DORIAN, inten, 3.0, &c);
+            bars[k] += au_harmony_bars(&h, inten, 66.0);
             tones[k] += c.npcs;
             types[k][c.quality]++;
         }
@@ -79,7 +79,8 @@ static void test_rhythm_and_colour_follow_intensity(void **state)
     }
     printf("mean chord length: %.2f bars at 0.1, %.2f at 0.9; tones %.2f vs %.2f\n",
            bars[0], bars[1], tones[0], tones[1]);
-    assert_true(bars[0] >= 2.0 * bars[1]);
+    assert_true(bars[0] >= 1.8 * bars[1]);
+    assert_true(bars[1] * 4 * 60.0 / 66.0 >= 7.0); /* >= 7 s even when dense */
     assert_true(tones[1] > tones[0] + 0.3);
     /* variety: every quality appears at both levels except 9ths when calm */
     for (int q = 0; q < AU_CQ_COUNT; q++) assert_true(types[1][q] > 0);

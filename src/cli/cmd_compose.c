@@ -38,6 +38,8 @@ static const char usage[] =
     "  --minutes M       length, up to 1440 (default 10)\n"
     "  --bars B          length in 4-beat bars at the starting tempo\n"
     "  --seconds S       length in seconds\n"
+    "  --endless         no ending (by default no note starts in the last\n"
+    "                    bars)\n"
     "  -o, --output FILE the .mid file to write (required)\n"
     "  --quiet           print nothing but errors\n";
 
@@ -82,6 +84,7 @@ int au_cmd_compose(int argc, char **argv)
         return 1;
     }
     int64_t end = au_cli_length_frames(&o, 10.0);
+    if (!o.endless && end >= o.rate) au_composer_set_end(&c, end);
     au_event ev;
     long notes = 0;
     double last_beat = 0, bpm = o.params.bpm;

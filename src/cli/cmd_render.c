@@ -48,6 +48,10 @@ static const char usage[] =
     "  --minutes M       length, up to 1440 (default 10)\n"
     "  --bars B          length in 4-beat bars at the starting tempo\n"
     "  --seconds S       length in seconds\n"
+    "  --endless         no ending: the music runs to the last frame as a\n"
+    "                    stream does (replays a streamed session exactly);\n"
+    "                    by default the last bars are quiet, the reverb\n"
+    "                    rings and the file fades out inside the length\n"
     "  --rate R          48000 (default) or 44100\n"
     "  --float           write 32-bit float WAV instead of 16-bit (.wav only)\n"
     "  --opus-bitrate B  .opus bits/s, 32000..256000 (default 160000); the\n"
@@ -246,6 +250,9 @@ int au_cmd_render(int argc, char **argv)
     }
     au_engine_thread_init();
 
+    /* a file ends like a piece (quiet last bars, reverb tail, fade) unless
+     * it replays a stream */
+    if (!o.endless && total >= o.rate) au_engine_set_end(e, total);
     static pipeline pl;
     memset(&pl, 0, sizeof pl);
     pthread_mutex_init(&pl.mu, NULL);

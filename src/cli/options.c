@@ -143,6 +143,7 @@ int au_cli_parse(int argc, char **argv, unsigned acc, au_cli_options *o,
             {"--quiet", AU_OPT_QUIET, &o->quiet},
             {"--json", AU_OPT_JSON, &o->json},
             {"--float", AU_OPT_FLOAT, &o->float_wav},
+            {"--endless", AU_OPT_LENGTH, &o->endless},
             {"--no-soundfont", AU_OPT_SOUNDFONT, &o->no_soundfont},
         };
         bool matched = false;

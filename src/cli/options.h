@@ -32,6 +32,7 @@ typedef struct {
     bool quiet;
     bool json;
     bool float_wav;
+    bool endless;          /* --endless: no ending (replays a stream) */
     int opus_bitrate; /* .opus output, bits/s; 0 = the writer's default */
     const char *soundfont; /* --soundfont PATH, or NULL: the default path */
     bool no_soundfont;     /* --no-soundfont: pieces on Auralis's own only */

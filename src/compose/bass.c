@@ -26,11 +26,11 @@ static void play(au_bass *b, au_score *s, int pitch, int vel, double beat)
     b->id[b->n++] = id;
 }
 
-/* pitch of pc nearest the last bass note, inside 28..45 */
+/* pitch of pc nearest the last bass note, inside 31..45 (49-110 Hz) */
 static int place(const au_bass *b, int pc)
 {
     int best = -1;
-    for (int p = 28; p <= AU_BASS_HI; p++)
+    for (int p = 31; p <= AU_BASS_HI; p++)
         if (p % 12 == pc && (best < 0 || abs(p - b->last) < abs(best - b->last)))
             best = p;
     return best;
@@ -64,8 +64,9 @@ void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx)
         release(b, s, ctx->beat + h);
         play(b, s, p, vel, ctx->beat + h);
         b->last = p;
-        if (d < 0.35 && p - 12 >= AU_BASS_LO && au_rng_chance(&b->rng, 0.5))
-            play(b, s, p - 12, vel - 12, ctx->beat + h + 0.02);
+        /* a sub drone, never below E1 (41 Hz): nothing sustained lower */
+        if (d < 0.35 && p - 12 >= 28 && au_rng_chance(&b->rng, 0.35))
+            play(b, s, p - 12, vel - 18, ctx->beat + h + 0.02);
     } else if (d > 0.45) {
         /* busier: restrike the root, sometimes answer with the fifth */
         if (au_rng_chance(&b->rng, 0.4 + 0.5 * d)) {

@@ -77,6 +77,7 @@ static void emit_item(au_composer *c, const au_score_item *it, int64_t pos)
     switch (e.type) {
     case AU_EV_NOTE_ON: {
         if (!layer_on(&c->live, l) || it->id < c->drop_below[l]) return;
+        if (c->end_pos > 0 && pos >= c->quiet_pos) return; /* the ending */
         for (int i = 0; i < c->nsounding[l]; i++)
             if (c->sounding[l][i].note == e.note) { /* never overlap a note */
                 off_event(c, l, e.note, pos, e.beat);
@@ -154,17 +155,20 @@ static void generate_bar(au_composer *c)
                 au_score_push(&c->score, beat, &r, c->score.next_id);
             }
         } else {
-            au_harmony_next(&c->harm, c->key, c->mode, density, &c->chord);
+            au_harmony_next(&c->harm, c->key, c->mode, density, c->orch.tonic_pull,
+                            &c->chord);
         }
         c->key_forced = false;
-        int hb = au_harmony_bars(&c->harm, density);
+        int hb = au_harmony_bars(&c->harm, density, c->tempo.bpm);
         if (pc->harmonic_rhythm != 1.0f) /* the piece's harmonic rhythm */
             hb = (int)lround(hb * pc->harmonic_rhythm) < 1
                      ? 1 : (int)lround(hb * pc->harmonic_rhythm);
         c->chord_end_bar = c->bar + hb;
         int nv = au_clampi(c->chord.npcs + (density > 0.55), 3, 6);
         uint8_t v[6];
-        c->nvoicing = au_voice_lead(c->voicing, c->nvoicing, &c->chord, nv, 48, 83, v);
+        /* the pads keep under the melody's register (it sings above them) */
+        int plo = 48 + c->orch.reg_pads, phi = 72 + c->orch.reg_pads;
+        c->nvoicing = au_voice_lead(c->voicing, c->nvoicing, &c->chord, nv, plo, phi, v);
         memcpy(c->voicing, v, sizeof v);
         au_event e = mk(AU_EV_CHORD, 0, beat);
         e.u.chord.root = c->chord.root;
@@ -198,9 +202,17 @@ static void generate_bar(au_composer *c)
     x.voicing = c->voicing;
     x.nvoicing = c->nvoicing;
     x.chord_new = chord_new;
-    /* a piece may give a layer its own generator (piece.c) */
+    x.orch = &c->orch;
+    x.perc_on = c->cond.perc;
+    x.pad_top = 0;
+    for (int i = 0; i < c->nvoicing; i++)
+        if (c->voicing[i] > x.pad_top) x.pad_top = c->voicing[i];
+    x.reg_shift += c->orch.reg_melody;
+    /* a piece may give a layer its own generator (piece.c); the seed's
+     * orchestration decides which default-generator layers play */
 #define RUN(lyr, fn, st)                                            \
-    x.active = c->bar >= c->entry_bar[lyr];                         \
+    x.active = (pc->layer[lyr].gen != AU_GEN_DEFAULT || c->orch.use[lyr]) && \
+               c->bar >= c->entry_bar[lyr];                         \
     x.epoch = c->epoch[lyr];                                        \
     switch (pc->layer[lyr].gen) {                                 \
     case AU_GEN_LOOPS: au_loops_bar(&c->loops, pc, &c->score, &x); break; \
@@ -247,22 +259,31 @@ int au_composer_init(au_composer *c, const au_params *p, int sample_rate)
     au_texture_init(&c->texture, au_splitmix64(&x));
     au_bells_init(&c->bells, au_splitmix64(&x));
     au_perc_init(&c->perc, au_splitmix64(&x));
-    /* layers enter one at a time, 4-10 s apart: pads first */
-    au_rng r;
-    au_rng_seed(&r, au_splitmix64(&x), 91);
-    static const int order[AU_LAYER_COUNT] = {AU_LAYER_PADS, AU_LAYER_BASS,
-        AU_LAYER_TEXTURES, AU_LAYER_MELODY, AU_LAYER_BELLS, AU_LAYER_PERCUSSION};
-    double t = 0;
-    for (int i = 0; i < AU_LAYER_COUNT; i++) {
-        if (i) t += au_rng_range(&r, 4.0, 10.0);
-        c->entry_bar[order[i]] =
-            (int64_t)ceil(au_beats(t, p->bpm) / AU_BEATS_PER_BAR - 1e-9);
-    }
-    /* drawn after everything above, so the default piece is unchanged */
     au_loops_init(&c->loops, au_splitmix64(&x));
     au_drone_init(&c->drone, au_splitmix64(&x));
     au_ptex_init(&c->ptex, au_splitmix64(&x));
+    /* the orchestration: layers, entries, registers, patches, cycles */
+    au_orch o;
+    au_orch_from_seed(&o, p->seed);
+    au_composer_set_orch(c, &o);
     return 0;
+}
+
+const au_orch *au_composer_orch(const au_composer *c)
+{
+    return &c->orch;
+}
+
+void au_composer_set_orch(au_composer *c, const au_orch *o)
+{
+    c->orch = *o;
+    /* layers enter one at a time at the orchestration's times */
+    for (int l = 0; l < AU_LAYER_COUNT; l++) {
+        double t = o->entry_s[l] > 0 ? o->entry_s[l] : 0.0;
+        c->entry_bar[l] =
+            (int64_t)ceil(au_beats(t, c->params.bpm) / AU_BEATS_PER_BAR - 1e-9);
+    }
+    c->cond.perc_prob = o->perc_prob;
 }
 
 static void apply_change(au_composer *c, const au_param_update *u)
@@ -344,6 +365,11 @@ static void start_tick(au_composer *c)
         stash_push(c, &e);
         c->intensity_sent = c->intensity;
     }
+    if (c->end_pos > 0 && !c->end_released && pos >= c->quiet_pos) {
+        /* the ending: everything lets go, the reverb rings */
+        for (int l = 0; l < AU_LAYER_COUNT; l++) release_layer(c, l, pos, beat);
+        c->end_released = true;
+    }
     double end = au_tempo_end_beat(&c->tempo);
     while ((double)c->bar * AU_BEATS_PER_BAR < end) generate_bar(c);
 }
@@ -402,6 +428,18 @@ int au_composer_finish(au_composer *c, au_event *ev)
             return 1;
         }
     return 0;
+}
+
+int64_t au_composer_set_end(au_composer *c, int64_t end)
+{
+    double bar_s = AU_BEATS_PER_BAR * 60.0 / c->params.bpm;
+    double tail = 2.0 * bar_s < 10.0 ? 10.0 : 2.0 * bar_s;
+    double len = (double)end / c->rate;
+    if (tail > len / 3.0) tail = len / 3.0;
+    c->end_pos = end > 0 ? end : 0;
+    c->quiet_pos = end - (int64_t)(tail * c->rate);
+    if (c->quiet_pos < 0) c->quiet_pos = 0;
+    return c->quiet_pos;
 }
 
 const au_params *au_composer_params(const au_composer *c)

@@ -29,6 +29,17 @@ void au_composer_set(au_composer *c, const au_param_update *u);
  * until must not decrease between calls. */
 int au_composer_next(au_composer *c, int64_t until, au_event *ev);
 
+/* A finite piece ending at sample frame `end`: no note starts in the quiet
+ * tail (two bars or more, about 10 s, at most a third of the piece) and
+ * every sounding note is released where it begins. Returns the tail's
+ * start. Call before the first pull; streams never call it. */
+int64_t au_composer_set_end(au_composer *c, int64_t end);
+
+/* The orchestration the seed chose, and a replacement (a named piece):
+ * call before the first pull. */
+const au_orch *au_composer_orch(const au_composer *c);
+void au_composer_set_orch(au_composer *c, const au_orch *o);
+
 /* After the last pull: returns 1 and a NOTE_OFF at the current position for
  * each note still sounding (one per call), then 0. For writers that end a
  * piece (MIDI files); the composer can go on afterwards. */

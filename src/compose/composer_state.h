@@ -12,6 +12,7 @@
 #include "events.h"
 #include "harmony.h"
 #include "melody.h"
+#include "orch.h"
 #include "pads.h"
 #include "perc.h"
 #include "piece.h"
@@ -45,6 +46,9 @@ struct au_composer {
     int64_t pending_pos;
     au_param_update pending_u;
     int64_t bar;        /* next bar to generate */
+    int64_t end_pos;    /* a finite piece: its end (0 = endless) */
+    int64_t quiet_pos;  /* no note starts from here; all released here */
+    bool end_released;
     int64_t chord_end_bar;
     au_chord chord;
     uint8_t voicing[6];
@@ -58,6 +62,7 @@ struct au_composer {
     uint32_t order;
     au_event stash[AU_COMPOSER_STASH];
     int stash_head, stash_n;
+    au_orch orch;       /* the piece's orchestration (seed or a piece) */
     /* generators */
     au_score score;
     au_conductor cond;

@@ -13,8 +13,8 @@ const char *au_section_name(int type)
 
 /* density offset at the start and end of each kind of section */
 static const float sec_off[AU_SEC_COUNT][2] = {
-    {-0.12f, -0.08f}, {-0.08f, 0.10f}, {0.10f, 0.08f}, {0.08f, -0.12f},
-    {-0.2f, -0.16f}};
+    {-0.12f, -0.08f}, {-0.10f, 0.12f}, {0.12f, 0.10f}, {0.10f, -0.14f},
+    {-0.24f, -0.2f}};
 
 static const float sec_next[AU_SEC_COUNT][AU_SEC_COUNT] = {
     {0.5f, 4, 0.5f, 0, 2}, {0, 0, 5, 1, 0}, {0.5f, 0, 0, 5, 0},
@@ -31,6 +31,7 @@ void au_conductor_init(au_conductor *c, uint64_t seed, int key, int mode)
     for (int i = 0; i < 5 + AU_LAYER_COUNT; i++) c->sent[i] = -1.0f;
     c->home_key = key;
     c->home_mode = mode;
+    c->perc_prob = 0.8f;
 }
 
 void au_conductor_set_home(au_conductor *c, int key, int mode)
@@ -113,7 +114,11 @@ int au_conductor_bar(au_conductor *c, au_score *s, int64_t bar, double beat,
             c->bal0[l] = c->bal1[l] > 0 ? c->bal1[l] : 0.8f;
             c->bal1[l] = (float)au_rng_range(&c->rng, 0.6, 1.0);
         }
-        if (t == AU_SEC_SPARSE) c->bal1[AU_LAYER_PERCUSSION] *= 0.4f;
+        /* percussion comes and goes by section: never in the first one,
+         * rarely when calm or sparse, usually on a plateau */
+        static const float perc_by[AU_SEC_COUNT] = {0.25f, 0.7f, 0.95f, 0.5f, 0.0f};
+        double pp = c->perc_prob * perc_by[t] * au_clampd(0.4 + intensity, 0.0, 1.3);
+        c->perc = (c->index > 0 || intensity > 0.6) && au_rng_chance(&c->rng, pp);
         au_event e;
         memset(&e, 0, sizeof e);
         e.type = AU_EV_SECTION;

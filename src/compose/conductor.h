@@ -23,6 +23,8 @@ typedef struct {
     float phase_min, phase_hour; /* slow modulator phases */
     float sent[5 + AU_LAYER_COUNT]; /* last values emitted */
     int home_key, home_mode;
+    float perc_prob;           /* the orchestration's percussion chance */
+    bool perc;                 /* this section has percussion */
     /* this bar's outputs */
     double density;
     int reg_shift;

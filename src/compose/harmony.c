@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#define AU_BEATS_PER_BAR_H 4 /* = AU_BEATS_PER_BAR (score.h) */
+
 #include "../core/params.h"
 
 /* from-degree rows, to-degree columns. Written for ambient music: the
@@ -83,7 +85,7 @@ static void pick_quality(au_harmony *h, int key, int mode, int deg,
 }
 
 int au_harmony_next(au_harmony *h, int key, int mode, double intensity,
-                    au_chord *out)
+                    double tonic_pull, au_chord *out)
 {
     int deg;
     if (h->deg < 0) {
@@ -97,6 +99,15 @@ int au_harmony_next(au_harmony *h, int key, int mode, double intensity,
             w[j] = (float)pow(tables[mode][h->deg][j], gamma);
             if (j == h->prev_deg && j != h->deg) w[j] *= 0.5f; /* no ping-pong */
             if (j == h->deg) w[j] *= 0.6f;
+        }
+        /* home: away from the tonic the music wants to go back (not
+         * from the fifth degree: no V-I drive); from the tonic it moves
+         * mostly to the mode's colour chord and the neighbours */
+        if (h->deg != 0 && h->deg != 4) w[0] *= (float)tonic_pull;
+        if (h->deg == 0) {
+            w[colour_deg[mode]] *= 1.8f;
+            w[1] *= 1.3f;
+            w[6] *= 1.3f;
         }
         if (h->in_phrase == 3) { /* phrase end: a soft cadence target */
             w[0] *= 2.0f;
@@ -146,9 +157,14 @@ void au_harmony_pivot(au_harmony *h, int old_key, int old_mode, int key,
     h->in_phrase = 1;
 }
 
-int au_harmony_bars(au_harmony *h, double density)
+int au_harmony_bars(au_harmony *h, double density, double bpm)
 {
-    double base = 4.6 - 3.4 * density + au_rng_range(&h->rng, -0.5, 1.2);
-    int b = (int)floor(base);
-    return b < 1 ? 1 : b > 6 ? 6 : b;
+    /* in seconds, so the harmonic rhythm is calm at any tempo */
+    double s = (20.0 - 10.5 * density) * au_rng_range(&h->rng, 0.75, 1.35);
+    if (h->deg == 0) s *= 1.4; /* home holds longest, over the pedal */
+    double bar_s = AU_BEATS_PER_BAR_H * 60.0 / bpm;
+    int b = (int)floor(s / bar_s + 0.5);
+    int min = (int)ceil(7.0 / bar_s - 1e-9);
+    if (min < 2) min = 2;
+    return b < min ? min : b > 16 ? 16 : b;
 }

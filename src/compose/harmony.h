@@ -28,14 +28,16 @@ int au_harmony_colour_degree(int mode);
 /* Choose the next chord in key/mode. Returns the phrase position (0 = the
  * chord opens a 4-chord phrase). */
 int au_harmony_next(au_harmony *h, int key, int mode, double intensity,
-                    au_chord *out);
+                    double tonic_pull, au_chord *out);
 
 /* First chord in a new key: a pivot sharing as many tones as possible with
  * the old scale (a chord common to both keys when one exists). */
 void au_harmony_pivot(au_harmony *h, int old_key, int old_mode, int key,
                       int mode, double intensity, au_chord *out);
 
-/* How many bars the chord holds: about 4-5 at intensity 0, 1-2 at 1. */
-int au_harmony_bars(au_harmony *h, double density);
+/* How many bars the chord just chosen holds at this tempo: about 20 s when
+ * calm, 9.5 s when dense (jittered), the tonic 1.4x longer, never under
+ * 7 s or 2 bars. */
+int au_harmony_bars(au_harmony *h, double density, double bpm);
 
 #endif

@@ -1,5 +1,7 @@
 #include "melody.h"
 
+#include "piece.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +17,10 @@ void au_melody_init(au_melody *m, uint64_t seed)
 
 void au_melody_range(double density, int reg_shift, int *lo, int *hi)
 {
-    /* calm: the sung sweet spot 65-79; intense: opens to 60-89 */
-    int l = (int)lround(65 - 5 * density) + reg_shift;
-    int h = (int)lround(79 + 10 * density) + reg_shift;
+    /* calm: the sung sweet spot 65-81, above the pads; intense: opens to
+     * 63-88 */
+    int l = (int)lround(65 - 2 * density) + reg_shift;
+    int h = (int)lround(81 + 7 * density) + reg_shift;
     *lo = au_clampi(l, 60, 84);
     *hi = au_clampi(h, 72, 96);
 }
@@ -72,20 +75,78 @@ static void vary(au_melody *m, au_motif *mo, int n)
     }
 }
 
+/* The scale the melody sings: when calm a pentatonic subset of the mode
+ * (au_pentatonic_mask: the tones that make semitones left out), else the
+ * whole mode; a piece that narrowed the scale keeps its own. */
+uint16_t au_melody_scale(int key, int mode, double density)
+{
+    return density < 0.4 ? au_pentatonic_mask(key, mode) : au_scale_mask(key, mode);
+}
+
+static uint16_t sing_scale(const au_bar_ctx *ctx)
+{
+    if (ctx->scale != au_scale_mask(ctx->key, ctx->mode)) return ctx->scale;
+    return au_melody_scale(ctx->key, ctx->mode, ctx->density);
+}
+
+/* An exact restatement of the stored motif: its pitches transposed by t
+ * semitones (t = 0 first), every one in the singing scale, in range and
+ * above the pads. Returns 1 and sets m->exact_t, or 0 if none fits. */
+static int find_exact(au_melody *m, const au_bar_ctx *ctx, uint16_t scale, int lo,
+                      int hi)
+{
+    if (m->motif_np < 2) return 0;
+    int ok[15], nok = 0;
+    for (int t = -7; t <= 7; t++) {
+        int fits = 1;
+        for (int i = 0; i < m->motif_np && fits; i++) {
+            int p = m->motif_p[i] + t;
+            fits = p >= lo - 3 && p <= hi + 3 && p > ctx->pad_top - 3 && au_in_mask(scale, p);
+        }
+        if (fits) ok[nok++] = t;
+    }
+    if (!nok) return 0;
+    for (int i = 0; i < nok; i++)
+        if (ok[i] == 0 && au_rng_chance(&m->rng, 0.5)) {
+            m->exact_t = 0;
+            return 1;
+        }
+    m->exact_t = ok[au_rng_below(&m->rng, (uint32_t)nok)];
+    return 1;
+}
+
 static void plan_phrase(au_melody *m, const au_bar_ctx *ctx, double start)
 {
     double d = ctx->density;
     int n = (int)lround(2.2 + 7.0 * d + au_rng_range(&m->rng, -1.0, 1.0));
     n = au_clampi(n, 1, 10);
-    if (m->motif.n > 0 && au_rng_chance(&m->rng, 0.5)) {
+    m->exact = 0;
+    m->fresh_motif = 0;
+    int lo, hi;
+    au_melody_range(d, ctx->reg_shift, &lo, &hi);
+    /* the motif returns: half the time exactly (its intervals, any
+     * transposition that fits the scale, perhaps displaced), else varied */
+    if (m->motif.n > 1 && m->motif_np == m->motif.n && au_rng_chance(&m->rng, 0.65) &&
+        find_exact(m, ctx, sing_scale(ctx), lo, hi)) {
+        m->plan = m->motif;
+        m->exact = 1;
+        m->returns++;
+        if (au_rng_chance(&m->rng, 0.3)) start += 0.5; /* displaced */
+    } else if (m->motif.n > 0 && au_rng_chance(&m->rng, 0.35)) {
         m->plan = m->motif;
         vary(m, &m->plan, n);
-        if (++m->returns % 2 == 0) m->motif = m->plan; /* the motif evolves */
+        if (++m->returns % 2 == 0) { /* the motif evolves */
+            m->motif = m->plan;
+            m->fresh_motif = 1;
+            m->motif_np = 0;
+        }
         if (au_rng_chance(&m->rng, 0.3)) start += 0.5; /* displaced */
     } else {
         new_motif(m, n, d, &m->plan);
         m->motif = m->plan;
         m->returns = 0;
+        m->fresh_motif = 1;
+        m->motif_np = 0;
     }
     m->plan_start = start;
     m->plan_i = 0;
@@ -97,8 +158,10 @@ static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
                    int lo, int hi)
 {
     int prev = m->prev ? m->prev : (lo + hi) / 2;
-    int target = au_scale_move(ctx->scale, prev, step);
-    uint16_t allowed = strong ? ctx->chord->mask : ctx->scale;
+    uint16_t sing = sing_scale(ctx);
+    int target = au_scale_move(sing, prev, step);
+    uint16_t allowed = sing;
+    if (strong && (ctx->chord->mask & sing)) allowed = ctx->chord->mask & sing;
     int leap = abs(m->prev_iv) > 4;
     int best = -1;
     double bestc = 1e9;
@@ -108,7 +171,11 @@ static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
         double c = abs(p - target) + 0.05 * au_rng_unit(&m->rng);
         if (a > 2) c += 1.5;
         if (a > 7) c += 8;
-        if (leap && !(a <= 2 && (iv > 0) != (m->prev_iv > 0))) c += 6;
+        if (leap && !(a <= 3 && (iv > 0) != (m->prev_iv > 0))) c += 6;
+        /* no neighbour returns (X-Y-X) and so no trills */
+        if (p == m->prev2) c += 9;
+        /* sing above the pads */
+        if (p <= ctx->pad_top) c += 12;
         if (c < bestc) { bestc = c; best = p; }
     }
     if (best < 0) best = au_nearest_in(ctx->scale, target, lo, hi);
@@ -140,10 +207,12 @@ void au_melody_bar(au_melody *m, au_score *s, const au_bar_ctx *ctx)
         int last = i == m->plan.n - 1;
         double rel = on - ctx->beat;
         int strong = fabs(rel) < 1e-9 || fabs(rel - 2.0) < 1e-9;
-        int p = realise(m, ctx, m->plan.step[i], strong, lo, hi);
+        int p = m->exact ? m->motif_p[i] + m->exact_t
+                         : realise(m, ctx, m->plan.step[i], strong, lo, hi);
+        if (p == m->prev) p = realise(m, ctx, m->plan.step[i], strong, lo, hi);
         /* a rare chromatic passing tone on an off-beat, between a whole
          * step */
-        if (!strong && !last && fmod(rel, 1.0) > 0.25 && m->prev &&
+        if (!m->exact && !strong && !last && fmod(rel, 1.0) > 0.25 && m->prev &&
             abs(p - m->prev) == 2 && au_rng_chance(&m->rng, 0.06)) {
             int c = (p + m->prev) / 2;
             if (!au_in_mask(ctx->scale, c)) p = c;
@@ -157,8 +226,16 @@ void au_melody_bar(au_melody *m, au_score *s, const au_bar_ctx *ctx)
                   (int)au_rng_below(&m->rng, 9) - 4;
         au_score_note(s, AU_LAYER_MELODY, p, vel, on + h, on + dur + h);
         m->prev_iv = m->prev ? p - m->prev : 0;
+        m->prev2 = m->prev;
         m->prev = p;
+        if (i < AU_MOTIF_MAX) m->cur_p[i] = (uint8_t)p;
         m->plan_i++;
+        if (m->plan_i >= m->plan.n && m->fresh_motif) {
+            /* the motif as sung is what returns */
+            memcpy(m->motif_p, m->cur_p, sizeof m->motif_p);
+            m->motif_np = m->plan.n;
+            m->fresh_motif = 0;
+        }
         if (m->plan_i >= m->plan.n) {
             /* rests breathe: 10-20 s when calm, a beat or two when dense,
              * never more than 3.5 bars so sparse stretches still sing */

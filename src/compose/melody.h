@@ -28,10 +28,18 @@ typedef struct {
     au_motif plan;
     double plan_start;    /* nominal onset of the plan's first note */
     int plan_i;           /* next note to realise, plan.n when idle */
+    int prev2;            /* the pitch before prev (no neighbour returns) */
     /* memory */
     au_motif motif;
     int returns;
     int phrases;
+    /* the motif's pitches as first sung: exact restatements transpose them */
+    uint8_t motif_p[AU_MOTIF_MAX];
+    int motif_np;
+    uint8_t cur_p[AU_MOTIF_MAX]; /* pitches of the phrase being sung */
+    int exact;                   /* the phrase restates motif_p exactly */
+    int exact_t;                 /* ... transposed by this many semitones */
+    int fresh_motif;             /* the phrase is a new motif: remember it */
 } au_melody;
 
 void au_melody_init(au_melody *m, uint64_t seed);
@@ -39,5 +47,9 @@ void au_melody_bar(au_melody *m, au_score *s, const au_bar_ctx *ctx);
 
 /* Range of the melody at a density and register drift (inside 60..96). */
 void au_melody_range(double density, int reg_shift, int *lo, int *hi);
+
+/* The scale the melody sings in: a pentatonic subset of the mode when calm
+ * (density < 0.4), the whole mode otherwise. */
+uint16_t au_melody_scale(int key, int mode, double density);
 
 #endif

@@ -37,6 +37,7 @@ void au_perc_bar(au_perc *p, au_score *s, const au_bar_ctx *ctx)
         p->renew_bar = ctx->bar + 16;
     }
     if (!ctx->active || ctx->intensity < AU_PERC_MIN_INTENSITY) return;
+    if (!ctx->perc_on) return; /* the conductor rests the drums this section */
     /* 0 at the threshold, 1 at full intensity, shaded by the conductor */
     double x = (ctx->intensity - AU_PERC_MIN_INTENSITY) / (1 - AU_PERC_MIN_INTENSITY);
     x = au_clampd(0.7 * x + 0.3 * ctx->density, 0.0, 1.0);

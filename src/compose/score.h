@@ -14,6 +14,7 @@
 #include "../core/rng.h"
 #include "events.h"
 #include "tempo.h"
+#include "orch.h"
 #include "theory.h"
 
 #define AU_SCORE_CAP 1024
@@ -71,6 +72,9 @@ typedef struct {
     bool chord_new;       /* the chord starts at this bar */
     bool key_changed;     /* the key/mode changed at this bar */
     bool active;          /* the layer has entered */
+    int pad_top;          /* highest pad voice of the chord (0: none) */
+    bool perc_on;         /* this section has percussion */
+    const au_orch *orch;  /* the piece's orchestration */
     uint32_t epoch;       /* the layer's release epoch (see composer.c) */
 } au_bar_ctx;
 

@@ -33,8 +33,10 @@ void au_texture_bar(au_texture *t, au_score *s, const au_bar_ctx *ctx)
                               on + len);
             t->swell_end[slot] = on + len + 0.01;
         }
-        /* cycle near 29.9 s at calm, 17 s when dense, jittered */
-        double cyc = au_lerp(29.9, 17.0, d) * au_rng_range(&t->rng, 0.8, 1.3);
+        /* the piece's own cycle when calm (19-37 s), 0.57x when dense,
+         * jittered widely: swells never tick like a metronome */
+        double base = ctx->orch ? ctx->orch->tex_cycle_s : 29.9;
+        double cyc = au_lerp(base, 0.57 * base, d) * au_rng_range(&t->rng, 0.6, 1.5);
         t->next_swell = on + au_clampd(au_beats(cyc, ctx->bpm), 6.0, 64.0);
     }
 }
@@ -75,8 +77,9 @@ void au_bells_bar(au_bells *b, au_score *s, const au_bar_ctx *ctx)
             au_score_note(s, AU_LAYER_BELLS, p, vel, on, on + 2.9 * gap);
             b->last = p;
         }
-        /* cycle near 23.5 s when calm, 11 s when dense */
-        double cyc = au_lerp(23.5, 11.0, d) * au_rng_range(&b->rng, 0.7, 1.6);
+        /* the piece's own cycle when calm (13-29 s), 0.47x when dense */
+        double base = ctx->orch ? ctx->orch->bell_cycle_s : 23.5;
+        double cyc = au_lerp(base, 0.47 * base, d) * au_rng_range(&b->rng, 0.7, 1.6);
         b->next_figure = t + au_clampd(au_beats(cyc, ctx->bpm), 4.0, 48.0);
     }
 }

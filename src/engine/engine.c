@@ -15,6 +15,7 @@
  * composer with the same API. */
 #if __has_include("../compose/composer_state.h")
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -37,12 +38,24 @@
 #define EV_RING 1024 /* display events; power of two */
 
 /* per-layer mix: dry level, reverb send, delay send */
-static const float mix_dry[AU_LAYER_COUNT] = {0.75f, 0.85f, 1.0f,
-                                              0.8f,  0.35f, 0.55f};
-static const float mix_rev[AU_LAYER_COUNT] = {0.55f, 0.45f, 0.12f,
-                                              0.22f, 0.9f,  0.7f};
-static const float mix_dly[AU_LAYER_COUNT] = {0.08f, 0.35f, 0.0f,
-                                              0.08f, 0.2f,  0.4f};
+/* pads are wet-heavy (MUSIC.md: dry 0.1-0.5 against full wet), the melody
+ * drier and in front, percussion nearly dry (a click ringing 10 s in the
+ * reverb is a wash, not a rhythm) */
+static const float mix_dry[AU_LAYER_COUNT] = {0.45f, 1.0f, 1.0f,
+                                              1.0f,  0.35f, 0.55f};
+static const float mix_rev[AU_LAYER_COUNT] = {0.85f, 0.35f, 0.10f,
+                                              0.10f, 0.9f,  0.7f};
+static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
+                                              0.05f, 0.2f,  0.4f};
+
+/* air: band-limited noise, always there, mostly into the reverb */
+#define AIR_HZ 8000.0f
+#define AIR_LEVEL 0.003f
+/* pad bus: high-pass (the bass keeps its register), and a dip around
+ * 2 kHz while the melody sounds (room for it) */
+#define PADBUS_HP_HZ 90.0f
+#define PADBUS_DIP_HZ 2000.0f
+#define PADBUS_DIP_DB (-6.0f)
 
 struct au_engine {
     au_params params;
@@ -73,6 +86,20 @@ struct au_engine {
     au_master master;
     au_noise noise;
     const au_wavetables *wt; /* shared, read-only */
+    /* air */
+    au_rng air_rng;
+    au_svf air_f[2];
+    au_svf_coef air_c;
+    float air_lfo;
+    /* pad bus */
+    au_svf pb_hp[2];
+    au_svf_coef pb_hp_c;
+    float pb_b0, pb_b1, pb_b2, pb_a1, pb_a2; /* peaking EQ (RBJ) */
+    float pb_x[2][2], pb_y[2][2];
+    float pb_dip, pb_dip_applied;
+    float ctl_density;
+    float rel_applied;
+    int key_pc;
     /* pieces: the one playing, and the SoundFont synth with a channel per
      * (piece, layer) selected at create (none when no SoundFont) */
     int piece;
@@ -177,9 +204,100 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
                     e->sf_ok[pi] |= 1u << l;
             }
     }
+    au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);
+    e->air_c = au_svf_design(AIR_HZ, 0.5f, rate);
+    e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
+    e->pb_dip_applied = 1.0f; /* forces the first design */
+    e->pb_b0 = 1.0f;
+    e->ctl_density = (float)p->intensity;
+    e->rel_applied = -1.0f;
+    e->key_pc = p->key;
+    au_inst_set_key(&e->inst[AU_LAYER_PERCUSSION], p->key);
+    au_engine_set_orch(e, au_composer_orch(&e->comp));
     e->out_idx = AU_BLOCK; /* nothing buffered */
     *out = e;
     return 0;
+}
+
+void au_engine_set_orch(au_engine *e, const au_orch *o)
+{
+    if (o != au_composer_orch(&e->comp)) au_composer_set_orch(&e->comp, o);
+    for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_set_patch(&e->inst[l], o->patch[l]);
+}
+
+int au_engine_set_end(au_engine *e, int64_t frames)
+{
+    if (frames < e->rate) return AU_EINVAL;
+    int64_t quiet = au_composer_set_end(&e->comp, frames);
+    /* the fade: the last third of the quiet tail, at most 6 s, reaching
+     * silence 20 ms (plus the limiter's delay) before the end */
+    int64_t stop = frames - AU_LIM_DELAY - e->rate / 50;
+    int64_t len = (frames - quiet) / 2;
+    if (len > 6 * (int64_t)e->rate) len = 6 * (int64_t)e->rate;
+    if (len < e->rate / 10) len = e->rate / 10;
+    au_master_fade_out(&e->master, stop - len, stop);
+    return 0;
+}
+
+/* RBJ peaking EQ at PADBUS_DIP_HZ, Q 0.8, gain g dB */
+static void padbus_design(au_engine *e, float g)
+{
+    double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * PADBUS_DIP_HZ / e->rate;
+    double al = sin(w) / (2.0 * 0.8), cw = cos(w);
+    double a0 = 1.0 + al / A;
+    e->pb_b0 = (float)((1.0 + al * A) / a0);
+    e->pb_b1 = (float)(-2.0 * cw / a0);
+    e->pb_b2 = (float)((1.0 - al * A) / a0);
+    e->pb_a1 = (float)(-2.0 * cw / a0);
+    e->pb_a2 = (float)((1.0 - al / A) / a0);
+}
+
+/* the pad bus: high-pass, then the melody's dip */
+static void padbus(au_engine *e)
+{
+    for (int c = 0; c < 2; c++) {
+        float *x = e->bus[AU_LAYER_PADS][c];
+        au_svf f = e->pb_hp[c];
+        float x1 = e->pb_x[c][0], x2 = e->pb_x[c][1];
+        float y1 = e->pb_y[c][0], y2 = e->pb_y[c][1];
+        const float b0 = e->pb_b0, b1 = e->pb_b1, b2 = e->pb_b2, a1 = e->pb_a1,
+                    a2 = e->pb_a2;
+        for (int i = 0; i < AU_BLOCK; i++) {
+            float h = au_svf_hp(&f, &e->pb_hp_c, x[i]);
+            float y = b0 * h + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+            x2 = x1;
+            x1 = h;
+            y2 = y1;
+            y1 = y;
+            x[i] = y;
+        }
+        e->pb_hp[c] = f;
+        e->pb_x[c][0] = x1;
+        e->pb_x[c][1] = x2;
+        e->pb_y[c][0] = y1;
+        e->pb_y[c][1] = y2;
+    }
+}
+
+/* air: noise through a broad band-pass near 8 kHz, level with brightness
+ * and a slow swell (0.05 Hz), on the textures bus (its switch and volume
+ * apply; it is mostly reverb there) */
+static void air(au_engine *e, float bright)
+{
+    if (e->s_gain[AU_LAYER_TEXTURES].y < 1e-6f && !layer_on(&e->params, AU_LAYER_TEXTURES))
+        return;
+    e->air_lfo += 0.05f * AU_BLOCK / (float)e->rate;
+    e->air_lfo -= e->air_lfo >= 1.0f ? 1.0f : 0.0f;
+    float g = AIR_LEVEL * (0.35f + 0.9f * bright) *
+              (1.0f + 0.3f * au_sin2pi(e->air_lfo));
+    for (int c = 0; c < 2; c++) {
+        const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+        float *x = e->bus[AU_LAYER_TEXTURES][c];
+        au_svf f = e->air_f[c];
+        for (int i = 0; i < AU_BLOCK; i++) x[i] += g * au_svf_bp(&f, &e->air_c, nz[i]);
+        e->air_f[c] = f;
+    }
+    e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
 
 void au_engine_destroy(au_engine *e)
@@ -298,6 +416,7 @@ static void dispatch(au_engine *e, const au_event *ev)
         case AU_CTL_LAYER_GAIN:
             if (ev->layer < AU_LAYER_COUNT) e->ctl_layer[ev->layer] = v;
             break;
+        case AU_CTL_DENSITY: e->ctl_density = v; break;
         case AU_CTL_PIECE: switch_piece(e, (int)ev->u.control.value); break;
         default: break; /* density and intensity: the engine eases its own */
         }
@@ -307,7 +426,12 @@ static void dispatch(au_engine *e, const au_event *ev)
         if (ev->u.tempo.bpm >= AU_BPM_MIN && ev->u.tempo.bpm <= AU_BPM_MAX)
             e->bpm = (float)ev->u.tempo.bpm;
         break;
-    default: ring_push(e, ev); break; /* chord, section, key */
+    case AU_EV_KEY:
+        e->key_pc = ev->u.key.key % 12;
+        au_inst_set_key(&e->inst[AU_LAYER_PERCUSSION], e->key_pc);
+        ring_push(e, ev);
+        break;
+    default: ring_push(e, ev); break; /* chord, section */
     }
 }
 
@@ -341,8 +465,32 @@ static void render_block(au_engine *e)
     au_inst_ctl ctl = {.brightness = b > 1.0f ? 1.0f : b, .intensity = inten};
     for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_tick(&e->inst[l], &ctl);
     if (fabsf(sp - e->space_applied) > 0.01f) {
-        au_reverb_set(&e->reverb, (6.0f + 5.0f * sp) * e->pc->space, 5500.0f);
+        /* long and bright enough to carry air: RT60 9..15 s, damping from
+         * 9 kHz (a piece scales the time) */
+        au_reverb_set(&e->reverb, (9.0f + 6.0f * sp) * e->pc->space, 9000.0f);
         e->space_applied = sp;
+    }
+    /* pad release follows the harmonic rhythm (long chords when calm, so
+     * long releases; shorter when chords change faster) */
+    {
+        float rel = 10.0f - 6.0f * e->ctl_density;
+        if (fabsf(rel - e->rel_applied) > 0.05f) {
+            au_inst_set_release(&e->inst[AU_LAYER_PADS], rel);
+            e->rel_applied = rel;
+        }
+    }
+    /* section level follows density: the conductor's density against the
+     * listener's intensity, 14 dB per unit (a sparse section about 3 dB
+     * under a full one), outside the rider */
+    au_master_set_offset(&e->master, 14.0f * (e->ctl_density - inten));
+    /* the pads' dip follows the melody */
+    {
+        float want = au_inst_active(&e->inst[AU_LAYER_MELODY]) ? PADBUS_DIP_DB : 0.0f;
+        e->pb_dip += 0.004f * (want - e->pb_dip); /* ~0.25 s */
+        if (fabsf(e->pb_dip - e->pb_dip_applied) > 0.1f) {
+            padbus_design(e, e->pb_dip);
+            e->pb_dip_applied = e->pb_dip;
+        }
     }
     if (e->bpm != e->bpm_applied) {
         float beat = 60.0f / e->bpm;
@@ -367,6 +515,8 @@ static void render_block(au_engine *e)
         dispatch(e, &ev);
     }
     render_instruments(e, seg, AU_BLOCK);
+    if (e->bus_used & (1u << AU_LAYER_PADS)) padbus(e);
+    air(e, cb);
 
     /* mix: dry, reverb and delay sends, per-layer gains ramped; a layer
      * whose bus is silent this block adds nothing and is skipped. Layers

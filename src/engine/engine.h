@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "../compose/events.h"
+#include "../compose/orch.h"
 #include "../core/params.h"
 
 typedef struct au_engine au_engine;
@@ -41,6 +42,17 @@ void au_engine_thread_init(void);
  * of 32 frames (at most 0.67 ms later): still a pure function of the
  * position, so output stays identical whatever the caller's block size. */
 void au_engine_set(au_engine *e, const au_param_update *u);
+
+/* A finite piece (offline renders, exports): the music ends at frame
+ * `frames`. The composer starts no note in the last bars and releases
+ * everything, the reverb rings, and the master fades to silence so that the
+ * file's last 10 ms are below -50 dBFS; the length is unchanged. Call once,
+ * before rendering; streams never call it. AU_EINVAL if frames < 1 s. */
+int au_engine_set_end(au_engine *e, int64_t frames);
+
+/* Replace the orchestration the seed chose (a named piece): layers,
+ * entries, registers, patch variants. Call before rendering. */
+void au_engine_set_orch(au_engine *e, const au_orch *o);
 
 /* Render frames of interleaved stereo float (L R L R ...) into out. */
 void au_engine_render(au_engine *e, float *out, int frames);

@@ -216,3 +216,19 @@ int au_inst_active(const au_inst *in)
     for (int v = 0; v < in->nv; v++) c += in->env[v].stage != AU_ENV_IDLE;
     return c;
 }
+
+void au_inst_set_release(au_inst *in, float seconds)
+{
+    if (!(seconds > 0.05f)) seconds = 0.05f;
+    in->rel_c = au_env_release_coef(seconds, in->rate);
+}
+
+void au_inst_set_patch(au_inst *in, const float patch[4])
+{
+    for (int i = 0; i < 4; i++) in->patch[i] = patch[i];
+}
+
+void au_inst_set_key(au_inst *in, int pc)
+{
+    in->key_pc = ((pc % 12) + 12) % 12;
+}

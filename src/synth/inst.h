@@ -78,6 +78,10 @@ typedef struct {
     float t_now;
     float bus_x1[2], bus_y1[2]; /* bells group high-pass */
     float kc[8]; /* per-kind constants computed once in setup */
+    /* patch variant (meaning depends on the kind; 0 = the default sound),
+     * chosen by the piece's orchestration: see au_inst_set_patch() */
+    float patch[4];
+    int key_pc; /* the sounding key (pitch class): tuned percussion */
     /* per-kind lane state, one lane per voice (pads: inst_pads.c) */
     float kl[24][AU_INST_MAXV] __attribute__((aligned(32)));
     au_inst_ctl ctl;
@@ -94,5 +98,12 @@ void au_inst_tick(au_inst *in, const au_inst_ctl *ctl);
  * returns 0 when the pool was silent and nothing was added. */
 int au_inst_process(au_inst *in, float *L, float *R, int n);
 int au_inst_active(const au_inst *in);
+/* Release time of notes released from now on (pads follow the harmonic
+ * rhythm: long chords, long releases). */
+void au_inst_set_release(au_inst *in, float seconds);
+/* Patch variant: four numbers whose meaning depends on the kind (see
+ * inst_<kind>.c); all zero is the default sound. Call between blocks. */
+void au_inst_set_patch(au_inst *in, const float patch[4]);
+void au_inst_set_key(au_inst *in, int pc);
 
 #endif

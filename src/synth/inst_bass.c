@@ -2,7 +2,7 @@
  * low-pass (180..400 Hz), slow attack and long release, centred. */
 #include "inst_kinds.h"
 
-#define BASS_LEVEL 0.30f
+#define BASS_LEVEL 0.26f
 
 static void setup(au_inst *in)
 {
@@ -49,7 +49,7 @@ static inline __attribute__((always_inline)) float bass_step(bass_voice *b, cons
     float saw2 = au_svf_ss_step(&b->c, &b->l1, &b->l2, au_wt_read(b->ts, b->p), &bp2);
     b->p += b->d;
     b->p -= b->p >= 1.0f ? 1.0f : 0.0f;
-    return b->env * b->g * (s + 0.15f * saw2); /* 0.3 x the low-pass */
+    return b->env * b->g * (s + 0.35f * saw2); /* 0.7 x the low-pass: fills 100-200 Hz */
 }
 
 static void bass_load(const au_inst *in, int v, bass_voice *b)

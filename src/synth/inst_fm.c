@@ -1,12 +1,15 @@
-/* The two FM voices. Melody: a soft sine pair (modulator at the carrier's
- * frequency, index easing from about 1 to 0.3) with vibrato that enters late
- * in the note and a glide from the previous note when phrases are legato.
+/* The two FM voices. Melody: a sine pair (modulator at the carrier's
+ * frequency, or 2:1 / 3:1 by patch; index easing from about 2 to 1 at
+ * middle brightness) with vibrato that enters late in the note and a glide
+ * from the previous note when phrases are legato.
+ * Patch: melody [0] modulator ratio - 1, [1] index scale - 1; bells [0]
+ * added to the 1.4 ratio.
  * Bells: carrier to modulator 1:1.4 with a fast-decaying index (bright
  * strike, pure tail), free ring-out, the group high-passed at 300 Hz. */
 #include "inst_kinds.h"
 #include "simd.h"
 
-#define MEL_LEVEL 0.22f
+#define MEL_LEVEL 0.5f
 #define BELL_LEVEL 0.12f
 
 static void mel_setup(au_inst *in)
@@ -51,14 +54,18 @@ static void mel_update(au_inst *in, int v)
     float vib = 0.15f * late * au_sin2pi(in->lfo[v]); /* up to 15 cents */
     float f = au_midi_hz(in->pitch[v] + vib);
     in->dt[0][v] = f / rate;
-    in->dt[1][v] = f / rate;
-    in->mod[v] += (0.3f - in->mod[v]) * in->kc[1];
+    in->dt[1][v] = (1.0f + in->patch[0]) * f / rate;
+    in->mod[v] += (0.6f - in->mod[v]) * in->kc[1];
     float lvl = MEL_LEVEL * in->vel[v];
     au_pan_gains(in->pan[v], &in->gl[v], &in->gr[v]);
     in->gl[v] *= lvl;
     in->gr[v] *= lvl;
-    /* brightness opens the index a little */
-    in->dt[2][v] = in->mod[v] * (0.6f + 0.6f * in->ctl.brightness);
+    /* The index is in cycles (x 2 pi for radians). A real sustain: 0.42
+     * cycles (2.6 rad) at middle brightness, harmonics 2-4 within 10 dB of
+     * the fundamental - a reed or a breathy flute rather than a sine -
+     * from 0.7 at the attack; the 2:1 and 3:1 patches a little less. */
+    in->dt[2][v] = in->mod[v] * (0.45f + 0.45f * in->ctl.brightness) *
+                   (1.0f + in->patch[1]) / (1.0f + 0.5f * in->patch[0]);
 }
 
 /* Four voices per lane group (simd.h), both sines by the polynomial
@@ -165,7 +172,7 @@ static void bell_update(au_inst *in, int v)
     float rate = in->rate;
     float f = au_midi_hz((float)in->note[v]);
     in->dt[0][v] = f / rate;
-    in->dt[1][v] = 1.4f * f / rate;
+    in->dt[1][v] = (1.4f + in->patch[0]) * f / rate;
     in->mod[v] *= in->kc[0];
     in->dt[2][v] = (0.15f + 2.2f * in->mod[v]) * in->vel[v];
     float lvl = BELL_LEVEL * in->vel[v];

@@ -1,14 +1,20 @@
 /* Pads: per voice two PolyBLEP saws detuned by 5..13 cents, one to each side through
  * its own resonant low-pass (the unison pair is the stereo spread), plus a
- * sub-octave sine in the middle. The cutoff follows the envelope, a slow
- * per-voice LFO (0.02..0.15 Hz), the brightness control and the key. */
+ * quiet sub-octave sine in the middle for voices from A3 up. The cutoff
+ * tracks the note fully and follows the envelope, a slow per-voice LFO
+ * (0.02..0.15 Hz) and the brightness control.
+ * Patch: [0] cutoff offset in octaves, [1] sub level added to PAD_SUB. */
 #include <string.h>
 
 #include "inst_kinds.h"
 #include "simd.h"
 
 
-#define PAD_LEVEL 0.16f
+#define PAD_LEVEL 0.13f
+#define PAD_SUB 0.15f   /* sub-octave sine re one saw */
+#define PAD_CUT0 0.8f   /* cutoff re the note, octaves, at brightness 0 */
+#define PAD_CUTB 1.9f   /* octaves more at full brightness */
+#define PAD_CUT_MAX 6500.0f /* the top belongs to air, bells and breath */
 
 /* Lane state in in->kl, one lane per voice (voice v = lane v, groups of
  * four): phases, increments, filter states and coefficients, gains and the
@@ -58,6 +64,9 @@ static void start(au_inst *in, int v)
     in->lfo_inc[v] = hz * AU_BLOCK / in->rate;
     in->pan[v] = 0.5f + 0.35f * au_rng_unitf(&in->rng); /* pair width */
     in->mod[v] = au_rng_unitf(&in->rng);                /* vibrato phase */
+    /* the first chord of a stream blooms in 0.6 s instead of 2.5 s: a
+     * listener who just pressed play hears music at once */
+    if (in->t_now < 1.0f) in->env[v].coef = au_env_attack_coef(0.6f, in->rate);
 }
 
 /* The per-voice control update for a group of four voices (o = first
@@ -90,12 +99,15 @@ update_group(au_inst *in, int o, const int *mask, const int all)
     v8f da = f * det * v8_set(irate), db = f / det * v8_set(irate);
     v8f ds = v8_set(0.5f * irate) * f;
     float b = in->ctl.brightness;
-    v8f oct = v8_set(-0.7f + 3.4f * b) + v8_set(0.9f) * v8_load(env) +
-              v8_set(0.5f) * v8_sin2pi(lfo) +
-              (vn - v8_set(60.0f)) * v8_set(1.0f / 24.0f);
+    /* the cutoff tracks the note fully (a fixed number of harmonics pass
+     * whatever the register) and opens with brightness: about 3 harmonics
+     * at the calmest, 7 at 0.5, 11 at 0.9 (with the envelope, and the
+     * LFO's +-0.4 octave) */
+    v8f oct = v8_set(PAD_CUT0 + PAD_CUTB * b + in->patch[0]) +
+              v8_set(0.6f) * v8_load(env) + v8_set(0.4f) * v8_sin2pi(lfo);
     /* au_svf_design, lane by lane */
-    v8f fc = v8_set(250.0f) * v8_exp2(oct);
-    fc = v8_max(v8_min(fc, v8_set(0.45f * rate)), v8_set(10.0f));
+    v8f fc = f * v8_exp2(oct);
+    fc = v8_max(v8_min(fc, v8_set(PAD_CUT_MAX)), v8_set(10.0f));
     v8f t = v8_set(AU_PIF * irate) * fc;
     v8f g = v8_sinpoly(t) / v8_sinpoly(v8_set(0.5f * AU_PIF) - t);
     v8f kq = v8_set(1.0f / (0.8f + 0.4f * b));
@@ -121,7 +133,11 @@ update_group(au_inst *in, int o, const int *mask, const int all)
     v8f cx = one - x2 * (half - x2 * (v8_set(1.0f / 24.0f) -
                                      x2 * v8_set(1.0f / 720.0f)));
     SETL(ss, ss * nrm); SETL(sc, sc * nrm); SETL(rs, sx); SETL(rc, cx);
-    SETL(amp, v8_set(PAD_LEVEL * 0.45f) * v8_load(vel));
+    /* the sub-octave only under voices from A3 up (its sub at 110 Hz and
+     * above): low voices leave the bass its register */
+    v8f subk = v8_max(v8_min((vn - v8_set(55.0f)) * v8_set(1.0f / 6.0f), one),
+                      v8_set(0.0f));
+    SETL(amp, v8_set(PAD_LEVEL * (PAD_SUB + in->patch[1])) * subk * v8_load(vel));
 #undef SETL
     for (int k = 0; k < 4; k++) {
         if (!all && !mask[k]) continue;

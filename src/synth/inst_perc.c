@@ -50,6 +50,18 @@ static void start(au_inst *in, int v)
     in->sub[v] = k;
     in->mod[v] = 1.0f; /* sweep position */
     in->ph[0][v] = 0.0f; /* kicks start at a zero crossing */
+    /* the rim click sounds the key: the tonic or fifth nearest 1700 Hz */
+    in->pitch[v] = r->f_end;
+    if (k == 1) {
+        float best = 0.0f;
+        for (int note = 84; note <= 100; note++) {
+            int iv = ((note - in->key_pc) % 12 + 12) % 12;
+            if (iv != 0 && iv != 7) continue;
+            float hz = au_midi_hz((float)note);
+            if (best == 0.0f || fabsf(hz - 1700.0f) < fabsf(best - 1700.0f)) best = hz;
+        }
+        in->pitch[v] = best;
+    }
     in->env[v].coef = au_env_attack_coef(r->attack_s, in->rate);
     in->fc[v] = au_svf_design(r->bp_hz, r->bp_q, in->rate);
     float p = r->pan + (k >= 2 ? 0.3f * (au_rng_unitf(&in->rng) - 0.5f) : 0.0f);
@@ -63,7 +75,8 @@ static void update(au_inst *in, int v)
     const recipe *r = &recipes[in->sub[v]];
     if (in->env[v].stage == AU_ENV_SUSTAIN)
         in->env[v].coef = in->kc[4 + in->sub[v]];
-    float f = r->f_end + (r->f_start - r->f_end) * in->mod[v];
+    float f = in->sub[v] == 1 ? in->pitch[v]
+                              : r->f_end + (r->f_start - r->f_end) * in->mod[v];
     in->dt[0][v] = f / in->rate;
     in->mod[v] *= in->kc[in->sub[v]];
     in->npos[0][v] = au_rng_next(&in->rng) & (AU_NOISE_LEN - 1);

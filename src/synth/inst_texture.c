@@ -24,7 +24,8 @@ static void start(au_inst *in, int v)
 static void update(au_inst *in, int v)
 {
     float f = au_midi_hz((float)in->note[v]);
-    float center = 4.0f * f * (0.7f + 0.6f * in->ctl.brightness);
+    /* patch [0]: the band's offset in octaves */
+    float center = 4.0f * f * (0.7f + 0.6f * in->ctl.brightness) * au_exp2(in->patch[0]);
     center = center < 400.0f ? 400.0f : center > 8000.0f ? 8000.0f : center;
     in->fc[v] = au_svf_design(center, 1.4f, in->rate);
     float sh = 4.0f * f;

@@ -13,7 +13,8 @@ au_master_config au_master_config_default(void)
                           .ceiling_dbtp = -2.0f,
                           .initial_gain_db = 6.0f,
                           .rider = 1,
-                          .fade_in_s = 0.1f};
+                          .fade_in_s = 0.1f,
+                          .rider_s = 24.0f};
     return c;
 }
 
@@ -50,10 +51,20 @@ int au_master_init(au_master *m, float rate, const au_master_config *cfg)
     m->dc_r = 1.0f - 2.0f * AU_PIF * 5.0f / rate;
     au_kweight_design(&m->kc, rate);
     float br = rate / AU_BLOCK; /* control rate */
-    m->c_slow = au_tau_coef(3.0f, br);
-    m->c_fast = au_tau_coef(0.4f, br);
-    m->c_up = au_tau_coef(3.0f, br);
+    /* The rider evens loudness over tens of seconds, not phrases: the
+     * slow meter averages ~24 s, the gain follows in 12 s (up) and 4 s
+     * (down); the fast meter (3 s) only pulls down when something comes in
+     * 6 LU above the slow one. During the first seconds every time
+     * constant is short (warm-up) so a stream starts at the right level. */
+    float rs = cfg->rider_s > 0.5f ? cfg->rider_s : 0.5f;
+    m->c_slow_final = au_tau_coef(rs, br);
+    m->c_up_final = au_tau_coef(0.5f * rs, br);
+    m->c_down_final = au_tau_coef(rs / 6.0f, br);
+    m->c_slow = au_tau_coef(1.5f, br);
+    m->c_fast = au_tau_coef(3.0f, br);
+    m->c_up = au_tau_coef(1.5f, br);
     m->c_down = au_tau_coef(0.6f, br);
+    m->fade_out_start = m->fade_out_end = -1;
     m->gain_db = cfg->initial_gain_db;
     m->gain_lin = au_db_to_gain(m->gain_db);
     /* meters start where the initial gain would be right */
@@ -238,7 +249,7 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
         m->ms_fast += m->c_fast * (pw - m->ms_fast);
         /* the louder of the slow meter and the fast one - 3 LU, compared
          * as powers (10^-0.3) so one logarithm per block suffices */
-        double pf = m->ms_fast * 0.50118723362727224;
+        double pf = m->ms_fast * 0.25118864315095801; /* -6 LU */
         double pmax = m->ms_slow > pf ? m->ms_slow : pf;
         float l = pmax > 0.0 ? -0.691f + 10.0f * fast_log10((float)pmax)
                              : -1e30f;
@@ -248,7 +259,21 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
             m->gain_db += (want > m->gain_db ? m->c_up : m->c_down) *
                           (want - m->gain_db);
         }
-        m->gain_lin = fast_db_to_gain(m->gain_db);
+        /* warm-up: the time constants lengthen over the first 16 s */
+        int64_t wb = (int64_t)(16.0f * m->rate) / AU_BLOCK;
+        int64_t blk = m->frames / AU_BLOCK;
+        if (blk <= wb) {
+            float k = (float)blk / (float)wb; /* 0..1 */
+            m->c_slow = k >= 1.0f ? m->c_slow_final
+                                  : au_tau_coef(1.5f + k * k * (m->cfg.rider_s - 1.5f),
+                                                m->rate / AU_BLOCK);
+            m->c_up = k >= 1.0f ? m->c_up_final
+                                : au_tau_coef(1.5f + k * k * (0.5f * m->cfg.rider_s - 1.5f),
+                                              m->rate / AU_BLOCK);
+            m->c_down = k >= 1.0f ? m->c_down_final : m->c_down;
+        }
+        m->offset_db += 0.0005f * (m->offset_want - m->offset_db); /* ~1.3 s */
+        m->gain_lin = fast_db_to_gain(m->gain_db + m->offset_db);
     }
 
     /* 3. compressor: RMS of the gained signal, 2:1 above -14 dBFS with a
@@ -288,6 +313,18 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
             int64_t f = m->frames + i;
             if (f >= fade_n) break;
             float k = (float)f / (float)fade_n;
+            L[i] *= k;
+            R[i] *= k;
+        }
+    }
+    /* fade-out at the end of a finite render (a raised cosine) */
+    if (m->fade_out_end > 0 && m->frames + n > m->fade_out_start) {
+        double len = (double)(m->fade_out_end - m->fade_out_start);
+        for (int i = 0; i < n; i++) {
+            int64_t f = m->frames + i;
+            if (f < m->fade_out_start) continue;
+            double x = (double)(f - m->fade_out_start) / len;
+            float k = x >= 1.0 ? 0.0f : (float)(0.5 + 0.5 * cos(M_PI * x));
             L[i] *= k;
             R[i] *= k;
         }
@@ -487,4 +524,16 @@ float au_true_peak(const float *x, int frames)
         }
     }
     return peak;
+}
+
+void au_master_set_offset(au_master *m, float db)
+{
+    m->offset_want = db != db ? 0.0f : db < -12.0f ? -12.0f : db > 6.0f ? 6.0f : db;
+}
+
+void au_master_fade_out(au_master *m, int64_t start, int64_t end)
+{
+    if (end <= start) start = end - 1;
+    m->fade_out_start = start;
+    m->fade_out_end = end;
 }

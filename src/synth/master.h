@@ -32,6 +32,7 @@ typedef struct {
     float initial_gain_db; /* rider's starting gain */
     int rider;             /* 0: fixed gain (initial_gain_db), for tests */
     float fade_in_s;       /* ramp at stream start */
+    float rider_s;         /* the rider's slow meter, seconds (after warm-up) */
 } au_master_config;
 
 typedef struct {
@@ -67,6 +68,12 @@ typedef struct {
     float rel_state, c_lim_rel;
     int64_t frames;
     float min_gain; /* lowest limiter gain seen (diagnostics) */
+    /* a level offset outside the rider (the conductor's dynamics: a sparse
+     * section sits lower), dB, smoothed per block */
+    float offset_db, offset_want;
+    /* fade-out to silence over [fade_out_start, fade_out_end) frames */
+    int64_t fade_out_start, fade_out_end;
+    float c_slow_final, c_up_final, c_down_final;
 } au_master;
 
 au_master_config au_master_config_default(void);
@@ -74,6 +81,12 @@ int au_master_init(au_master *m, float rate, const au_master_config *cfg);
 /* Planar in (modified), interleaved stereo out; any n (processed in
  * AU_BLOCK steps internally; the engine always passes whole blocks). */
 void au_master_process(au_master *m, float *L, float *R, float *out, int n);
+/* Level offset in dB applied with the rider's gain but not seen by its
+ * meter, so it survives the rider: dynamics the music asks for. */
+void au_master_set_offset(au_master *m, float db);
+/* A fade to silence between two absolute frame positions of the input
+ * (end = where silence is reached; the output lags by AU_LIM_DELAY). */
+void au_master_fade_out(au_master *m, int64_t start, int64_t end);
 
 /* 4x-oversampled true peak of interleaved stereo (for tests and checks). */
 float au_true_peak(const float *interleaved, int frames);

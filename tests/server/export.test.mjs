@@ -175,7 +175,7 @@ test('resume: another server continues the performance with the same samples', {
   // and the offline render of the same timeline says the same
   const out = path.join(tmp, 'r.raw');
   execFileSync(BIN, ['render', '--seed', '99', '--key', 'F', '--mode', 'lydian', '--volume', 'melody=0.6',
-    '--timeline', timeline, '--seconds', '4', '--quiet', '-o', out]);
+    '--timeline', timeline, '--seconds', '4', '--endless', '--quiet', '-o', out]);
   const offline = fs.readFileSync(out);
   const streamed = Buffer.concat(a.chunks.slice(0, 40).map((ch) => ch.payload));
   assert.ok(offline.equals(streamed), 'offline render differs from the stream');

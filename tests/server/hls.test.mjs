@@ -129,7 +129,7 @@ test('HLS: playlist, segments, cache headers, ffmpeg decodes the station', async
 
     // ... and it is the station's audio: the offline render of its seed
     const ref = path.join(tmp, 'ref.raw');
-    const r = await run(BIN, ['render', '--quiet', '--seed', '4242', '--seconds', '20', '-o', ref], 300000);
+    const r = await run(BIN, ['render', '--quiet', '--endless', '--seed', '4242', '--seconds', '20', '-o', ref], 300000);
     assert.equal(r.code, 0, r.err);
     // 5 s from the middle of the decoded audio, found in the first 20 s of
     // the render (the station is younger than that)

@@ -49,7 +49,7 @@ test('codec=opus: five [u16 length][packet] per 100 ms chunk, equal to auralis r
     const out = path.join(dir, 'x.opus');
     execFileSync(BIN, ['render', '--seed', '777', '--key', 'F', '--mode', 'lydian',
       '--bpm', '70', '--intensity', '0.5', '--seconds', '3.2', '--opus-bitrate', '96000',
-      '--change', `${st.applies_at}:bpm=90,intensity=0.8`, '-o', out, '--quiet'],
+      '--change', `${st.applies_at}:bpm=90,intensity=0.8`, '--endless', '-o', out, '--quiet'],
     { timeout: 50000 * SLACK });
     const file = oggPackets(oggPages(fs.readFileSync(out)).pages);
     assert.equal(file[0].toString('ascii', 0, 8), 'OpusHead');

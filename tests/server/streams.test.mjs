@@ -117,7 +117,7 @@ test('streamed audio equals `auralis render` bit for bit', { timeout: 60000 * SL
       '--bpm', '66', '--intensity', '0.35', '--seconds', String(frames / 48000),
       '--change', `${s1.applies_at}:bpm=80,intensity=0.7`,
       '--change', `${s2.applies_at}:melody=off,key=C`,
-      '-o', out, '--quiet'], { timeout: 50000 * SLACK });
+      '--endless', '-o', out, '--quiet'], { timeout: 50000 * SLACK });
     const rendered = fs.readFileSync(out);
     assert.equal(rendered.length, streamed.length);
     if (!rendered.equals(streamed)) {

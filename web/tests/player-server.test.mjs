@@ -130,7 +130,7 @@ test('mixer reaches state; save what I heard = an offline render of the same tim
     const raw = path.join(tmp, 'offline.raw');
     const seconds = String(Math.ceil(pcm.length / 4 / 48000) + 1);
     execFileSync(BIN, ['render', ...(s.piece ? ['--piece', s.piece] : []), '--seed', String(s.seed), '--key', s.key, '--mode', s.mode, '--bpm', String(s.bpm),
-      '--intensity', String(s.intensity), '--timeline', pf.timeline, '--seconds', seconds, '--quiet', '-o', raw]);
+      '--intensity', String(s.intensity), '--timeline', pf.timeline, '--seconds', seconds, '--endless', '--quiet', '-o', raw]);
     const offline = fs.readFileSync(raw);
     assert.ok(pcm.equals(offline.subarray(0, pcm.length)), 'the saved FLAC is the offline render, sample for sample');
     assert.deepEqual(errors, []);
