@@ -152,9 +152,12 @@ test('resume: another server continues the performance with the same samples', {
     assert.equal(bh.resume.resumed, true);
     assert.equal(b.chunks[0].h.pos, a.chunks[k].h.pos);
     for (let i = 0; i < 6; i++) assert.ok(b.chunks[i].payload.equals(a.chunks[k + i].payload), `chunk ${k + i}`);
-    // the parked stream keeps its id; a replay is a new branch with a new one
-    if (k === 30) assert.equal(bh.resume.id, hello.resume.id);
-    else assert.notEqual(bh.resume.id, hello.resume.id);
+    // a replay is a new branch with a new id (chunk 5 is long out of the
+    // parked ring). Chunk 30 is served by the parked stream itself (same id)
+    // only while it is still in that ring, which a loaded machine can outrun
+    // before the server sees the close: either path must give these samples.
+    if (k === 5) assert.notEqual(bh.resume.id, hello.resume.id);
+    else console.log(`# chunk 30 resumed by ${bh.resume.id === hello.resume.id ? 'the parked stream' : 'a replay'}`);
     b.close();
     await b.until(() => b.closed, 3000, 'closed');
     await idle(); // the server sees the close and parks the stream again
