@@ -7,7 +7,7 @@ are measured the same way.
 
 Usage: scripts/pieces_report.py [--bin build/auralis] [--out build/pieces]
        [--pieces drift,rooms,...] [--seeds 7,3] [--minutes 10]
-       [--intensity X] [--no-soundfont] [--json FILE] [--png]
+       [--intensity X] [--no-soundfont] [--endless] [--json FILE] [--png]
 
 The figures a piece is held to (tests/cli/test_pieces_targets.py asserts
 them on shorter renders): above 5 kHz -40..-20 dB re total, tilt 1-10 kHz
@@ -49,10 +49,11 @@ def render(binary, cmd, out, piece, seed, seconds, extra=()):
 
 
 def analyse(binary, out, piece, seed, seconds, intensity=None, soundfont=True,
-            prominence=True, png=False, bpm=None):
+            prominence=True, png=False, bpm=None, endless=False):
     """the issue 8 figures of one render of a piece (its defaults unless
-    intensity is given)"""
-    extra = []
+    intensity is given); endless: no ending (a stream's music: the fade of
+    a file's ending would count as dynamics)"""
+    extra = ["--endless"] if endless else []
     if intensity is not None:
         extra += ["--intensity", str(intensity)]
     if not soundfont:
@@ -125,6 +126,8 @@ def main():
     ap.add_argument("--intensity", type=float)
     ap.add_argument("--no-soundfont", action="store_true")
     ap.add_argument("--no-prominence", action="store_true")
+    ap.add_argument("--endless", action="store_true",
+                    help="no ending (as a stream): LRA without the final fade")
     ap.add_argument("--json")
     ap.add_argument("--png", action="store_true")
     a = ap.parse_args()
@@ -133,7 +136,8 @@ def main():
     for p in a.pieces.split(","):
         for s in a.seeds.split(","):
             rows.append(analyse(a.bin, a.out, p, s, a.minutes * 60, a.intensity,
-                                not a.no_soundfont, not a.no_prominence, a.png))
+                                not a.no_soundfont, not a.no_prominence, a.png,
+                                endless=a.endless))
             print("%s seed %s done" % (p, s), file=sys.stderr, flush=True)
     print(table(rows))
     if a.png:

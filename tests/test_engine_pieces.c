@@ -364,7 +364,7 @@ static void test_threads_share_the_font(void **st)
     assert_int_equal(au_sfsynth_create(&sfs, RATE), 0);
     assert_int_equal(au_sfsynth_channel(sfs, 0, 0, 0, 0, 0, 0), 0);
     assert_int_equal(au_sfsynth_channel(sfs, 1, 0, 19, 0, 0, 0), AU_EINVAL);
-    assert_int_equal(au_sfsynth_channel(sfs, 2, 128, 0, 0, 0, 0), AU_EINVAL);
+    assert_int_equal(au_sfsynth_channel(sfs, 2, 128, 16, 0, 0, 0), AU_EINVAL);
     au_sfsynth_destroy(sfs);
 }
 

@@ -365,6 +365,5 @@ int au_update_parse_text(au_param_update *u, const char *text, char *err,
     if (!fields)
         return fail(err, errlen, "%s needs at least one name=value (got '%s')",
                     "change", text);
-    au_update_piece_defaults(u); /* a piece brings its defaults */
     return 0;
 }

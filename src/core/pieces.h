@@ -39,10 +39,11 @@ int au_parse_piece(const char *s, int *piece, char *err, size_t errlen);
  * its default key, mode, bpm and intensity are added to u for each of
  * those fields u does not set itself (a field the same message sets
  * wins). Layer switches, volumes and wander stay as the listener left
- * them. Called where a change is parsed (the WebSocket `set`, `--change`,
- * timelines), so the timeline, station coalescing, resume and export all
- * see the whole change; naming the piece already playing restarts its
- * defaults too. No-op when u does not name a piece. */
+ * them. Called where a new change enters (the WebSocket `set`,
+ * `--change`), so the timeline, station coalescing, resume and export all
+ * see the whole change; a recorded timeline replays exactly what it holds.
+ * Naming the piece already playing restores its defaults too. No-op when
+ * u does not name a piece. */
 void au_update_piece_defaults(au_param_update *u);
 
 #endif

@@ -25,7 +25,8 @@ PIECES = ["drift", "rooms", "glass", "choir", "night", "pulse"]
 # of the patch variants
 PROGRAMS = {
     "rooms": {"Pads": {49}, "Melody": {0, 1}},
-    "glass": {"Pads": {94}, "Melody": {8, 10, 9}, "Bells": {98, 14}},
+    "glass": {"Pads": {94}, "Melody": {8, 10, 9}, "Bells": {98, 14},
+              "Percussion": {48, 0}},
     "choir": {"Pads": {52, 91}, "Melody": {53}},
     "night": {"Pads": {49}, "Melody": {4, 46, 11}},
     "pulse": {"Melody": {11, 12}, "Percussion": {40, 32, 8}, "Bells": {108, 10}},
