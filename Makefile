@@ -100,7 +100,7 @@ monitor: deps-test
 # request paths): clang, ASan+UBSan, coverage on the libraries too.
 # FUZZ_SECONDS per target (default 60); corpora kept in build-fuzz/corpus.
 FUZZ_SECONDS ?= 60
-FUZZERS := fuzz_control fuzz_query fuzz_path fuzz_hls_path fuzz_icecast_url
+FUZZERS := fuzz_control fuzz_query fuzz_path fuzz_rxguard fuzz_hls_path fuzz_icecast_url
 fuzz: deps-test
 	@scripts/configure.sh build-fuzz -DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_BUILD_TYPE=Debug -DAU_FUZZ=ON -DAU_SANITIZE=ON \
