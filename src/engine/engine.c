@@ -496,7 +496,8 @@ static void render_block(au_engine *e)
      * listener's intensity, 14 dB per unit (a sparse section about 3 dB
      * under a full one), outside the rider */
     au_master_set_offset(&e->master, 14.0f * (1.0f + e->pc->dynamics) *
-                                         (e->ctl_density - inten));
+                                             (e->ctl_density - inten) +
+                                         e->pc->level_db);
     /* the pads' dip follows the melody */
     {
         float want = au_inst_active(&e->inst[AU_LAYER_MELODY]) ? PADBUS_DIP_DB : 0.0f;
