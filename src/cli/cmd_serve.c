@@ -63,8 +63,9 @@ static const char usage[] =
     "  --export-jobs N     export jobs queued or running at once, all\n"
     "                      clients, 0..64 (default 4; 0 switches exports off)\n"
     "  --export-per-client N  per client address, 1..16 (default 2)\n"
-    "  --export-threads N  export threads, at the lowest CPU priority,\n"
-    "                      1..16 (default 1)\n"
+    "  --export-threads N  exports rendering at once (child processes,\n"
+    "                      lowest priority), 1..16 (default 1)\n"
+    "  --export-in-process on server threads instead (comparison)\n"
     "  --export-max-minutes M  longest window one export covers, 1..1440\n"
     "                      (default 240)\n"
     "  --export-keep S     seconds a finished export file is kept,\n"
@@ -126,6 +127,10 @@ int au_cmd_serve(int argc, char **argv)
         }
         if (!strcmp(a, "--realtime")) {
             cfg.realtime = true;
+            continue;
+        }
+        if (!strcmp(a, "--export-in-process")) {
+            cfg.export_in_process = true;
             continue;
         }
         static const char *const with_value[] = {
