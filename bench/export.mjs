@@ -1,13 +1,15 @@
 // Export and resume figures (docs/protocol.md "Export", "Resume"):
 //   node bench/export.mjs [--bin build/auralis] [--minutes 60] [--load 200]
-//                         [--runs 3] [--seconds 20] [--modes process,thread]
+//                         [--runs 3] [--seconds 20] [--modes process,no-yield,thread]
 //                         [--no-resume]
 // 1. resume time: a fresh server fast-forwards a performance to MINUTES
 //    (hello -> first audio chunk);
 // 2. live listeners beside an export, side by side: for each run and each
-//    export mode (process: the default child process at nice 19 /
-//    SCHED_IDLE; thread: --export-in-process, SCHED_IDLE threads inside the
-//    server), a fresh server, build/bench/load's station listeners (--load N
+//    export mode (process: the default, a child process at nice 19 /
+//    SCHED_IDLE that is stopped while live streams are short of CPU;
+//    no-yield: the same process never stopped (--export-no-yield); thread:
+//    --export-in-process, SCHED_IDLE threads inside the server, the old
+//    way), a fresh server, build/bench/load's station listeners (--load N
 //    on 4 stations, plus 5 personal streams) for SECONDS without an export,
 //    then SECONDS more while a FLAC export of MINUTES of music renders
 //    (a new one starts if one finishes): the on-time fraction (chunks within
@@ -32,7 +34,8 @@ const MINUTES = Number(arg('minutes', '60'));
 const LOAD = Number(arg('load', '200'));
 const RUNS = Number(arg('runs', '3'));
 const SECONDS = Number(arg('seconds', '20'));
-const MODES = arg('modes', 'process,thread').split(',');
+const MODES = arg('modes', 'process,no-yield,thread').split(',');
+const MODE_ARGS = { process: [], 'no-yield': ['--export-no-yield'], thread: ['--export-in-process'] };
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (a) => {
@@ -96,7 +99,7 @@ async function windowWithExport(srv, seed) {
   let done = false;
   during.finally(() => { done = true; });
   const speeds = [];
-  let exports = 0;
+  let exports = 0, paused = 0;
   while (!done) {
     const r = await request(srv.port, 'POST', exportQuery(seed + exports));
     if (r.status !== 202) throw new Error(`export refused: ${r.body}`);
@@ -110,8 +113,9 @@ async function windowWithExport(srv, seed) {
     }
     if (st.status === 'failed') throw new Error(`export failed: ${st.error}`);
     if (st.speed > 0) speeds.push(st.speed);
+    paused += st.paused_s ?? 0;
   }
-  return { load: await during, export_speed: median(speeds), exports_started: exports };
+  return { load: await during, export_speed: median(speeds), exports_started: exports, paused_s: paused };
 }
 
 execFileSync('make', ['-s', '-C', path.join(root, 'bench'), path.join(root, 'build/bench/load')], { stdio: 'inherit' });
@@ -138,7 +142,7 @@ if (!process.argv.includes('--no-resume')) {
 const runs = Object.fromEntries(MODES.map((m) => [m, []]));
 for (let run = 0; run < RUNS; run++) {
   for (const mode of MODES) {
-    const srv = await serve(mode === 'thread' ? ['--export-in-process'] : []);
+    const srv = await serve(MODE_ARGS[mode]);
     try {
       const without = await loadRun(srv.port, srv.proc.pid, SECONDS);
       const w = await windowWithExport(srv, 1000 * (run + 1));
@@ -146,12 +150,12 @@ for (let run = 0; run < RUNS; run++) {
         on_time_without: without.on_time_fraction, on_time_with: w.load.on_time_fraction,
         late_p99_ms_without: without.late_p99_ms, late_p99_ms_with: w.load.late_p99_ms,
         server_cpu_pct_without: without.server_cpu_pct, server_cpu_pct_with: w.load.server_cpu_pct,
-        export_x_realtime: w.export_speed, exports_started: w.exports_started,
+        export_x_realtime: w.export_speed, exports_started: w.exports_started, export_paused_s: w.paused_s,
         loadavg: r3(os.loadavg()[0]),
       };
       runs[mode].push(row);
       console.error(`run ${run + 1}/${RUNS} ${mode}: on time ${(100 * row.on_time_without).toFixed(1)}% without, ` +
-        `${(100 * row.on_time_with).toFixed(1)}% with an export (${r3(row.export_x_realtime)}x real time), load avg ${row.loadavg}`);
+        `${(100 * row.on_time_with).toFixed(1)}% with an export (${r3(row.export_x_realtime)}x real time, paused ${r3(row.export_paused_s)} s), load avg ${row.loadavg}`);
     } finally { await srv.stop(); }
   }
 }
@@ -163,7 +167,7 @@ result.median = Object.fromEntries(MODES.map((m) => {
     on_time_without: med('on_time_without'), on_time_with: med('on_time_with'),
     on_time_ratio: r3(median(rs.map((r) => r.on_time_with / r.on_time_without))),
     late_p99_ms_without: med('late_p99_ms_without'), late_p99_ms_with: med('late_p99_ms_with'),
-    export_x_realtime: med('export_x_realtime'),
+    export_x_realtime: med('export_x_realtime'), export_paused_s: med('export_paused_s'),
   }];
 }));
 result.loadavg_end = r3(os.loadavg()[0]);

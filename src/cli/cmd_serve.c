@@ -65,7 +65,7 @@ static const char usage[] =
     "  --export-per-client N  per client address, 1..16 (default 2)\n"
     "  --export-threads N  exports rendering at once (child processes,\n"
     "                      lowest priority), 1..16 (default 1)\n"
-    "  --export-in-process on server threads instead (comparison)\n"
+    "  --export-in-process, --export-no-yield  (operations.md)\n"
     "  --export-max-minutes M  longest window one export covers, 1..1440\n"
     "                      (default 240)\n"
     "  --export-keep S     seconds a finished export file is kept,\n"
@@ -131,6 +131,10 @@ int au_cmd_serve(int argc, char **argv)
         }
         if (!strcmp(a, "--export-in-process")) {
             cfg.export_in_process = true;
+            continue;
+        }
+        if (!strcmp(a, "--export-no-yield")) {
+            cfg.export_no_yield = true;
             continue;
         }
         static const char *const with_value[] = {

@@ -34,6 +34,7 @@ typedef struct {
     au_timeline t;
     _Atomic int64_t done; /* frames rendered (from 0) */
     _Atomic int cancel;
+    _Atomic int64_t paused_ns; /* stopped for live streams (export_job.c) */
     int64_t queued_ns, started_ns, finished_ns;
     uint64_t bytes;
     char path[600];
@@ -62,7 +63,7 @@ int au_export_jobs_running(void)
 
 au_export_config au_export_config_default(void)
 {
-    au_export_config c = {1, 4, 2, 900, 240.0, NULL, false};
+    au_export_config c = {1, 4, 2, 900, 240.0, NULL, false, false};
     return c;
 }
 
@@ -112,8 +113,8 @@ static void run_job(au_exports *x, job_t *j)
     int rc = -1;
     if (!x->cfg.in_process) {
         /* the usual way: a child process at nice 19 / SCHED_IDLE */
-        rc = au_export_spawn(&j->rq, &j->t, tmp, &j->done, &j->cancel, err,
-                             sizeof err);
+        rc = au_export_spawn(&j->rq, &j->t, tmp, !x->cfg.no_yield, &j->done,
+                             &j->paused_ns, &j->cancel, err, sizeof err);
     } else {
         int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {
@@ -306,14 +307,15 @@ static int status_json(au_exports *x, job_t *j, char *body, size_t len)
         "\"progress\":%.4f,\"rendered\":%" PRId64 ",\"queue_position\":%d,"
         "\"speed\":%.1f,\"bytes\":%" PRIu64 ",\"filename\":\"%s.%s\","
         "\"status_url\":\"/api/export/%s\",\"download_url\":%s%s%s%s,"
-        "\"expires_s\":%d,\"error\":%s}",
+        "\"expires_s\":%d,\"paused_s\":%.1f,\"error\":%s}",
         j->id, j->rq.stream, state_name(j->state),
         j->rq.format == AU_EXPORT_MIDI ? "midi" : ext_of(j->rq.format),
         j->rq.from, j->rq.to, j->rq.rate, progress, done, queue_pos, speed,
         j->bytes, j->rq.name, ext_of(j->rq.format), j->id,
         j->state == J_DONE ? "\"/api/export/" : "null",
         j->state == J_DONE ? j->id : "", j->state == J_DONE ? "/file" : "",
-        j->state == J_DONE ? "\"" : "", x->cfg.keep_s, err);
+        j->state == J_DONE ? "\"" : "", x->cfg.keep_s,
+        (double)atomic_load(&j->paused_ns) * 1e-9, err);
 }
 
 static int reply_error(char *body, size_t len, int status, const char *code,

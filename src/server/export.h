@@ -38,6 +38,8 @@ typedef struct {
     const char *dir;    /* NULL: a new folder under $TMPDIR (or /tmp) */
     bool in_process;    /* render on the job threads themselves (SCHED_IDLE
                            threads inside the server; for comparison) */
+    bool no_yield;      /* child processes keep running while live streams
+                           are short of CPU (for comparison) */
 } au_export_config;
 
 au_export_config au_export_config_default(void);

@@ -26,6 +26,8 @@
 #include "io/audiofile.h"
 #include "io/midi.h"
 #include "io/pcm.h"
+#include "server/metrics.h"
+#include "server/pacer.h"
 #include "synth/sfont.h"
 
 extern char **environ;
@@ -402,9 +404,20 @@ int au_export_job_main(int argc, char **argv)
 
 /* ------------------------------------------------------- the parent side */
 
+/* The gate: live streams first. While workers finish chunks with less than
+ * AU_RENDER_TIGHT_NS to spare, the child is stopped (SIGSTOP: it then uses
+ * no CPU, cache or memory bandwidth at all, which SCHED_IDLE alone does not
+ * promise, e.g. on a virtual machine whose host sees only busy vCPUs) for
+ * GATE_STOP_NS, then runs at least GATE_RUN_NS before it can be stopped
+ * again, so an export on a machine that is always short of CPU still
+ * finishes (at a fifth of its idle-time speed at worst). */
+#define GATE_STOP_NS 1000000000LL
+#define GATE_RUN_NS 250000000LL
+
 int au_export_spawn(const au_export_request *rq, const au_timeline *t,
-                    const char *path, _Atomic int64_t *done,
-                    const _Atomic int *cancel, char *err, size_t errlen)
+                    const char *path, bool yield, _Atomic int64_t *done,
+                    _Atomic int64_t *paused_ns, const _Atomic int *cancel,
+                    char *err, size_t errlen)
 {
     job_head h;
     memset(&h, 0, sizeof h);
@@ -488,14 +501,33 @@ int au_export_spawn(const au_export_request *rq, const au_timeline *t,
 
     char buf[512], msg[220] = "";
     size_t have = 0;
-    bool killed = false;
+    bool killed = false, stopped = false;
+    uint64_t tight = au_metrics_render_tight();
+    int64_t since = au_mono_ns(); /* when the child last stopped or resumed */
     for (;;) {
         if (!killed && cancel && atomic_load(cancel)) {
+            if (stopped) kill(pid, SIGCONT);
             kill(pid, SIGTERM);
             killed = true;
+            stopped = false;
+        }
+        if (yield && !killed) {
+            int64_t now = au_mono_ns();
+            uint64_t tn = au_metrics_render_tight();
+            if (!stopped && tn != tight && now - since >= GATE_RUN_NS) {
+                kill(pid, SIGSTOP);
+                stopped = true;
+                since = now;
+            } else if (stopped && now - since >= GATE_STOP_NS) {
+                kill(pid, SIGCONT);
+                if (paused_ns) atomic_fetch_add(paused_ns, now - since);
+                stopped = false;
+                since = now;
+            }
+            tight = tn;
         }
         struct pollfd p = {out[0], POLLIN, 0};
-        int pr = poll(&p, 1, 200);
+        int pr = poll(&p, 1, yield ? 50 : 200);
         if (pr < 0 && errno != EINTR) break;
         if (pr <= 0) continue;
         ssize_t r = read(out[0], buf + have, sizeof buf - 1 - have);
@@ -517,6 +549,7 @@ int au_export_spawn(const au_export_request *rq, const au_timeline *t,
         if (have == sizeof buf - 1) have = 0; /* a runaway line: drop it */
     }
     close(out[0]);
+    if (stopped) kill(pid, SIGCONT); /* EOF while stopped: it is exiting */
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }

@@ -17,6 +17,7 @@
 #define AU_SERVER_EXPORT_JOB_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,11 +34,14 @@ int au_export_render(const au_export_request *rq, const au_timeline *t, int fd,
 
 /* Parent: runs the job in a child process writing path (the file is
  * complete when this returns 0). *done follows its progress; a non-zero
- * *cancel kills it. Blocks until the child has exited. 0, or -1 with a
- * reason in err. */
+ * *cancel kills it. With yield, the child is stopped while live streams
+ * are short of CPU (au_metrics_render_tight grows), for a second at a
+ * time, and *paused_ns adds up how long. Blocks until the child has
+ * exited. 0, or -1 with a reason in err. */
 int au_export_spawn(const au_export_request *rq, const au_timeline *t,
-                    const char *path, _Atomic int64_t *done,
-                    const _Atomic int *cancel, char *err, size_t errlen);
+                    const char *path, bool yield, _Atomic int64_t *done,
+                    _Atomic int64_t *paused_ns, const _Atomic int *cancel,
+                    char *err, size_t errlen);
 
 /* Children started and still running (all jobs), for tests and metrics. */
 int au_export_children(void);

@@ -1796,6 +1796,7 @@ int au_server_run(const au_server_config *cfg)
         ec.keep_s = cfg->export_keep_s;
         ec.dir = cfg->export_dir;
         ec.in_process = cfg->export_in_process;
+        ec.no_yield = cfg->export_no_yield;
         if (au_exports_start(&srv->exports, &ec)) {
             fprintf(stderr, "auralis: cannot start exports (folder %s)\n",
                     cfg->export_dir ? cfg->export_dir : "under $TMPDIR");
