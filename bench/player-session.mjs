@@ -9,7 +9,7 @@
 // (`auralis serve --web-root DIR`, e.g. an older web/public from git) and the
 // presses alternate between the two, side by side: both medians printed.
 //   node bench/player-session.mjs [--seconds 600] [--presses 5] [--bin build/auralis] [--codec auto|opus|pcm16]
-//                                 [--compare DIR]
+//                                 [--compare DIR] [--web-root DIR]
 // Talks only to 127.0.0.1; stops by itself after --seconds.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -55,7 +55,9 @@ async function startServer(p, extra) {
     await sleep(100);
   }
 }
-await startServer(port, []);
+// --web-root DIR: this player's files from DIR instead of the binary's copy
+const WEB_ROOT = opt('--web-root', null);
+await startServer(port, WEB_ROOT ? ['--web-root', path.resolve(WEB_ROOT)] : []);
 const comparePort = COMPARE ? await freePort() : null;
 if (COMPARE) await startServer(comparePort, ['--web-root', path.resolve(COMPARE)]);
 

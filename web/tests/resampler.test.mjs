@@ -170,6 +170,27 @@ test('start fades: a performance\'s first frame (quiet start) ramps over 30 ms, 
   assert.ok(skipped.s > 0.19, `quiet start after dropping 400 ms: ${skipped.s} s`);
 });
 
+test('quiet start: near-silent first frames (peaks below -50 dBFS) are skipped, at most 120 ms, nothing louder', () => {
+  const run = (silentMs, quiet = true) => {
+    const ring = new FrameRing(1 << 18);
+    const core = new PlayoutCore(ring, { streamRate: SR, outRate: SR });
+    core.setTarget(500);
+    core.setPlaying(true, 0.2);
+    core.setQuietStart(quiet);
+    const n = Math.round(0.5 * SR), silent = Math.round((silentMs * SR) / 1000);
+    const x = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) x[2 * i] = x[2 * i + 1] = i < silent ? 0.003 : 0.3;
+    ring.write(x, n);
+    const L = new Float32Array(128), R = new Float32Array(128);
+    core.process(L, R, 128);
+    return core.headSkipped;
+  };
+  assert.equal(run(80), Math.round(0.08 * SR)); // all of the quiet head
+  assert.equal(run(300), Math.round(0.12 * SR)); // at most 120 ms
+  assert.equal(run(0), 0); // sound from the first frame: nothing skipped
+  assert.equal(run(80, false), 0); // mid-music starts skip nothing
+});
+
 test('ring: wraps around, drops what does not fit, skip and depth are exact', () => {
   const ring = new FrameRing(8);
   const h = new Float64Array(2);

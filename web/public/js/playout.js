@@ -32,6 +32,12 @@ export const PLAYOUT_DEFAULTS = Object.freeze({
   // quietStartMaxSkipMs of the burst) fades over the play fade.
   quietStartFadeS: 0.03,
   quietStartMaxSkipMs: 150,
+  // ...and its first frames whose peaks stay below -50 dBFS (the engine's
+  // first notes rising from silence: 60-100 ms of a render from position 0)
+  // are skipped, up to this much: nothing audible is lost and the first
+  // sound comes that much sooner.
+  quietHeadMaxMs: 120,
+  quietHeadLevel: 0.00316,
   startMs: 300, // first start: play as soon as this much is buffered...
   resumeFraction: 0.75, // ...after an underrun: this fraction of the target
   // Deeper than target + max(this, target) (e.g. after a network burst):
@@ -62,6 +68,7 @@ export class PlayoutCore {
     this.flushUpTo = null;
     this.quiet = false; // the next first start is at a performance's start
     this.pollQuiet = null; // () => 0 | 1 | 2: the same from shared memory
+    this.headSkipped = 0; // near-silent frames skipped at a quiet start
     // stats
     this.rate = 1;
     this.depthFrames = 0;
@@ -126,7 +133,6 @@ export class PlayoutCore {
       const keepMs = this.targetMs + (this.everStarted ? o.skipKeepMs : 0);
       const excess = avail - Math.round((keepMs * this.streamRate) / 1000);
       if (excess > 0) { this.consumed += ring.skip(excess); avail -= excess; }
-      this.rateCtl.reset((avail * 1000) / this.streamRate);
       if (!this.everStarted) {
         // read after beginRead: the main thread wrote it before the chunks
         if (this.pollQuiet) { const q = this.pollQuiet(); if (q) this.quiet = q === 1; }
@@ -136,9 +142,13 @@ export class PlayoutCore {
         if (this.quiet && this.playing && skippedMs <= o.quietStartMaxSkipMs) {
           this.pStep = 1 / (o.quietStartFadeS * this.outRate);
           this.uGain = 1; // the play fade is the only ramp needed
+          const max = Math.min(Math.round((o.quietHeadMaxMs * this.streamRate) / 1000), avail - 8);
+          const head = max > 0 ? ring.leadingQuiet(max, o.quietHeadLevel) : 0;
+          if (head > 0) { this.consumed += ring.skip(head); avail -= head; this.headSkipped = head; }
         }
         this.quiet = false;
       }
+      this.rateCtl.reset((avail * 1000) / this.streamRate);
     }
 
     const prevRate = this.rate;
