@@ -41,6 +41,7 @@
 #include "server/procmon.h"
 #include "server/stations_api.h"
 #include "server/query.h"
+#include "server/rx_hook.h"
 #include "server/station_ctl.h"
 #include "server/resume.h"
 #include "server/stream.h"
@@ -873,18 +874,14 @@ static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
     pss->owned = owned;
     if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end))
         return -1;
-#define HDR(n, v)                                                              \
-    if (lws_add_http_header_by_name(wsi, (const unsigned char *)n,             \
-                                    (const unsigned char *)v, (int)strlen(v),  \
-                                    &p, end))                                  \
-        return -1;
     /* COOP/COEP/CORP and nosniff: lws adds them to every response
      * (au_guard_response_headers), its own error pages included */
     /* HLS files may be read by players on other sites (CORS) */
-    if (pss->cors) HDR("access-control-allow-origin:", "*");
-    HDR("cache-control:", cache);
-    if (etag) HDR("etag:", etag);
-#undef HDR
+    if (pss->cors &&
+        au_http_header(wsi, "access-control-allow-origin:", "*", &p, end))
+        return -1;
+    if (au_http_header(wsi, "cache-control:", cache, &p, end)) return -1;
+    if (etag && au_http_header(wsi, "etag:", etag, &p, end)) return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
     if (au_guard_is_head(wsi)) http_reset(pss); /* HEAD: headers only */
     if (len == 0 || !pss->body)
@@ -1073,6 +1070,11 @@ static int icecast_spec(const char *spec, au_stream_request *req, char *err,
     memcpy(req->station, name, n + 1); /* n <= AU_STATION_NAME_MAX here */
     if (q && au_query_parse(req, q + 1, err, errlen)) return -1;
     return 0;
+}
+
+static int icecast_url(void *arg, const au_stream *s, char *url, size_t n)
+{
+    return au_icecast_listen_url(((au_server *)arg)->icecast, s, url, n);
 }
 
 static au_stream *icecast_station(void *arg, const char *spec)
@@ -1384,7 +1386,9 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
     if (!strcmp(uri, "/api/stations")) {
         char *j;
         size_t n;
-        if (au_stations_json(srv->streams, &j, &n)) return -1;
+        au_stations_outputs so = {srv->hls != NULL,
+                                  srv->icecast ? icecast_url : NULL, srv};
+        if (au_stations_json(srv->streams, &so, &j, &n)) return -1;
         return http_start(wsi, pss, 200, "application/json",
                           (unsigned char *)j, n, (unsigned char *)j,
                           "no-store", NULL);
@@ -1478,7 +1482,8 @@ static const char *admit_new_stream(au_server *srv, struct lws *wsi,
 static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
 {
     char uri[64];
-    if (!proto || strcmp(proto, "websocket")) return -1;
+    /* RFC 6455 4.2.1: the Upgrade value is case-insensitive */
+    if (!proto || strcasecmp(proto, "websocket")) return -1;
     au_guard_verdict gv = au_guard_check(wsi, &srv->guard, true);
     if (gv.status) {
         atomic_fetch_add(&srv->metrics.rejected_bad, 1);
@@ -1532,6 +1537,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         /* after adoption (WSI_CREATE is too early: adoption resets the
          * wsi's opaque pointer) */
         au_conn_guard_created(&srv->cg, wsi);
+        /* every socket the service thread reads was adopted here: its
+         * parser starts afresh, whatever used the number before */
+        au_rx_hook_attach(lws_get_socket_fd(wsi));
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
         au_conn_guard_destroyed(&srv->cg, wsi);
@@ -1568,8 +1576,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
             http_reset(pss);
         }
         return 0;
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return confirm_upgrade(srv, wsi, (const char *)in);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        int r = confirm_upgrade(srv, wsi, (const char *)in);
+        /* a refused upgrade ends the connection (its answer says
+         * "connection: close"): frames sent after it are not requests */
+        if (r) au_rx_hook_hangup(lws_get_socket_fd(wsi));
+        return r;
+    }
     case LWS_CALLBACK_ESTABLISHED:
         pss->l = NULL;
         pss->hl = NULL;
@@ -1625,7 +1638,6 @@ au_server_config au_server_config_default(void)
     c.export_max_minutes = 240;
     c.export_keep_s = 900;
     c.resume_keep_s = 600;
-    c.icecast_bitrate = 128000;
     return c;
 }
 
@@ -1736,6 +1748,12 @@ int au_server_run(const au_server_config *cfg)
         rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    /* this thread runs lws_service(): its reads of client sockets pass
+     * through the shadow parser (rx_guard.h) */
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = (rlim_t)want;
+    if (au_rx_hook_init(rl.rlim_cur > 1048576 ? 1048576 : (int)rl.rlim_cur,
+                        &srv->metrics.rejected_bad))
+        goto out;
 
     /* signals go to one thread that wakes the service loop */
     static sigset_t sigs;
@@ -1852,7 +1870,7 @@ int au_server_run(const au_server_config *cfg)
         }
         ic.stations = cfg->icecast_stations;
         ic.nstations = cfg->icecast_nstations;
-        ic.bitrate = cfg->icecast_bitrate;
+        ic.bitrate = cfg->opus_bitrate; /* the stations' own pages */
         ic.station = icecast_station;
         ic.arg = srv;
         ic.metrics = &srv->metrics;
@@ -1947,6 +1965,7 @@ out:
     }
     au_admission_deinit(&srv->adm);
     au_conn_guard_deinit(&srv->cg);
+    au_rx_hook_deinit();
     au_records_deinit(&srv->records);
     free(srv->pool);
     free(srv->etags);
