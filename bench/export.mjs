@@ -9,10 +9,11 @@
 //    SCHED_IDLE that is stopped while live streams are short of CPU;
 //    no-yield: the same process never stopped (--export-no-yield); thread:
 //    --export-in-process, SCHED_IDLE threads inside the server, the old
-//    way), a fresh server, build/bench/load's station listeners (--load N
-//    on 4 stations, plus 5 personal streams) for SECONDS without an export,
-//    then SECONDS more while a FLAC export of MINUTES of music renders
-//    (a new one starts if one finishes): the on-time fraction (chunks within
+//    way), two windows of SECONDS, each on a fresh server with
+//    build/bench/load's station listeners (--load N on 4 stations, plus 5
+//    personal streams): one without an export, one while a FLAC export of
+//    MINUTES of music renders throughout (a new one starts if one finishes),
+//    in alternating order from run to run: the on-time fraction (chunks within
 //    20 ms of their schedule) and lateness percentiles of each window, and
 //    the export's speed (audio seconds per second). Medians over the runs.
 // Prints one JSON object. Figures only: nothing is asserted. On a shared
@@ -139,24 +140,36 @@ if (!process.argv.includes('--no-resume')) {
   } finally { await srv.stop(); }
 }
 
+// One window: a fresh server, the load for SECONDS, with or without an
+// export rendering throughout (started first, so the window is all export).
+async function window(mode, withExport, seed) {
+  const srv = await serve(MODE_ARGS[mode]);
+  try {
+    if (!withExport) return { load: await loadRun(srv.port, srv.proc.pid, SECONDS) };
+    return await windowWithExport(srv, seed);
+  } finally { await srv.stop(); }
+}
+
 const runs = Object.fromEntries(MODES.map((m) => [m, []]));
 for (let run = 0; run < RUNS; run++) {
   for (const mode of MODES) {
-    const srv = await serve(MODE_ARGS[mode]);
-    try {
-      const without = await loadRun(srv.port, srv.proc.pid, SECONDS);
-      const w = await windowWithExport(srv, 1000 * (run + 1));
-      const row = {
-        on_time_without: without.on_time_fraction, on_time_with: w.load.on_time_fraction,
-        late_p99_ms_without: without.late_p99_ms, late_p99_ms_with: w.load.late_p99_ms,
-        server_cpu_pct_without: without.server_cpu_pct, server_cpu_pct_with: w.load.server_cpu_pct,
-        export_x_realtime: w.export_speed, exports_started: w.exports_started, export_paused_s: w.paused_s,
-        loadavg: r3(os.loadavg()[0]),
-      };
-      runs[mode].push(row);
-      console.error(`run ${run + 1}/${RUNS} ${mode}: on time ${(100 * row.on_time_without).toFixed(1)}% without, ` +
-        `${(100 * row.on_time_with).toFixed(1)}% with an export (${r3(row.export_x_realtime)}x real time, paused ${r3(row.export_paused_s)} s), load avg ${row.loadavg}`);
-    } finally { await srv.stop(); }
+    // the two windows of a pair in alternating order, so a machine whose
+    // load drifts favours neither
+    const first = run % 2 === 0 ? false : true;
+    const a = await window(mode, first, 1000 * (run + 1));
+    const b = await window(mode, !first, 1000 * (run + 1));
+    const without = first ? b.load : a.load;
+    const w = first ? a : b;
+    const row = {
+      on_time_without: without.on_time_fraction, on_time_with: w.load.on_time_fraction,
+      late_p99_ms_without: without.late_p99_ms, late_p99_ms_with: w.load.late_p99_ms,
+      server_cpu_pct_without: without.server_cpu_pct, server_cpu_pct_with: w.load.server_cpu_pct,
+      export_x_realtime: w.export_speed, exports_started: w.exports_started, export_paused_s: w.paused_s,
+      order: first ? 'with first' : 'without first', loadavg: r3(os.loadavg()[0]),
+    };
+    runs[mode].push(row);
+    console.error(`run ${run + 1}/${RUNS} ${mode}: on time ${(100 * row.on_time_without).toFixed(1)}% without, ` +
+      `${(100 * row.on_time_with).toFixed(1)}% with an export (${r3(row.export_x_realtime)}x real time, paused ${r3(row.export_paused_s)} s; ${row.order}), load avg ${row.loadavg}`);
   }
 }
 result.runs = runs;
