@@ -341,13 +341,12 @@ int au_engine_uses_soundfont(const au_engine *e)
     return e->sf != NULL;
 }
 
-/* the DSP percussion's recipe for a kit note: by its role in the kit */
+/* the DSP percussion's voice for a kit note: by its role in the piece's
+ * kit (0: that role rests without a SoundFont) */
 static int dsp_perc_note(const au_piece *pc, int note)
 {
-    static const uint8_t dsp[4] = {AU_PERC_KICK, AU_PERC_RIM, AU_PERC_HAT,
-                                   AU_PERC_SHAKER};
     for (int r = 0; r < 4; r++)
-        if (pc->kit.note[r] == note) return dsp[r];
+        if (pc->kit.note[r] == note) return pc->kit.dsp[r];
     return note;
 }
 
@@ -364,8 +363,9 @@ static void play(au_engine *e, const au_event *ev, int on)
             au_sfsynth_note_off(e->sf, sf_chan(e->piece, l), note);
         return;
     }
-    if (l == AU_LAYER_PERCUSSION && pl->gen == AU_GEN_PERC)
-        note = dsp_perc_note(e->pc, ev->note);
+    if (l == AU_LAYER_PERCUSSION && pl->gen == AU_GEN_PERC &&
+        !(note = dsp_perc_note(e->pc, ev->note)))
+        return;
     if (on)
         au_inst_note_on(&e->inst[l], note,
                         au_piece_vel(pl, ev->vel ? ev->vel : 1));
@@ -495,7 +495,8 @@ static void render_block(au_engine *e)
     /* section level follows density: the conductor's density against the
      * listener's intensity, 14 dB per unit (a sparse section about 3 dB
      * under a full one), outside the rider */
-    au_master_set_offset(&e->master, 14.0f * (e->ctl_density - inten));
+    au_master_set_offset(&e->master, 14.0f * (1.0f + e->pc->dynamics) *
+                                         (e->ctl_density - inten));
     /* the pads' dip follows the melody */
     {
         float want = au_inst_active(&e->inst[AU_LAYER_MELODY]) ? PADBUS_DIP_DB : 0.0f;
