@@ -3,7 +3,8 @@
  * size with SoundFont layers and a piece change in the timeline, engines
  * that do not hear each other, note timing on FluidSynth's 64-frame grid,
  * the SoundFont shared between engines (memory per engine), and engines
- * rendering on several threads at once while others come and go. */
+ * rendering on several threads at once while others come and go, and note
+ * events at the pitch that sounds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -234,6 +235,35 @@ static void test_note_grid(void **st)
     assert_int_equal(firsts[0], firsts[2]);
 }
 
+/* Note events (the player's piano roll and visuals, the WebSocket events)
+ * carry the pitch that sounds: a piece moves a layer into its instrument's
+ * register (glass: the melody an octave up, into 72..98), as the audio and
+ * the MIDI export do. Runs with or without the SoundFont. */
+static void test_events_sounding_pitch(void **st)
+{
+    (void)st;
+    au_params p = au_piece_params(AU_PIECE_GLASS);
+    p.seed = 5;
+    const au_piece *pc = au_piece_get(AU_PIECE_GLASS);
+    au_engine *e;
+    assert_int_equal(au_engine_create(&e, &p, RATE), 0);
+    static float out[2 * 4800];
+    int ons = 0;
+    for (int c = 0; c < 1200; c++) { /* 2 minutes */
+        au_engine_render(e, out, 4800);
+        au_event ev;
+        while (au_engine_poll_event(e, &ev)) {
+            if (ev.type != AU_EV_NOTE_ON || ev.layer >= AU_LAYER_COUNT) continue;
+            const au_piece_layer *l = &pc->layer[ev.layer];
+            if (l->hi < l->lo + 12) continue; /* no register folding */
+            assert_in_range(ev.note, l->lo, l->hi);
+            ons++;
+        }
+    }
+    assert_true(ons > 20);
+    au_engine_destroy(e);
+}
+
 static size_t rss(void)
 {
     FILE *f = fopen("/proc/self/statm", "r");
@@ -377,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_engines_independent),
         cmocka_unit_test(test_note_grid),
         cmocka_unit_test(test_shared_memory),
+        cmocka_unit_test(test_events_sounding_pitch),
         cmocka_unit_test(test_threads_share_the_font),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -412,12 +412,19 @@ static void dispatch(au_engine *e, const au_event *ev)
 {
     switch (ev->type) {
     case AU_EV_NOTE_ON:
-        if (ev->layer < AU_LAYER_COUNT) play(e, ev, 1);
-        ring_push(e, ev);
-        break;
     case AU_EV_NOTE_OFF:
-        if (ev->layer < AU_LAYER_COUNT) play(e, ev, 0);
-        ring_push(e, ev);
+        if (ev->layer < AU_LAYER_COUNT) {
+            play(e, ev, ev->type == AU_EV_NOTE_ON);
+            /* displays and note events show the pitch that sounds: a
+             * piece moves a layer into its instrument's register, as the
+             * MIDI export does */
+            au_event shown = *ev;
+            shown.note = (uint8_t)au_piece_note(&e->pc->layer[ev->layer],
+                                                ev->note);
+            ring_push(e, &shown);
+        } else {
+            ring_push(e, ev);
+        }
         break;
     case AU_EV_CONTROL: {
         float v = ev->u.control.value;
