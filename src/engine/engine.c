@@ -49,13 +49,13 @@ static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
                                               0.05f, 0.2f,  0.4f};
 
 /* air: band-limited noise, always there, mostly into the reverb */
-#define AIR_HZ 8000.0f
-#define AIR_LEVEL 0.003f
+#define AIR_HZ 7500.0f
+#define AIR_LEVEL 0.06f
 /* pad bus: high-pass (the bass keeps its register), and a dip around
  * 2 kHz while the melody sounds (room for it) */
 #define PADBUS_HP_HZ 90.0f
 #define PADBUS_DIP_HZ 2000.0f
-#define PADBUS_DIP_DB (-6.0f)
+#define PADBUS_DIP_DB (-8.0f)
 
 struct au_engine {
     au_params params;
@@ -239,11 +239,11 @@ int au_engine_set_end(au_engine *e, int64_t frames)
     return 0;
 }
 
-/* RBJ peaking EQ at PADBUS_DIP_HZ, Q 0.8, gain g dB */
+/* RBJ peaking EQ at PADBUS_DIP_HZ, Q 0.7 (about 1.2-3.3 kHz), gain g dB */
 static void padbus_design(au_engine *e, float g)
 {
     double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * PADBUS_DIP_HZ / e->rate;
-    double al = sin(w) / (2.0 * 0.8), cw = cos(w);
+    double al = sin(w) / (2.0 * 0.7), cw = cos(w);
     double a0 = 1.0 + al / A;
     e->pb_b0 = (float)((1.0 + al * A) / a0);
     e->pb_b1 = (float)(-2.0 * cw / a0);
@@ -297,7 +297,7 @@ static void air(au_engine *e, float bright)
         return;
     e->air_lfo += 0.05f * AU_BLOCK / (float)e->rate;
     e->air_lfo -= e->air_lfo >= 1.0f ? 1.0f : 0.0f;
-    float g = AIR_LEVEL * (0.35f + 0.9f * bright) *
+    float g = AIR_LEVEL * (0.25f + 1.1f * bright) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
     /* one channel of noise, into both sides: the reverb (where most of it
      * goes) makes it wide, and it costs half */
@@ -493,9 +493,12 @@ static void render_block(au_engine *e)
         }
     }
     /* section level follows density: the conductor's density against the
-     * listener's intensity, 14 dB per unit (a sparse section about 3 dB
-     * under a full one), outside the rider */
-    au_master_set_offset(&e->master, 14.0f * (e->ctl_density - inten));
+     * listener's intensity (plus 0.03, about the sections' mean offset),
+     * 24 dB per unit: a calm section about 2 dB under the target, a
+     * plateau 3.5 dB over it, a sparse one 5 dB under; 14 dB per unit
+     * left LRA under 5 LU once the melody and the bed were balanced.
+     * Outside the rider, which would undo it. */
+    au_master_set_offset(&e->master, 24.0f * (e->ctl_density - inten + 0.03f));
     /* the pads' dip follows the melody */
     {
         float want = au_inst_active(&e->inst[AU_LAYER_MELODY]) ? PADBUS_DIP_DB : 0.0f;
