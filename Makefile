@@ -5,6 +5,9 @@
 #                 then the unit tests again under ASan+UBSan
 #   make bench    prints the synthesis benchmark
 #   make load     server load test (bench/), make soak: 30 minutes
+#                 (LISTENERS=2000 PERSONAL=50 CODEC=opus: the issue-10 floor)
+#   make bench-http  HTTP Opus listeners vs a local Icecast, the same client
+#                 (HTTP_N=2000 HTTP_T=30 HTTP_RAMP=10 HTTP_WARMUP=12 RUNS=3)
 #   make player-session  10 minutes of the player in headless Chromium
 #                 (CODEC=opus|pcm16|auto, default auto: Opus where WebCodecs has it)
 #   make fuzz     libFuzzer on what clients send (FUZZ_SECONDS per target)
@@ -17,7 +20,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
 .PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
-        load soak player-session fuzz format clean monitor music-report
+        bench-http load soak player-session fuzz format clean monitor music-report
 
 all: build
 
@@ -62,6 +65,14 @@ music-report: build
 load: build
 	@$(MAKE) --no-print-directory -C bench load AURALIS=$(abspath $(BUILD))/auralis
 
+# bench/http-vs-icecast.sh: RUNS runs of each server, medians at the end
+HTTP_N ?= 2000
+HTTP_T ?= 30
+HTTP_RAMP ?= 10
+HTTP_WARMUP ?= 12
+bench-http: node-deps build
+	@bench/http-vs-icecast.sh $(HTTP_N) $(HTTP_T) $(HTTP_RAMP) $(HTTP_WARMUP) $(abspath $(BUILD))/auralis
+
 soak: build
 	@$(MAKE) --no-print-directory -C bench soak AURALIS=$(abspath $(BUILD))/auralis
 
@@ -80,7 +91,7 @@ monitor: deps-test
 # request paths): clang, ASan+UBSan, coverage on the libraries too.
 # FUZZ_SECONDS per target (default 60); corpora kept in build-fuzz/corpus.
 FUZZ_SECONDS ?= 60
-FUZZERS := fuzz_control fuzz_query fuzz_path
+FUZZERS := fuzz_control fuzz_query fuzz_path fuzz_hls_path fuzz_icecast_url
 fuzz: deps-test
 	@scripts/configure.sh build-fuzz -DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_BUILD_TYPE=Debug -DAU_FUZZ=ON -DAU_SANITIZE=ON \

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake ninja-build pkg-config
-            libwebsockets-dev libsndfile1-dev libopus-dev libopusenc-dev libogg-dev
+            libwebsockets-dev libsndfile1-dev libopus-dev libogg-dev
             libmp3lame-dev libjansson-dev libfluidsynth-dev fluid-soundfont-gm
             libavformat-dev libavcodec-dev libavutil-dev libshout-dev nodejs npm)
 # prometheus: promtool and the prometheus binary for tests/monitor. Debian's

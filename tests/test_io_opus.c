@@ -199,12 +199,105 @@ static void test_ogg_round_trip(void **state)
     free(x);
 }
 
+/* A station's data pages carried into another logical stream (Icecast
+ * chaining): restamped pages pass libogg's CRC check with the new serial
+ * and sequence numbers and carry the very same packets and granules; the
+ * end-of-stream page closes a stream; bad input is refused. */
+static void test_ogg_restamp(void **state)
+{
+    (void)state;
+    const char *tags[] = {"TITLE=a", NULL};
+    au_ogg_opus o;
+    assert_int_equal(au_ogg_opus_init(&o, 77, 312, 48000, tags), 0);
+    unsigned char pk[3][40], pages[4096], orig[4096];
+    for (int i = 0; i < 3; i++)
+        memset(pk[i], 0x10 + i, sizeof pk[i]);
+    size_t len = 0;
+    for (int k = 0; k < 2; k++) { /* two pages of three packets */
+        for (int i = 0; i < 3; i++)
+            assert_int_equal(au_ogg_opus_add(&o, pk[i], sizeof pk[i], 960,
+                                             false, -1),
+                             0);
+        int n = au_ogg_opus_flush(&o, pages + len, sizeof pages - len);
+        assert_true(n > 0);
+        len += (size_t)n;
+    }
+    memcpy(orig, pages, len);
+    uint32_t serial, seq;
+    int64_t g;
+    assert_int_equal(au_ogg_pages_last(pages, len, &serial, &seq, &g), 0);
+    assert_int_equal(serial, 77);
+    assert_int_equal(seq, 3); /* after the two header pages */
+    assert_int_equal(g, 6 * 960);
+
+    seq = 2;
+    assert_int_equal(au_ogg_pages_restamp(pages, len, 4242, &seq), 2);
+    assert_int_equal(seq, 4);
+    unsigned char eos[40];
+    assert_int_equal(au_ogg_opus_eos_page(eos, sizeof eos, 4242, seq, 6 * 960),
+                     29);
+    assert_int_equal(au_ogg_opus_eos_page(eos, 28, 4242, seq, 0), AU_EFULL);
+
+    ogg_sync_state oy;
+    ogg_stream_state os;
+    ogg_sync_init(&oy);
+    ogg_stream_init(&os, 4242);
+    char *buf = ogg_sync_buffer(&oy, (long)(len + 29));
+    memcpy(buf, pages, len);
+    memcpy(buf + len, eos, 29);
+    ogg_sync_wrote(&oy, (long)(len + 29));
+    ogg_page pg;
+    ogg_packet op;
+    int np = 0, npk = 0;
+    os.pageno = 2; /* the data pages follow two header pages */
+    while (ogg_sync_pageout(&oy, &pg) == 1) { /* 1: the CRC matched */
+        assert_int_equal(ogg_page_serialno(&pg), 4242);
+        assert_int_equal(ogg_page_pageno(&pg), 2 + np);
+        assert_int_equal(ogg_page_eos(&pg) != 0, np == 2);
+        assert_int_equal(ogg_stream_pagein(&os, &pg), 0);
+        while (ogg_stream_packetout(&os, &op) == 1) {
+            if (npk < 6) {
+                assert_int_equal(op.bytes, 40);
+                assert_memory_equal(op.packet, pk[npk % 3], 40);
+            } else {
+                assert_int_equal(op.bytes, 1);
+                assert_int_equal(op.packet[0], 0xfc);
+                assert_true(op.e_o_s);
+            }
+            npk++;
+        }
+        np++;
+    }
+    assert_int_equal(np, 3);
+    assert_int_equal(npk, 7);
+    /* only the serial, sequence and CRC fields changed */
+    for (size_t i = 0; i < len; i++)
+        if (memcmp(orig + i, "OggS", 4) == 0) {
+            assert_memory_equal(orig + i, pages + i, 14);
+            assert_memory_equal(orig + i + 26, pages + i + 26, 1);
+        }
+    assert_memory_equal(orig + 27, pages + 27, 40);
+
+    /* not whole pages: refused, nothing counted */
+    seq = 0;
+    assert_int_equal(au_ogg_pages_restamp(pages, len - 1, 1, &seq), AU_EINVAL);
+    assert_int_equal(au_ogg_pages_last(pages, 10, &serial, &seq, &g),
+                     AU_EINVAL);
+    pages[0] = 'X';
+    assert_int_equal(au_ogg_pages_last(pages, len, &serial, &seq, &g),
+                     AU_EINVAL);
+    ogg_stream_clear(&os);
+    ogg_sync_clear(&oy);
+    au_ogg_opus_deinit(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bitrate_range),
         cmocka_unit_test(test_deterministic_chunks),
         cmocka_unit_test(test_ogg_round_trip),
+        cmocka_unit_test(test_ogg_restamp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

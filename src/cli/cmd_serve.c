@@ -81,8 +81,8 @@ static const char usage[] =
     "'calm?seed=7&bpm=52');\n"
     "                      repeatable, up to 64; none: every station while it "
     "exists\n"
-    "  --icecast-bitrate N Opus bits/s for Icecast, 32000..256000 (default "
-    "128000)\n"
+    "  --icecast-bitrate N accepted only equal to --opus-bitrate: mounts carry\n"
+    "                      the stations' own Opus pages (one encode per station)\n"
     "  --quiet             print nothing but errors\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
@@ -109,6 +109,7 @@ int au_cmd_serve(int argc, char **argv)
     int nstations = 0;
     const char *soundfont = NULL;
     bool no_soundfont = false;
+    int icecast_bitrate = 0; /* --icecast-bitrate: must equal --opus-bitrate */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -225,8 +226,19 @@ int au_cmd_serve(int argc, char **argv)
             }
             stations[nstations++] = v;
         } else if (!strcmp(a, "--icecast-bitrate")) {
-            if (parse_int(a, v, 32000, 256000, &cfg.icecast_bitrate)) return 2;
+            if (parse_int(a, v, 32000, 256000, &icecast_bitrate)) return 2;
         }
+    }
+    /* a mount carries the station's own Opus pages (one encode per station
+     * for every transport): its rate is the stations' */
+    if (icecast_bitrate && icecast_bitrate != cfg.opus_bitrate) {
+        fprintf(stderr,
+                "auralis: --icecast-bitrate %d: Icecast mounts carry the "
+                "stations' own Opus stream (encoded once for every "
+                "transport), so they play at --opus-bitrate (%d); set "
+                "--opus-bitrate %d instead\n",
+                icecast_bitrate, cfg.opus_bitrate, icecast_bitrate);
+        return 2;
     }
     /* loaded before any stream exists: streams share it */
     char err[512];

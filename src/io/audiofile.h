@@ -1,6 +1,7 @@
 /* Audio files from float stereo blocks: WAV (16-bit with the shared TPDF
- * dither, or 32-bit float) and FLAC (24-bit) through libsndfile, Opus
- * through libopusenc (48 kHz only), raw little-endian pcm16 (the wire
+ * dither, or 32-bit float) and FLAC (24-bit) through libsndfile, Ogg Opus
+ * through libopus + libogg (io/opus_packets, io/ogg_opus: the packets the
+ * streams send; 48 kHz only), raw little-endian pcm16 (the wire
  * format). Streams: nothing but one block is held in memory. Tags carry the
  * seed and parameters. Not for the audio thread (it does I/O). */
 #ifndef AU_AUDIOFILE_H

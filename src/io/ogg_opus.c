@@ -145,3 +145,83 @@ int au_ogg_opus_flush(au_ogg_opus *o, unsigned char *out, size_t cap)
     }
     return full ? AU_EFULL : (int)off;
 }
+
+/* ------------------------------------------------ pages already built */
+
+static uint32_t rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* Length of the whole page at p (header, lacing, body) within n bytes, or
+ * 0 if p does not start a complete page. */
+static size_t page_len(const unsigned char *p, size_t n)
+{
+    if (n < 27 || memcmp(p, "OggS", 4) || p[4] != 0) return 0;
+    size_t segs = p[26], hl = 27 + segs;
+    if (n < hl) return 0;
+    size_t body = 0;
+    for (size_t i = 0; i < segs; i++)
+        body += p[27 + i];
+    return hl + body <= n ? hl + body : 0;
+}
+
+static void set_crc(unsigned char *p, size_t len)
+{
+    size_t hl = 27 + (size_t)p[26];
+    ogg_page pg = {p, (long)hl, p + hl, (long)(len - hl)};
+    ogg_page_checksum_set(&pg); /* zeroes the field, then sums */
+}
+
+int au_ogg_pages_restamp(unsigned char *buf, size_t len, uint32_t serial,
+                         uint32_t *seq)
+{
+    int pages = 0;
+    for (size_t off = 0; off < len; pages++) {
+        size_t n = page_len(buf + off, len - off);
+        if (!n) return AU_EINVAL;
+        unsigned char *p = buf + off;
+        le32(p + 14, serial);
+        le32(p + 18, (*seq)++);
+        set_crc(p, n);
+        off += n;
+    }
+    return pages;
+}
+
+int au_ogg_pages_last(const unsigned char *buf, size_t len, uint32_t *serial,
+                      uint32_t *seq, int64_t *granule)
+{
+    const unsigned char *last = NULL;
+    for (size_t off = 0; off < len;) {
+        size_t n = page_len(buf + off, len - off);
+        if (!n) return AU_EINVAL;
+        last = buf + off;
+        off += n;
+    }
+    if (!last) return AU_EINVAL;
+    uint64_t g = (uint64_t)rd32(last + 6) | (uint64_t)rd32(last + 10) << 32;
+    *granule = (int64_t)g;
+    *serial = rd32(last + 14);
+    *seq = rd32(last + 18);
+    return 0;
+}
+
+int au_ogg_opus_eos_page(unsigned char *out, size_t cap, uint32_t serial,
+                         uint32_t seq, int64_t granule)
+{
+    if (cap < 29 || granule < 0) return AU_EFULL;
+    memset(out, 0, 29);
+    memcpy(out, "OggS", 4);
+    out[5] = 0x04; /* end of stream */
+    le32(out + 6, (uint32_t)((uint64_t)granule & 0xffffffffu));
+    le32(out + 10, (uint32_t)((uint64_t)granule >> 32));
+    le32(out + 14, serial);
+    le32(out + 18, seq);
+    out[26] = 1;    /* one lacing value: */
+    out[27] = 1;    /* a 1-byte packet, */
+    out[28] = 0xfc; /* TOC only: CELT 20 ms stereo, no frame data */
+    set_crc(out, 29);
+    return 29;
+}

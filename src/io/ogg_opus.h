@@ -49,4 +49,22 @@ int au_ogg_opus_add(au_ogg_opus *o, const unsigned char *packet, size_t len,
  * queued), or AU_EFULL if cap is too small (the pages are lost then). */
 int au_ogg_opus_flush(au_ogg_opus *o, unsigned char *out, size_t cap);
 
+/* Pages someone else built (a station's, the bytes every HTTP listener
+ * gets) carried into another logical stream without touching a packet:
+ * each page of buf gets this serial and the sequence numbers *seq, *seq+1,
+ * ... (*seq ends past the last) and a new CRC, in place. The number of
+ * pages, or AU_EINVAL if buf is not a run of whole pages. No allocation. */
+int au_ogg_pages_restamp(unsigned char *buf, size_t len, uint32_t serial,
+                         uint32_t *seq);
+/* The serial, sequence number and granule position of the last page in
+ * buf (a run of whole pages): 0 or AU_EINVAL. */
+int au_ogg_pages_last(const unsigned char *buf, size_t len, uint32_t *serial,
+                      uint32_t *seq, int64_t *granule);
+/* The page that ends logical stream serial after page seq - 1 (a chained
+ * Ogg stream continues with another's headers): one 1-byte Opus packet (a
+ * TOC with no frame) and granule = the last page's, which trims the
+ * packet's 20 ms away. 29 bytes written, or AU_EFULL. */
+int au_ogg_opus_eos_page(unsigned char *out, size_t cap, uint32_t serial,
+                         uint32_t seq, int64_t granule);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "core/au.h"
 #include "io/hls.h"
+#include "server/query.h"
 #include "server/tap.h"
 
 #define TAP_CAP 32   /* 3.2 s of chunks between the station and the muxer */
@@ -256,16 +257,10 @@ int au_hls_parse_path(const char *uri, char name[AU_STATION_NAME_MAX + 1],
     memcpy(name, n, (size_t)(slash - n));
     name[slash - n] = '\0';
     if (!au_station_name_ok(name)) return -1;
+    /* the file: the server's one rule for names in paths (query.h) */
     const char *f = slash + 1;
-    size_t fl = strlen(f);
-    if (fl < 1 || fl > 63 || f[0] == '.') return -1;
-    for (size_t i = 0; i < fl; i++) {
-        char c = f[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-            return -1;
-    }
-    memcpy(file, f, fl + 1);
+    if (!au_path_name_ok(f, 63)) return -1;
+    memcpy(file, f, strlen(f) + 1);
     return 0;
 }
 

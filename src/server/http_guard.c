@@ -193,6 +193,16 @@ au_guard_verdict au_guard_check(struct lws *wsi, const au_guard_config *g,
     return verdict(0, NULL, NULL);
 }
 
+int au_http_header(struct lws *wsi, const char *name, const char *value,
+                   unsigned char **p, unsigned char *end)
+{
+    return lws_add_http_header_by_name(wsi, (const unsigned char *)name,
+                                       (const unsigned char *)value,
+                                       (int)strlen(value), p, end)
+               ? -1
+               : 0;
+}
+
 int au_guard_refuse(struct lws *wsi, unsigned status, const char *code,
                     const char *message)
 {
@@ -205,16 +215,14 @@ int au_guard_refuse(struct lws *wsi, unsigned status, const char *code,
     if (lws_add_http_common_headers(wsi, status, "application/json",
                                     (lws_filepos_t)n, &p, end))
         return -1;
-#define HDR(k, v)                                                              \
-    if (lws_add_http_header_by_name(wsi, (const unsigned char *)k,             \
-                                    (const unsigned char *)v, (int)strlen(v),  \
-                                    &p, end))                                  \
+    if (au_http_header(wsi, "connection:", "close", &p, end)) return -1;
+    if (au_http_header(wsi, "cache-control:", "no-store", &p, end)) return -1;
+    if (status == 405 &&
+        au_http_header(wsi, "allow:", "GET, HEAD", &p, end))
         return -1;
-    HDR("connection:", "close");
-    HDR("cache-control:", "no-store");
-    if (status == 405) HDR("allow:", "GET, HEAD");
-    if (status == 426) HDR("sec-websocket-version:", "13");
-#undef HDR
+    if (status == 426 &&
+        au_http_header(wsi, "sec-websocket-version:", "13", &p, end))
+        return -1;
     if (lws_finalize_http_header(wsi, &p, end)) return -1;
     if (!head) {
         if (p + n > end) return -1;

@@ -62,6 +62,12 @@ int au_guard_peer_close(void *in, size_t len);
  * pages included (COOP/COEP/CORP as docs/protocol.md promises, nosniff). */
 const struct lws_protocol_vhost_options *au_guard_response_headers(void);
 
+/* Adds the header "name: value" (name lowercase, with its colon) to a
+ * response being built in [*p, end): 0, or -1 when it does not fit (the
+ * caller then fails the response). The one helper for every handler. */
+int au_http_header(struct lws *wsi, const char *name, const char *value,
+                   unsigned char **p, unsigned char *end);
+
 /* Whether the request is HEAD (answered like GET, without a body). */
 bool au_guard_is_head(struct lws *wsi);
 

@@ -21,7 +21,7 @@
 #include "server/tap.h"
 
 #define TAP_CAP 32           /* 3.2 s between the station and the encoder */
-#define PAGE_CAP (64 * 1024) /* one chunk's Ogg pages (about 1.7 KiB) */
+#define PAGE_CAP AU_TAP_OGG_MAX /* one chunk's Ogg page (about 1.7 KiB) */
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
 #define CONNECT_TIMEOUT_NS (10 * 1000000000LL)
@@ -43,14 +43,18 @@ typedef struct {
     /* publisher-private */
     shout_t *sh;
     int conn;
+    _Atomic bool up; /* conn == C_UP, for the service thread */
     int64_t next_try_ns, connect_since_ns;
     int backoff_ms;
     bool outage_logged, ever_up;
-    bool enc_ready, ogg_ready;
-    au_opus_enc enc;
-    au_ogg_opus ogg;
-    au_params tagged; /* params the current Ogg stream's tags describe */
-    uint32_t serial;
+    /* the Ogg stream sent on this connection: linked once headers went;
+     * own: a link of ours (our serial and page numbers over the station's
+     * pages) rather than the station's own */
+    bool linked, own;
+    au_params tagged; /* params the current link's tags describe */
+    uint32_t serial, pageno; /* of our link */
+    uint32_t last_serial, last_seq; /* the last page sent */
+    int64_t last_granule;
 } mount_t;
 
 struct au_icecast {
@@ -63,7 +67,6 @@ struct au_icecast {
     _Atomic int stop;
     /* publisher-private scratch */
     au_tap_chunk chunk;
-    float fbuf[AU_TAP_FRAMES * 2];
     unsigned char page[PAGE_CAP];
 };
 
@@ -78,16 +81,28 @@ struct au_icecast {
 
 /* ------------------------------------------------------------------ URL */
 
+/* The URL as messages show it: printable ASCII, at most 120 bytes (a
+ * message stays one line whatever was passed). */
+static const char *shown(const char *url, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; url && url[i] && i + 1 < n && i < 120; i++)
+        out[i] = url[i] >= 0x20 && url[i] < 0x7f ? url[i] : '?';
+    out[i] = '\0';
+    return out;
+}
+
 int au_icecast_parse_url(const char *url, const char *env_password,
                          au_icecast_target *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
+    char sh[128];
     static const char scheme[] = "icecast://";
     if (!url || strncmp(url, scheme, sizeof scheme - 1)) {
         snprintf(err, errlen,
                  "--icecast must look like icecast://source:PASSWORD@HOST:"
                  "PORT/ (got '%s')",
-                 url ? url : "");
+                 shown(url, sh, sizeof sh));
         return -1;
     }
     const char *p = url + sizeof scheme - 1;
@@ -123,7 +138,7 @@ int au_icecast_parse_url(const char *url, const char *env_password,
     size_t hl = (size_t)((colon ? colon : end) - p);
     if (hl == 0 || hl >= sizeof t->host) {
         snprintf(err, errlen, "--icecast: a host name is needed (got '%s')",
-                 url);
+                 shown(url, sh, sizeof sh));
         return -1;
     }
     memcpy(t->host, p, hl);
@@ -135,7 +150,7 @@ int au_icecast_parse_url(const char *url, const char *env_password,
             snprintf(err, errlen,
                      "--icecast: the host must be a name or an IPv4 address "
                      "(got '%s')",
-                     t->host);
+                     shown(t->host, sh, sizeof sh));
             return -1;
         }
     }
@@ -145,7 +160,8 @@ int au_icecast_parse_url(const char *url, const char *env_password,
         long v = strtol(colon + 1, &e, 10);
         if (e != end || colon + 1 == end || v < 1 || v > 65535) {
             snprintf(err, errlen,
-                     "--icecast: the port must be 1..65535 (in '%s')", url);
+                     "--icecast: the port must be 1..65535 (in '%s')",
+                     shown(url, sh, sizeof sh));
             return -1;
         }
         t->port = (int)v;
@@ -165,7 +181,7 @@ int au_icecast_parse_url(const char *url, const char *env_password,
             snprintf(err, errlen,
                      "--icecast: the mount path may hold A-Z a-z 0-9 . _ - / "
                      "and no '/.' (got '%s')",
-                     path);
+                     shown(path, sh, sizeof sh));
             return -1;
         }
     }
@@ -202,9 +218,7 @@ static void mount_path(const au_icecast *ic, const mount_t *m, char *out,
 
 static void close_stream(mount_t *m)
 {
-    if (m->ogg_ready) au_ogg_opus_deinit(&m->ogg);
-    if (m->enc_ready) au_opus_enc_deinit(&m->enc);
-    m->ogg_ready = m->enc_ready = false;
+    m->linked = false; /* a new connection starts a new Ogg stream */
 }
 
 static void disconnect(au_icecast *ic, mount_t *m)
@@ -217,6 +231,7 @@ static void disconnect(au_icecast *ic, mount_t *m)
     if (m->conn == C_UP && ic->cfg.metrics)
         atomic_fetch_sub(M(ic, icecast_connected), 1);
     m->conn = C_DOWN;
+    atomic_store_explicit(&m->up, false, memory_order_release);
     close_stream(m);
 }
 
@@ -273,18 +288,39 @@ static int send_bytes(au_icecast *ic, mount_t *m, const unsigned char *d,
     return 0;
 }
 
-/* A new Ogg stream (a connection, or a chain link for new metadata): tags
- * from the station's params in force at chunk c. preskip 0 on a chain
- * link: the encoder runs on, so no sample is lost or repeated. */
-static int begin_stream(au_icecast *ic, mount_t *m, const au_tap_chunk *c,
-                        bool chained)
+/* Sends a run of the station's pages: as they are on the station's own
+ * link (byte for byte what /stream/NAME.opus serves), restamped with our
+ * serial and page numbers on a link of ours. Remembers where the link
+ * stands for the end-of-stream page. */
+static int send_pages(au_icecast *ic, mount_t *m, const unsigned char *d,
+                      size_t n)
 {
-    if (!m->enc_ready) {
-        au_opus_config oc = au_opus_config_default();
-        oc.bitrate = ic->cfg.bitrate;
-        if (au_opus_enc_init(&m->enc, &oc)) return -1;
-        m->enc_ready = true;
+    if (n > sizeof ic->page) return -1;
+    if (m->own) {
+        memcpy(ic->page, d, n);
+        if (au_ogg_pages_restamp(ic->page, n, m->serial, &m->pageno) < 0) {
+            fail(ic, m, "the station's Ogg pages are malformed");
+            return -1;
+        }
+        d = ic->page;
     }
+    uint32_t serial, seq;
+    int64_t g;
+    if (au_ogg_pages_last(d, n, &serial, &seq, &g) == 0) {
+        m->last_serial = serial;
+        m->last_seq = seq;
+        m->last_granule = g;
+    }
+    return send_bytes(ic, m, d, n);
+}
+
+/* A link of ours: OpusTags from the station's params in force at chunk c
+ * (the station's own header describes its first params only). preskip 0
+ * on a chain link (the audio runs on: no sample lost or repeated), the
+ * station's on a fresh connection. */
+static int begin_own(au_icecast *ic, mount_t *m, const au_tap_chunk *c,
+                     bool chained)
+{
     char title[200], seed[64], pos[64], param[200];
     snprintf(title, sizeof title, "TITLE=%s: %s %s, %g bpm", m->name,
              au_key_name(c->params.key), au_mode_name(c->params.mode),
@@ -294,17 +330,29 @@ static int begin_stream(au_icecast *ic, mount_t *m, const au_tap_chunk *c,
     snprintf(pos, sizeof pos, "AURALIS_POSITION=%lld", (long long)c->pos);
     snprintf(param, sizeof param, "AURALIS_STATION=%s", m->name);
     const char *tags[] = {title, "ARTIST=Auralis", seed, pos, param, NULL};
-    if (m->ogg_ready) au_ogg_opus_deinit(&m->ogg);
-    m->ogg_ready = false;
+    /* OpusHead's pre-skip: bytes 10-11 of the packet after the 28-byte
+     * page header of the station's first header page */
+    int preskip = c->head_len > 28 + 12
+                      ? c->head[28 + 10] | c->head[28 + 11] << 8
+                      : 312;
     m->serial = m->serial * 1664525u + 1013904223u;
-    if (au_ogg_opus_init(&m->ogg, m->serial, chained ? 0 : m->enc.preskip,
-                         AU_OPUS_RATE, tags))
+    au_ogg_opus hdr; /* only for its header pages */
+    if (au_ogg_opus_init(&hdr, m->serial, chained ? 0 : preskip,
+                         AU_OPUS_RATE, tags)) {
+        fail(ic, m, "out of memory");
         return -1;
-    m->ogg_ready = true;
-    m->tagged = c->params;
+    }
     size_t hl = 0;
-    const unsigned char *h = au_ogg_opus_headers(&m->ogg, &hl);
-    if (send_bytes(ic, m, h, hl)) return -1;
+    const unsigned char *h = au_ogg_opus_headers(&hdr, &hl);
+    uint32_t serial, seq;
+    int64_t g;
+    int r = au_ogg_pages_last(h, hl, &serial, &seq, &g);
+    m->pageno = seq + 1;
+    if (r == 0) r = send_bytes(ic, m, h, hl);
+    au_ogg_opus_deinit(&hdr);
+    if (r) return -1;
+    m->linked = m->own = true;
+    m->tagged = c->params;
     if (chained) ADD(ic, icecast_metadata, 1);
     return 0;
 }
@@ -314,40 +362,36 @@ static bool tags_differ(const au_params *a, const au_params *b)
     return a->key != b->key || a->mode != b->mode || a->bpm != b->bpm;
 }
 
+/* One chunk of the station: its Ogg page, encoded once by the station for
+ * every transport. A connection starts on the station's own link (its
+ * header pages and pages verbatim) while the station still plays what
+ * that header's tags say; when key, mode or tempo change, the link is
+ * closed (end-of-stream page) and a chained link of ours with new tags
+ * carries the same pages on (Ogg metadata, which Icecast passes on). */
 static void publish_chunk(au_icecast *ic, mount_t *m, const au_tap_chunk *c)
 {
-    if (!m->ogg_ready) {
-        if (begin_stream(ic, m, c, false)) return;
-    } else if (tags_differ(&m->tagged, &c->params)) {
-        /* close the current link with an end-of-stream page, then open a
-         * new link whose tags describe the new params */
-        /* a 1-byte packet (TOC 0xfc: CELT 20 ms stereo, one empty frame)
-         * carries end-of-stream; the end granule trims its 20 ms away */
-        static const unsigned char empty[1] = {0xfc};
-        au_ogg_opus_add(&m->ogg, empty, sizeof empty, AU_OPUS_FRAME, true,
-                        m->ogg.granule);
-        int n = au_ogg_opus_flush(&m->ogg, ic->page, sizeof ic->page);
-        if (n > 0 && send_bytes(ic, m, ic->page, (size_t)n)) return;
-        if (begin_stream(ic, m, c, true)) return;
-    }
-    int frames = c->frames - c->frames % AU_OPUS_FRAME;
-    for (int i = 0; i < frames * 2; i++)
-        ic->fbuf[i] = c->pcm[i] * (1.0f / 32768.0f);
-    unsigned char pkt[AU_OPUS_MAX_PACKET];
-    for (int f = 0; f < frames; f += AU_OPUS_FRAME) {
-        int n = au_opus_enc_packet(&m->enc, ic->fbuf + 2 * f, pkt, sizeof pkt);
-        if (n <= 0 || au_ogg_opus_add(&m->ogg, pkt, (size_t)n, AU_OPUS_FRAME,
-                                      false, -1)) {
-            fail(ic, m, "the Opus encoder failed");
+    if (c->ogg_len == 0) return; /* nothing encoded (cannot happen at 48k) */
+    if (!m->linked) {
+        if (!c->head_len) {
+            fail(ic, m, "the station has no Ogg header");
             return;
         }
+        if (tags_differ(&c->head_params, &c->params)) {
+            if (begin_own(ic, m, c, false)) return;
+        } else {
+            if (send_bytes(ic, m, c->head, c->head_len)) return;
+            m->linked = true;
+            m->own = false;
+            m->tagged = c->head_params;
+        }
+    } else if (tags_differ(&m->tagged, &c->params)) {
+        unsigned char eos[32];
+        int n = au_ogg_opus_eos_page(eos, sizeof eos, m->last_serial,
+                                     m->last_seq + 1, m->last_granule);
+        if (n > 0 && send_bytes(ic, m, eos, (size_t)n)) return;
+        if (begin_own(ic, m, c, true)) return;
     }
-    int n = au_ogg_opus_flush(&m->ogg, ic->page, sizeof ic->page);
-    if (n < 0) {
-        fail(ic, m, "an Ogg page did not fit");
-        return;
-    }
-    send_bytes(ic, m, ic->page, (size_t)n);
+    send_pages(ic, m, c->ogg, c->ogg_len);
 }
 
 static void connected(au_icecast *ic, mount_t *m)
@@ -355,6 +399,7 @@ static void connected(au_icecast *ic, mount_t *m)
     char path[300];
     mount_path(ic, m, path, sizeof path);
     m->conn = C_UP;
+    atomic_store_explicit(&m->up, true, memory_order_release);
     m->backoff_ms = 0;
     ADD(ic, icecast_connects, 1);
     if (ic->cfg.metrics) atomic_fetch_add(M(ic, icecast_connected), 1);
@@ -511,6 +556,7 @@ int au_icecast_start(au_icecast **out, const au_icecast_config *cfg)
     for (int i = 0; i < AU_ICECAST_MAX_MOUNTS; i++) {
         mount_t *m = &ic->mounts[i];
         atomic_init(&m->state, M_FREE);
+        atomic_init(&m->up, false);
         m->serial = rnd + (uint32_t)i * 7919u;
     }
     for (int i = 0; i < cfg->nstations; i++) {
@@ -559,6 +605,7 @@ static bool activate(au_icecast *ic, mount_t *m, au_stream *s, bool hold)
         m->tap_ready = true;
         m->tap.wake = kick;
         m->tap.wake_arg = ic;
+        m->tap.what = AU_TAP_OGG; /* the station's pages, no pcm */
     }
     m->tap.hold = hold;
     au_tap_attach(&m->tap, s);
@@ -619,4 +666,20 @@ void au_icecast_pump(au_icecast *ic, au_stream *streams)
             break;
         }
     }
+}
+
+int au_icecast_listen_url(const au_icecast *ic, const au_stream *s,
+                          char *url, size_t n)
+{
+    for (int i = 0; i < AU_ICECAST_MAX_MOUNTS; i++) {
+        const mount_t *m = &ic->mounts[i];
+        if (!m->tap_ready || m->tap.stream != s ||
+            !atomic_load_explicit(&m->up, memory_order_acquire))
+            continue;
+        const au_icecast_target *t = &ic->cfg.target;
+        int w = snprintf(url, n, "http://%s:%d%s%s.opus", t->host, t->port,
+                         t->prefix, m->name);
+        return w > 0 && (size_t)w < n ? 0 : -1;
+    }
+    return -1;
 }

@@ -1,21 +1,26 @@
 /* Publishing stations to an Icecast server as Ogg Opus mounts, through
  * libshout (`serve --icecast URL`).
  *
- * One publisher thread serves every mount: it encodes each station's
- * chunks (taken from a tap, tap.h: a bounded ring the service thread fills
- * without waiting) into 20 ms Opus packets and Ogg pages (io/opus_packets,
- * io/ogg_opus) and hands them to libshout in non-blocking mode. The render
+ * One publisher thread serves every mount. It encodes nothing: each
+ * station is encoded once (its render worker makes the Opus packets and
+ * Ogg pages that WebSocket Opus listeners and /stream/NAME.opus get), and
+ * the publisher takes those pages from a tap (tap.h: a bounded ring the
+ * service thread fills without waiting) and hands them to libshout in
+ * non-blocking mode: a mount carries the very bytes /stream/NAME.opus
+ * serves, until a metadata change chains a new link (below). The render
  * and fan-out paths never wait on Icecast: a publisher that falls behind
  * loses chunks (counted), an Icecast that is slow to read is disconnected
  * once 2 s of audio are queued, and one that is away or refuses the password
  * is retried with exponential backoff (1 s doubling to 30 s), logged once
  * per outage and counted in the metrics.
  *
- * Metadata: each Ogg stream's OpusTags carry TITLE ("NAME: D dorian,
- * 60 bpm"), ARTIST, and the station's seed and starting position; when a
- * station's key, mode or tempo changes the publisher starts a new chained
- * Ogg stream with new tags (the way Ogg carries metadata: Icecast passes it
- * on to listeners and relays). Mounts are PREFIX/NAME.opus.
+ * Metadata: the station's OpusTags carry TITLE ("NAME: D dorian, 60 bpm"),
+ * ARTIST and the seed; when the station's key, mode or tempo changes the
+ * publisher ends the Ogg stream (an end-of-stream page) and chains a new
+ * one with new tags (the way Ogg carries metadata: Icecast passes it on to
+ * listeners and relays) whose pages are the station's, restamped with the
+ * new link's serial and page numbers (no packet changes). Mounts are
+ * PREFIX/NAME.opus.
  *
  * Thread-safety: au_icecast_* are for the server's service thread; the
  * module runs its own thread. */
@@ -55,7 +60,7 @@ typedef struct {
      * station, while it exists */
     const char *const *stations;
     int nstations;
-    int bitrate; /* Opus, 32000..256000 */
+    int bitrate; /* the stations' Opus bitrate (--opus-bitrate), announced */
     /* service thread: find or create the station for a spec */
     au_stream *(*station)(void *arg, const char *spec);
     void *arg;
@@ -68,5 +73,10 @@ int au_icecast_start(au_icecast **out, const au_icecast_config *cfg);
 void au_icecast_stop(au_icecast *ic);
 /* Service thread, each pump: attaches new stations, lets go of gone ones. */
 void au_icecast_pump(au_icecast *ic, au_stream *streams);
+/* Service thread: where listeners hear station s on Icecast
+ * (http://HOST:PORT/PREFIX/NAME.opus) in url: 0 while s is published and
+ * its mount is connected, else -1. */
+int au_icecast_listen_url(const au_icecast *ic, const au_stream *s,
+                          char *url, size_t n);
 
 #endif

@@ -15,8 +15,13 @@ void au_stream_request_init(au_stream_request *r)
 
 bool au_station_name_ok(const char *s)
 {
-    size_t n = strlen(s);
-    if (n < 1 || n > AU_STATION_NAME_MAX || s[0] == '.') return false;
+    return au_path_name_ok(s, AU_STATION_NAME_MAX);
+}
+
+bool au_path_name_ok(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n < 1 || n > max || s[0] == '.') return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

@@ -49,6 +49,9 @@ int au_url_decode(const char *src, size_t n, char *dst, size_t dstlen);
  * . _ -, not starting with '.' (a name is also a path segment in stream
  * URLs). */
 bool au_station_name_ok(const char *s);
+/* The same rule for any path segment we name (station names, HLS file
+ * names): 1 to max characters of A-Z a-z 0-9 . _ -, no leading '.'. */
+bool au_path_name_ok(const char *s, size_t max);
 #define AU_STATION_NAME_PATTERN "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,31}$"
 #define AU_STATION_NAME_RULE                                                   \
     "1 to 32 characters of A-Z a-z 0-9 . _ -, not starting with '.'"

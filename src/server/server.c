@@ -873,18 +873,14 @@ static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
     pss->owned = owned;
     if (lws_add_http_common_headers(wsi, status, ctype, len, &p, end))
         return -1;
-#define HDR(n, v)                                                              \
-    if (lws_add_http_header_by_name(wsi, (const unsigned char *)n,             \
-                                    (const unsigned char *)v, (int)strlen(v),  \
-                                    &p, end))                                  \
-        return -1;
     /* COOP/COEP/CORP and nosniff: lws adds them to every response
      * (au_guard_response_headers), its own error pages included */
     /* HLS files may be read by players on other sites (CORS) */
-    if (pss->cors) HDR("access-control-allow-origin:", "*");
-    HDR("cache-control:", cache);
-    if (etag) HDR("etag:", etag);
-#undef HDR
+    if (pss->cors &&
+        au_http_header(wsi, "access-control-allow-origin:", "*", &p, end))
+        return -1;
+    if (au_http_header(wsi, "cache-control:", cache, &p, end)) return -1;
+    if (etag && au_http_header(wsi, "etag:", etag, &p, end)) return -1;
     if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
     if (au_guard_is_head(wsi)) http_reset(pss); /* HEAD: headers only */
     if (len == 0 || !pss->body)
@@ -1073,6 +1069,11 @@ static int icecast_spec(const char *spec, au_stream_request *req, char *err,
     memcpy(req->station, name, n + 1); /* n <= AU_STATION_NAME_MAX here */
     if (q && au_query_parse(req, q + 1, err, errlen)) return -1;
     return 0;
+}
+
+static int icecast_url(void *arg, const au_stream *s, char *url, size_t n)
+{
+    return au_icecast_listen_url(((au_server *)arg)->icecast, s, url, n);
 }
 
 static au_stream *icecast_station(void *arg, const char *spec)
@@ -1356,7 +1357,9 @@ static int http_request(au_server *srv, struct lws *wsi, pss_t *pss,
     if (!strcmp(uri, "/api/stations")) {
         char *j;
         size_t n;
-        if (au_stations_json(srv->streams, &j, &n)) return -1;
+        au_stations_outputs so = {srv->hls != NULL,
+                                  srv->icecast ? icecast_url : NULL, srv};
+        if (au_stations_json(srv->streams, &so, &j, &n)) return -1;
         return http_start(wsi, pss, 200, "application/json",
                           (unsigned char *)j, n, (unsigned char *)j,
                           "no-store", NULL);
@@ -1597,7 +1600,6 @@ au_server_config au_server_config_default(void)
     c.export_max_minutes = 240;
     c.export_keep_s = 900;
     c.resume_keep_s = 600;
-    c.icecast_bitrate = 128000;
     return c;
 }
 
@@ -1822,7 +1824,7 @@ int au_server_run(const au_server_config *cfg)
         }
         ic.stations = cfg->icecast_stations;
         ic.nstations = cfg->icecast_nstations;
-        ic.bitrate = cfg->icecast_bitrate;
+        ic.bitrate = cfg->opus_bitrate; /* the stations' own pages */
         ic.station = icecast_station;
         ic.arg = srv;
         ic.metrics = &srv->metrics;

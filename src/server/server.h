@@ -43,7 +43,6 @@ typedef struct {
     const char *icecast_url;
     const char *const *icecast_stations;
     int icecast_nstations;
-    int icecast_bitrate; /* Opus, 128000 */
 } au_server_config;
 
 au_server_config au_server_config_default(void);

@@ -79,12 +79,20 @@ int au_stream_enable_opus(au_stream *s, int bitrate, bool ogg,
     if (!s->oaudio) return AU_ENOMEM;
     size_t ostride = (AU_WIRE_PRE + OGG_PAGE_CAP(s->frames) + 63) / 64 * 64;
     if (ogg) {
-        char t_title[64], t_desc[160];
-        snprintf(t_title, sizeof t_title, "TITLE=%s", title);
+        /* the tags an Icecast mount shows too (icecast.c publishes these
+         * very pages): what plays, and from which seed */
+        char t_title[128], t_desc[160], t_seed[64], t_station[64];
+        snprintf(t_title, sizeof t_title, "TITLE=%s: %s %s, %g bpm", title,
+                 au_key_name(s->init.key), au_mode_name(s->init.mode),
+                 s->init.bpm);
         snprintf(t_desc, sizeof t_desc,
                  "COMMENT=generative ambient music, seed %llu",
                  (unsigned long long)s->init.seed);
-        const char *tags[] = {t_title, "ARTIST=Auralis", t_desc, NULL};
+        snprintf(t_seed, sizeof t_seed, "AURALIS_SEED=%llu",
+                 (unsigned long long)s->init.seed);
+        snprintf(t_station, sizeof t_station, "AURALIS_STATION=%s", title);
+        const char *tags[] = {t_title, "ARTIST=Auralis", t_desc, t_seed,
+                              t_station, NULL};
         uint32_t serial = (uint32_t)(s->init.seed ^ (s->init.seed >> 32) ^
                                      (s->id * 0x9E3779B9u));
         r = au_ogg_opus_init(&s->ogg, serial, s->enc.preskip, AU_OPUS_RATE,

@@ -16,6 +16,7 @@ int au_tap_init(au_tap *t, int cap)
         t->items = NULL;
         return AU_ENOMEM;
     }
+    t->what = AU_TAP_PCM;
     atomic_init(&t->copied, 0);
     atomic_init(&t->dropped, 0);
     return 0;
@@ -87,8 +88,24 @@ void au_tap_feed(au_tap *t, int64_t head)
         d->params = c->params;
         /* the pcm16 payload after the AUR1 header is little-endian, which
          * is host order on every target we build for */
-        memcpy(d->pcm, c->frame + AU_WIRE_HEADER_BYTES,
-               (size_t)d->frames * 2 * sizeof(int16_t));
+        if (t->what & AU_TAP_PCM)
+            memcpy(d->pcm, c->frame + AU_WIRE_HEADER_BYTES,
+                   (size_t)d->frames * 2 * sizeof(int16_t));
+        if (t->what & AU_TAP_OGG) {
+            /* the header pages are read-only once the stream exists */
+            size_t hl = 0;
+            const unsigned char *hd =
+                s->ogg_on ? au_ogg_opus_headers(&s->ogg, &hl) : NULL;
+            bool fits = hd && hl <= sizeof d->head &&
+                        c->ogg_len <= sizeof d->ogg;
+            d->head_len = fits ? hl : 0;
+            d->ogg_len = fits ? c->ogg_len : 0;
+            if (fits) {
+                memcpy(d->head, hd, hl);
+                memcpy(d->ogg, c->ogg, c->ogg_len);
+            }
+            d->head_params = s->init;
+        }
         atomic_store_explicit(&t->ring.head, h + 1, memory_order_release);
         atomic_fetch_add_explicit(&t->copied, 1, memory_order_relaxed);
         pushed = true;

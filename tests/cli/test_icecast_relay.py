@@ -3,7 +3,9 @@
 a master Icecast that auralis publishes a station to, and a second Icecast
 relaying the master's mount. A listener on the relay receives Ogg Opus that
 ffmpeg decodes, and it is the station's audio: correlation >= 0.99 with the
-offline render of the station's seed. Faults: a wrong password and a master
+offline render of the station's seed; its bytes are those /stream/NAME.opus
+serves (one encode per station: same header and data pages), and after a
+metadata change the chained link carries the same pages restamped. Faults: a wrong password and a master
 that goes away are logged once each, counted in the metrics, and the
 station keeps playing; when the master comes back, publishing resumes.
 
@@ -20,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -199,6 +202,11 @@ def ws_join_and_set(port, station, msg):
     return s
 
 
+def station_urls(port, name=STATION):
+    st = json.loads(http_get("http://127.0.0.1:%d/api/stations" % port))
+    return [s for s in st["stations"] if s["name"] == name][0]["urls"]
+
+
 def stream_tags(url):
     r = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
                         "stream_tags", "-of", "json", url],
@@ -215,6 +223,42 @@ def decode(url, seconds):
         raise AssertionError("ffmpeg: " + r.stderr.decode(errors="replace"))
     x = np.frombuffer(r.stdout, dtype="<i2").astype(np.float64)
     return x.reshape(-1, 2).mean(axis=1) / 32768.0
+
+
+def read_for(url, seconds, out, key):
+    """Reads an endless HTTP stream for `seconds` into out[key]."""
+    end = time.monotonic() + seconds
+    buf = bytearray()
+    try:
+        with urllib.request.urlopen(url, timeout=15) as r:
+            while time.monotonic() < end:
+                d = r.read1(65536)
+                if not d:
+                    break
+                buf += d
+    finally:
+        out[key] = bytes(buf)
+
+
+def ogg_pages(data):
+    """Whole Ogg pages of a byte stream (a cut last page is left out)."""
+    pages, i = [], 0
+    while i + 27 <= len(data):
+        if data[i:i + 4] != b"OggS":
+            raise AssertionError("no Ogg page at byte %d" % i)
+        hl = 27 + data[i + 26]
+        if i + hl > len(data):
+            break
+        n = hl + sum(data[i + 27:i + hl])
+        if i + n > len(data):
+            break
+        pages.append(data[i:i + n])
+        i += n
+    return pages
+
+
+def granule(page):
+    return int.from_bytes(page[6:14], "little")
 
 
 def best_match(a, b):
@@ -247,9 +291,42 @@ class IcecastRelay(unittest.TestCase):
         au = Auralis(self.tmp, "icecast://source@127.0.0.1:%d/" % master.port,
                      SRC_PW, ["%s?seed=%d" % (STATION, SEED)])
         wait_for(master.has_mount, 30, "the mount on the master")
+        # /api/stations lists the mount among the station's URLs
+        wait_for(lambda: station_urls(au.port).get("icecast") ==
+                 master.url("/%s.opus" % STATION), 30,
+                 "the Icecast URL in /api/stations")
         relay = Icecast(self.tmp, "relay", relay_of=master.port)
         relay.start()
         wait_for(relay.has_mount, 30, "the mount on the relay")
+
+        # one encode per station for every transport: what the relay
+        # serves is, byte for byte, what /stream/NAME.opus serves - the same
+        # header pages, then the same data pages (matched by granule
+        # position where the two listeners' windows overlap)
+        got_bytes = {}
+        readers = [threading.Thread(target=read_for, args=(
+                       relay.url("/%s.opus" % STATION), 14, got_bytes,
+                       "relay")),
+                   threading.Thread(target=read_for, args=(
+                       "http://127.0.0.1:%d/stream/%s.opus" % (au.port,
+                                                                STATION),
+                       10, got_bytes, "http"))]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        rp, hp = ogg_pages(got_bytes["relay"]), ogg_pages(got_bytes["http"])
+        self.assertGreater(len(rp), 40)
+        self.assertGreater(len(hp), 40)
+        self.assertEqual(rp[:2], hp[:2], "the same OpusHead/OpusTags pages")
+        by_granule = {granule(p): p for p in hp[2:]}
+        common = [p for p in rp[2:] if granule(p) in by_granule]
+        print("relay vs /stream: %d relay pages, %d /stream pages, %d in "
+              "both windows" % (len(rp), len(hp), len(common)))
+        self.assertGreaterEqual(len(common), 20)
+        for p in common:
+            self.assertEqual(p, by_granule[granule(p)],
+                             "page at granule %d differs" % granule(p))
 
         # the stream's tags (OpusTags) reach a listener on the relay
         tags = stream_tags(relay.url("/%s.opus" % STATION))
@@ -281,6 +358,31 @@ class IcecastRelay(unittest.TestCase):
             "TITLE") == "%s: A aeolian, 60 bpm" % STATION, 30,
             "the new title on the relay")
         ws.close()
+        # the chained link carries the station's pages on, restamped: the
+        # same lacing and packets at the same granule positions, only the
+        # serial, page number and CRC differ
+        got_bytes = {}
+        readers = [threading.Thread(target=read_for, args=(
+                       relay.url("/%s.opus" % STATION), 14, got_bytes,
+                       "relay")),
+                   threading.Thread(target=read_for, args=(
+                       "http://127.0.0.1:%d/stream/%s.opus" % (au.port,
+                                                                STATION),
+                       10, got_bytes, "http"))]
+        for t in readers:
+            t.start()
+        for t in readers:
+            t.join()
+        rp, hp = ogg_pages(got_bytes["relay"]), ogg_pages(got_bytes["http"])
+        self.assertIn(b"TITLE=%s: A aeolian" % STATION.encode(), rp[1])
+        by_granule = {granule(p): p for p in hp[2:]}
+        common = [p for p in rp[2:] if granule(p) in by_granule]
+        self.assertGreaterEqual(len(common), 20)
+        for p in common:
+            q = by_granule[granule(p)]
+            self.assertNotEqual(p[14:18], q[14:18], "a serial of its own")
+            self.assertEqual((p[:14], p[26:]), (q[:14], q[26:]),
+                             "page at granule %d differs" % granule(p))
         after = decode(relay.url("/%s.opus" % STATION), 3)
         self.assertGreaterEqual(len(after), 3 * 48000 - 960)
         self.assertGreater(np.sqrt(np.mean(after ** 2)), 1e-3)
@@ -318,6 +420,8 @@ class IcecastRelay(unittest.TestCase):
         self.assertEqual(err.count("refused the login"), 1, err)
         self.assertIn("/live/%s.opus" % STATION, err)
         self.assertFalse(master.has_mount())
+        # not on the air: no Icecast URL in /api/stations
+        self.assertIsNone(station_urls(au.port)["icecast"])
         m = au.metrics()
         self.assertEqual(m["icecast"]["connected"], 0)
         self.assertEqual(m["stations"], 1)
@@ -365,6 +469,8 @@ class IcecastRelay(unittest.TestCase):
             (["--icecast", "icecast://source:pw@h/", "--rate", "44100"],
              "48000"),
             (["--icecast", "icecast://source@h/"], "AURALIS_ICECAST_PASSWORD"),
+            (["--icecast", "icecast://source:pw@h/", "--icecast-bitrate",
+              "96000"], "--opus-bitrate"),
         ]:
             env = dict(os.environ)
             env.pop("AURALIS_ICECAST_PASSWORD", None)

@@ -123,8 +123,21 @@ test('playlists, /api/stations, and bad stream URLs', { timeout: 30000 * SLACK }
   assert.equal(st.params.seed, 3);
   assert.equal(st.piece, 'drift');
   assert.deepEqual(st.listeners, { websocket: 1, http_opus: 0, http_mp3: 0, total: 1 });
-  assert.deepEqual(st.urls, { websocket: '/ws?station=lists', opus: '/stream/lists.opus', mp3: '/stream/lists.mp3',
-    m3u: '/stream/lists.m3u', pls: '/stream/lists.pls' });
+  // every URL the station plays at (no --icecast here: no mount)
+  assert.deepEqual(st.urls, { websocket: '/ws?station=lists', websocket_opus: '/ws?station=lists&codec=opus',
+    opus: '/stream/lists.opus', mp3: '/stream/lists.mp3', m3u: '/stream/lists.m3u', pls: '/stream/lists.pls',
+    hls: '/hls/lists/index.m3u8', icecast: null });
+  // ... and each of them answers (the WebSocket ones upgrade)
+  for (const k of ['opus', 'mp3']) {
+    const r = await readStream(srv.port, st.urls[k], 2000); // rejects unless 200
+    assert.ok(r.body.length >= 2000, `${k}: audio bytes`);
+  }
+  for (const k of ['m3u', 'pls', 'hls']) assert.equal((await get(srv.port, st.urls[k])).status, 200, k);
+  for (const k of ['websocket', 'websocket_opus']) {
+    const l = listen(srv.port, st.urls[k].split('?')[1]);
+    await l.until(() => l.chunks.length >= 1, 5000, `${k}: audio`);
+    l.close();
+  }
 
   let r = await get(srv.port, '/stream/nosuch.opus');
   assert.equal(r.status, 404);
@@ -182,6 +195,8 @@ test('a 44.1 kHz server serves MP3 and refuses .opus with why', { timeout: 60000
     assert.match(probe.stdout, /sample_rate=44100/);
     const st = JSON.parse((await get(s44.port, '/api/stations')).body).stations[0];
     assert.equal(st.urls.opus, null);
+    assert.equal(st.urls.websocket_opus, null);
+    assert.equal(st.urls.mp3, '/stream/low.mp3');
     ws.close();
   } finally {
     await s44.stop();
