@@ -51,7 +51,7 @@ static inline __attribute__((always_inline)) float bass_step(bass_voice *b, cons
     float saw2 = au_svf_ss_step(&b->c, &b->l1, &b->l2, au_wt_read(b->ts, b->p), &bp2);
     b->p += b->d;
     b->p -= b->p >= 1.0f ? 1.0f : 0.0f;
-    return b->env * b->g * (0.7f * s + 0.75f * saw2); /* 1.5 x the low-pass: fills 100-250 Hz */
+    return b->env * b->g * (0.55f * s + 0.75f * saw2); /* 1.5 x the low-pass: fills 100-250 Hz */
 }
 
 static void bass_load(const au_inst *in, int v, bass_voice *b)
