@@ -15,12 +15,15 @@
 #   make format   clang-format every C file
 #   make music-report  renders pieces, prints the music figures of issue 8,
 #                 writes spectrograms and spectra into build/music/
+#   make pieces-report  the same figures for every named piece in its own
+#                 defaults (PIECES_ARGS), into build/pieces/
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
 .PHONY: all build deps deps-test node-deps run test test-unit test-asan bench \
-        bench-http load soak player-session fuzz format clean monitor music-report
+        bench-http load soak player-session fuzz format clean monitor music-report \
+        pieces-report
 
 all: build
 
@@ -61,6 +64,12 @@ music-report: build
 	@nice /usr/bin/python3 scripts/music_report.py --bin $(BUILD)/auralis \
 	  --out $(BUILD)/music --json $(BUILD)/music/report.json $(MUSIC_ARGS)
 
+# PIECES_ARGS e.g. "--pieces rooms,night --seeds 7,3 --minutes 10 --png"
+# (see scripts/pieces_report.py)
+pieces-report: build
+	@nice /usr/bin/python3 scripts/pieces_report.py --bin $(BUILD)/auralis \
+	  --out $(BUILD)/pieces --json $(BUILD)/pieces/report.json $(PIECES_ARGS)
+
 # Server load (3 min) and soak (30 min) tests: see bench/README.md.
 load: build
 	@$(MAKE) --no-print-directory -C bench load AURALIS=$(abspath $(BUILD))/auralis
@@ -91,7 +100,7 @@ monitor: deps-test
 # request paths): clang, ASan+UBSan, coverage on the libraries too.
 # FUZZ_SECONDS per target (default 60); corpora kept in build-fuzz/corpus.
 FUZZ_SECONDS ?= 60
-FUZZERS := fuzz_control fuzz_query fuzz_path fuzz_hls_path fuzz_icecast_url
+FUZZERS := fuzz_control fuzz_query fuzz_path fuzz_rxguard fuzz_hls_path fuzz_icecast_url
 fuzz: deps-test
 	@scripts/configure.sh build-fuzz -DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_BUILD_TYPE=Debug -DAU_FUZZ=ON -DAU_SANITIZE=ON \

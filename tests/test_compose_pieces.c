@@ -1,8 +1,8 @@
 /* Pieces: the catalogue and its messages, and each piece's note-level
  * invariants over 10 minutes at two seeds: only the piece's layers play;
  * glass stays on its pentatonic; rooms' melody repeats on its loop lengths;
- * the drones hold the tonic (and fifth); pulse's drums use its kit and
- * come and go; choir and night change chords more slowly than drift; night
+ * the drones hold the tonic (and fifth); pulse's and glass's drums use
+ * their kits, come and go and evolve; choir and night change chords more slowly than drift; night
  * is sparse; a live piece change releases everything and announces it. */
 #include "compose_test_util.h"
 
@@ -127,28 +127,62 @@ static void test_rooms_loops(void **st)
     evlist_free(&l);
 }
 
-/* pulse: the drums leave for 8 bars or more and come back */
-static void test_pulse_drums_come_and_go(void **st)
+/* the percussive pieces (pulse, glass): each its own kit and way of
+ * moving; the drums leave for 8 bars or more and come back, and the
+ * patterns evolve: the set of (kit note, place in its cycle) heard in one
+ * minute of drums differs from the minute before */
+static void test_percussion_evolves(void **st)
 {
     (void)st;
-    for (uint64_t seed = 1; seed <= 3; seed++) {
-        au_params p = au_piece_params(AU_PIECE_PULSE);
-        evlist l = piece_run(AU_PIECE_PULSE, seed, 900);
-        double bar_s = 4 * 60.0 / p.bpm;
-        int64_t last = -1;
-        int gaps = 0;
-        size_t hits = 0;
-        for (size_t i = 0; i < l.n; i++) {
-            const au_event *e = &l.ev[i];
-            if (e->type != AU_EV_NOTE_ON || e->layer != AU_LAYER_PERCUSSION) continue;
-            hits++;
-            if (last >= 0 && (double)(e->pos - last) / RATE > 7.5 * bar_s) gaps++;
-            last = e->pos;
+    static const int pieces[2] = {AU_PIECE_PULSE, AU_PIECE_GLASS};
+    for (int pi = 0; pi < 2; pi++)
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            const au_piece *pc = au_piece_get(pieces[pi]);
+            au_params p = au_piece_params(pieces[pi]);
+            evlist l = piece_run(pieces[pi], seed, 900);
+            double bar_s = 4 * 60.0 / p.bpm;
+            int64_t last = -1;
+            int gaps = 0, windows = 0, changed = 0;
+            size_t hits = 0;
+            uint64_t cur[4] = {0}, prev[4] = {0}; /* (role, place) seen */
+            int64_t win_end = 60 * RATE;
+            for (size_t i = 0; i <= l.n; i++) {
+                const au_event *e = i < l.n ? &l.ev[i] : NULL;
+                if (e && (e->type != AU_EV_NOTE_ON || e->layer != AU_LAYER_PERCUSSION))
+                    continue;
+                while (!e || e->pos >= win_end) {
+                    int any = cur[0] | cur[1] | cur[2] | cur[3];
+                    if (any) {
+                        if (windows++ && memcmp(cur, prev, sizeof cur)) changed++;
+                        memcpy(prev, cur, sizeof cur);
+                    }
+                    memset(cur, 0, sizeof cur);
+                    win_end += 60 * RATE;
+                    if (!e) break;
+                }
+                if (!e) break;
+                hits++;
+                if (last >= 0 && (double)(e->pos - last) / RATE > 7.5 * bar_s) gaps++;
+                last = e->pos;
+                int role = -1;
+                for (int r = 0; r < 4; r++)
+                    if (pc->kit.note[r] == e->note) role = r;
+                assert_true(role >= 0);
+                double beat = (double)e->pos / RATE * p.bpm / 60.0;
+                int64_t step = (int64_t)floor(beat / pc->perc.step_beats + 0.2);
+                cur[role] |= 1ull << (step % pc->perc.steps[role]);
+            }
+            /* glass is sparse by design, pulse a steady pulse */
+            assert_true(hits > (pi ? 60u : 500u));
+            assert_true(gaps >= 2);
+            assert_true(windows >= 4);
+            assert_true(changed >= windows / 2);
+            evlist_free(&l);
         }
-        assert_true(hits > 500);
-        assert_true(gaps >= 2);
-        evlist_free(&l);
-    }
+    /* the pieces without percussion have no kit behaviour at all */
+    assert_int_equal(au_piece_get(AU_PIECE_ROOMS)->layer[AU_LAYER_PERCUSSION].on, 0);
+    assert_int_equal(au_piece_get(AU_PIECE_CHOIR)->layer[AU_LAYER_PERCUSSION].on, 0);
+    assert_int_equal(au_piece_get(AU_PIECE_NIGHT)->layer[AU_LAYER_PERCUSSION].on, 0);
 }
 
 static void test_harmonic_rhythm_and_density(void **st)
@@ -221,7 +255,7 @@ int main(void)
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_layers_and_scales),
         cmocka_unit_test(test_rooms_loops),
-        cmocka_unit_test(test_pulse_drums_come_and_go),
+        cmocka_unit_test(test_percussion_evolves),
         cmocka_unit_test(test_harmonic_rhythm_and_density),
         cmocka_unit_test(test_live_change),
     };

@@ -2,13 +2,16 @@
  * not a SoundFont, the good path), bit-identical output whatever the block
  * size with SoundFont layers and a piece change in the timeline, engines
  * that do not hear each other, note timing on FluidSynth's 64-frame grid,
- * and the SoundFont shared between engines (memory per engine). */
+ * the SoundFont shared between engines (memory per engine), and engines
+ * rendering on several threads at once while others come and go. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +270,104 @@ static void test_shared_memory(void **st)
     free(buf);
 }
 
+/* ---- many threads, one font ---- */
+
+typedef struct {
+    au_params p;
+    int64_t n;
+    float *out;
+    int ok;
+} job;
+
+static void *render_job(void *arg)
+{
+    job *j = arg;
+    au_engine_thread_init();
+    au_engine *e;
+    j->ok = 0;
+    if (au_engine_create(&e, &j->p, RATE) != 0) return NULL;
+    for (int64_t pos = 0; pos < j->n; pos += 4800)
+        au_engine_render(e, j->out + 2 * pos,
+                         (int)(j->n - pos < 4800 ? j->n - pos : 4800));
+    au_engine_destroy(e);
+    j->ok = 1;
+    return NULL;
+}
+
+static atomic_int churn_stop;
+static atomic_int churn_count;
+
+/* engines of every piece created, played a little and destroyed: their
+ * synths select and leave presets (the shared font's counts) while the
+ * other threads' voices start and stop */
+static void *churn(void *arg)
+{
+    (void)arg;
+    au_engine_thread_init();
+    float *buf = malloc(sizeof(float) * 2 * 4800);
+    for (int i = 0; buf && !atomic_load(&churn_stop); i++) {
+        au_params p = au_piece_params(i % AU_PIECE_COUNT);
+        p.seed = 500 + (uint64_t)i;
+        au_engine *e;
+        if (au_engine_create(&e, &p, RATE) != 0) break;
+        for (int k = 0; k < 5; k++) au_engine_render(e, buf, 4800);
+        au_engine_destroy(e);
+        atomic_fetch_add(&churn_count, 1);
+    }
+    free(buf);
+    return NULL;
+}
+
+/* Render threads share the font's samples (their voice counts are written
+ * unsynchronised: see src/synth/sfont.c for why that is safe). Two engines
+ * on two threads while a third creates and destroys engines give exactly
+ * what each gives alone: no sample was unloaded or reloaded under them. */
+static void test_threads_share_the_font(void **st)
+{
+    (void)st;
+    if (!au_sfont_loaded()) skip();
+    enum { N = 2 };
+    static const int pieces[N] = {AU_PIECE_PULSE, AU_PIECE_ROOMS};
+    job solo[N], par[N];
+    for (int i = 0; i < N; i++) {
+        au_params p = au_piece_params(pieces[i]);
+        p.seed = 31 + (uint64_t)i;
+        solo[i] = (job){p, 12 * RATE, malloc(sizeof(float) * 2 * 12 * RATE), 0};
+        par[i] = (job){p, 12 * RATE, malloc(sizeof(float) * 2 * 12 * RATE), 0};
+        assert_non_null(solo[i].out);
+        assert_non_null(par[i].out);
+        render_job(&solo[i]);
+        assert_true(solo[i].ok);
+    }
+    pthread_t t[N], c;
+    atomic_store(&churn_stop, 0);
+    atomic_store(&churn_count, 0);
+    assert_int_equal(pthread_create(&c, NULL, churn, NULL), 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, render_job, &par[i]), 0);
+    for (int i = 0; i < N; i++) pthread_join(t[i], NULL);
+    atomic_store(&churn_stop, 1);
+    pthread_join(c, NULL);
+    fprintf(stderr, "# %d engines came and went meanwhile\n",
+            atomic_load(&churn_count));
+    for (int i = 0; i < N; i++) {
+        assert_true(par[i].ok);
+        assert_memory_equal(par[i].out, solo[i].out,
+                            sizeof(float) * 2 * 12 * RATE);
+        assert_true(rms(par[i].out, 2 * RATE, 12 * RATE) > 1e-3);
+        free(solo[i].out);
+        free(par[i].out);
+    }
+    /* a preset that is not pinned is refused (only pinned samples are
+     * safe to share) */
+    au_sfsynth *sfs;
+    assert_int_equal(au_sfsynth_create(&sfs, RATE), 0);
+    assert_int_equal(au_sfsynth_channel(sfs, 0, 0, 0, 0, 0, 0), 0);
+    assert_int_equal(au_sfsynth_channel(sfs, 1, 0, 19, 0, 0, 0), AU_EINVAL);
+    assert_int_equal(au_sfsynth_channel(sfs, 2, 128, 16, 0, 0, 0), AU_EINVAL);
+    au_sfsynth_destroy(sfs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_engines_independent),
         cmocka_unit_test(test_note_grid),
         cmocka_unit_test(test_shared_memory),
+        cmocka_unit_test(test_threads_share_the_font),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,6 +89,7 @@ static int parse_change(const char *s, au_cli_options *o)
     }
     if (!fields)
         return bad("--change needs at least one name=value (got '%s')%s", s, "");
+    au_update_piece_defaults(&c->update); /* a piece brings its defaults */
     o->nchanges++;
     return 0;
 }

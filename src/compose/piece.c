@@ -26,7 +26,8 @@
 
 enum { P_PIANO = 0, P_EPIANO = 4, P_CELESTA = 8, P_VIBES = 11, P_HARP = 46,
        P_SLOW_STRINGS = 49, P_CHOIR = 52, P_OOHS = 53, P_FLUTE = 73,
-       P_HALO = 94, P_CRYSTAL = 98, P_KALIMBA = 108, P_BRUSH_KIT = 40 };
+       P_HALO = 94, P_CRYSTAL = 98, P_KALIMBA = 108, P_BRUSH_KIT = 40,
+       P_ORCH_KIT = 48 };
 
 static const au_piece pieces[AU_PIECE_COUNT] = {
     /* today's sound: every layer on Auralis's own instruments */
@@ -41,22 +42,25 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
      * combinations, over slow strings; no drums, no bass, no bells */
     [AU_PIECE_ROOMS] = {
         .layer = {
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 43,
-                                 .hi = 81, .vmin = 30, .vmax = 64,
+            /* strings under the piano: the phrases sit above them */
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 41,
+                                 .hi = 64, .vmin = 30, .vmax = 64,
                                  .attack_tc = 1200, .release_tc = 1200,
-                                 .gain = 0.55f, .rev = 1.1f, .dly = 0),
+                                 .gain = 0.5f, .rev = 1.1f, .dly = 0),
+            /* harder strikes are brighter piano samples */
             [AU_LAYER_MELODY] = SF(AU_GEN_LOOPS, P_PIANO, .nalt = 1, .alt = {1},
-                                   .lo = 55, .hi = 91,
-                                   .vmin = 40, .vmax = 92, .gain = 1.5f,
+                                   .lo = 64, .hi = 96,
+                                   .vmin = 52, .vmax = 108, .gain = 1.9f,
                                    .rev = 1.2f, .dly = 0.6f),
             [AU_LAYER_BASS] = OFF, /* the piano's left hand is enough */
             [AU_LAYER_PERCUSSION] = OFF,
-            [AU_LAYER_TEXTURES] = OFF,
+            /* the room: air and a little breath, mostly reverb */
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.85f, .rev = 1.3f),
             [AU_LAYER_BELLS] = OFF,
         },
         .harmonic_rhythm = 1.5f, .density = 0.7f,
         .loop_s = {19.7f, 25.3f, 31.1f, 37.9f},
-        .space = 1.15f, .brightness = 0.0f,
+        .space = 1.15f, .brightness = 0.25f,
     },
     /* bells, celesta and glass on the mode's pentatonic, high and bright,
      * over a halo pad; no bass, no drums */
@@ -70,7 +74,12 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                    .lo = 72, .hi = 98, .vmin = 40, .vmax = 96,
                                    .gain = 1.0f, .rev = 1.3f, .dly = 1.2f),
             [AU_LAYER_BASS] = OFF,
-            [AU_LAYER_PERCUSSION] = OFF,
+            /* glass percussion: the orchestra (or standard) kit's
+             * triangles, ride bell and bell tree, mostly reverb */
+            [AU_LAYER_PERCUSSION] = SF(AU_GEN_PERC, P_ORCH_KIT, .bank = 128,
+                                       .nalt = 1, .alt = {0}, .vmin = 12,
+                                       .vmax = 80, .gain = 0.9f, .rev = 1.5f,
+                                       .dly = 1.0f),
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
             [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_CRYSTAL, .nalt = 1,
                                   .alt = {14}, .lo = 67,
@@ -78,7 +87,17 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                   .gain = 0.9f, .rev = 1.3f, .dly = 1.2f),
         },
         .harmonic_rhythm = 1.0f, .density = 0.9f, .reg_shift = 3,
-        .pentatonic = true, .space = 1.3f, .brightness = 0.2f,
+        .pentatonic = true,
+        /* not a groove: cycles of 7, 5, 11 and 13 eighths that drift
+         * against the bar and each other, few hits, left to ring; new
+         * patterns every 80-120 s; the bus plays 12-28 bars, rests 10-24 */
+        .kit = {{53, 80, 81, 84}, {52, 60, 70, 56},
+                {AU_PERC_RIM, AU_PERC_HAT, AU_PERC_HAT, AU_PERC_SHAKER}},
+        .perc = {.steps = {7, 5, 11, 13}, .kmin = {1, 1, 2, 1},
+                 .kmax = {2, 2, 3, 2}, .step_beats = 0.5f,
+                 .renew_s = {80, 120}, .prob = 0.6f, .swing = 0.0f,
+                 .dur_beats = 2.0f, .on_bars = {12, 28}, .off_bars = {10, 24}},
+        .space = 1.3f, .brightness = 0.2f,
     },
     /* voices holding long chords over a deep drone; chords change half as
      * often; a second, softer voice sings now and then */
@@ -87,8 +106,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR, .nalt = 1,
                                  .alt = {91}, .lo = 53, .hi = 84,
                                  .vmin = 36, .vmax = 80, .attack_tc = 1800,
-                                 .release_tc = 1200, .gain = 1.0f,
-                                 .rev = 1.3f, .dly = 0),
+                                 .release_tc = 1200, .cutoff_cents = 1200,
+                                 .gain = 1.0f, .rev = 1.3f, .dly = 0),
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_OOHS, .lo = 64, .hi = 86,
                                    .vmin = 30, .vmax = 72, .attack_tc = 1200,
                                    .release_tc = 600, .gain = 0.9f,
@@ -96,33 +115,33 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.18f, .rev = 1.2f),
             [AU_LAYER_PERCUSSION] = OFF,
             /* breath and air above the voices */
-            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.55f, .rev = 1.2f),
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 1.5f, .rev = 1.2f),
             [AU_LAYER_BELLS] = OFF,
         },
         .harmonic_rhythm = 2.0f, .density = 0.7f,
-        .space = 1.5f, .brightness = -0.1f,
+        .space = 1.5f, .brightness = 0.1f, .dynamics = 0.4f,
     },
     /* for sleep: low, dark strings and a few soft electric-piano notes far
      * apart over a drone; no beat, no bells */
     [AU_PIECE_NIGHT] = {
         .layer = {
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 45,
-                                 .hi = 74, .vmin = 22, .vmax = 52,
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 41,
+                                 .hi = 62, .vmin = 22, .vmax = 52,
                                  .attack_tc = 1800, .release_tc = 1800,
                                  .cutoff_cents = -1200, .gain = 0.75f,
                                  .rev = 1.2f, .dly = 0),
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_EPIANO, .nalt = 2,
-                                   .alt = {P_HARP, P_VIBES}, .transpose = -12,
-                                   .lo = 50, .hi = 74, .vmin = 22, .vmax = 52,
-                                   .cutoff_cents = -1200, .gain = 1.0f,
+                                   .alt = {P_HARP, P_VIBES},
+                                   .lo = 60, .hi = 79, .vmin = 30, .vmax = 64,
+                                   .cutoff_cents = -1200, .gain = 1.6f,
                                    .rev = 1.3f, .dly = 0.8f),
             [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.18f),
             [AU_LAYER_PERCUSSION] = OFF,
-            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.5f),
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.7f),
             [AU_LAYER_BELLS] = OFF,
         },
         .harmonic_rhythm = 2.5f, .density = 0.35f, .reg_shift = -5,
-        .space = 1.4f, .brightness = -0.35f,
+        .space = 1.4f, .brightness = -0.25f, .dynamics = 0.6f,
     },
     /* a steady soft pulse: brush kit patterns renewed about every minute,
      * the drums coming and going every 16-40 bars, vibraphone and kalimba
@@ -130,11 +149,11 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
     [AU_PIECE_PULSE] = {
         .layer = {
             [AU_LAYER_PADS] = DSP(AU_GEN_DEFAULT, .lo = 55, .hi = 88,
-                                  .gain = 0.55f),
+                                  .gain = 0.45f),
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_VIBES, .nalt = 1,
                                    .alt = {12}, .lo = 60,
-                                   .hi = 86, .vmin = 40, .vmax = 92,
-                                   .gain = 1.0f, .rev = 0.9f, .dly = 1.0f),
+                                   .hi = 86, .vmin = 44, .vmax = 100,
+                                   .gain = 1.7f, .rev = 0.9f, .dly = 1.0f),
             [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 38, .hi = 55,
                                   .gain = 0.3f),
             /* the kit: brushes, or the jazz or room kit */
@@ -149,10 +168,16 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                   .gain = 0.9f, .rev = 1.0f, .dly = 1.0f),
         },
         .harmonic_rhythm = 1.0f, .density = 1.1f,
-        /* low: kick, click: side stick, tick: closed hat, shaker: maracas */
-        .kit = {{36, 37, 42, 70}, {70, 60, 56, 64}},
-        .perc_on_bars = {16, 40}, .perc_off_bars = {8, 20},
-        .space = 0.9f, .brightness = 0.1f,
+        /* low: kick, click: side stick, tick: closed hat, shaker: maracas;
+         * a groove: one-bar cycles of sixteenths, a light swing, renewed
+         * about every minute, the drums playing 16-40 bars, resting 8-20 */
+        .kit = {{36, 37, 42, 70}, {70, 60, 56, 64},
+                {AU_PERC_KICK, AU_PERC_RIM, AU_PERC_HAT, AU_PERC_SHAKER}},
+        .perc = {.steps = {16, 16, 16, 16}, .kmin = {1, 2, 4, 6},
+                 .kmax = {3, 4, 8, 11}, .step_beats = 0.25f,
+                 .renew_s = {50, 70}, .prob = 1.0f, .swing = 0.12f,
+                 .dur_beats = 0.2f, .on_bars = {16, 40}, .off_bars = {8, 20}},
+        .space = 0.9f, .brightness = 0.1f, .dynamics = 0.8f,
     },
 };
 
@@ -336,27 +361,33 @@ void au_ptex_init(au_ptex *g, uint64_t seed)
 void au_ptex_bar(au_ptex *g, const au_piece *pc, au_score *s,
                  const au_bar_ctx *x)
 {
+    const au_piece_perc *st = &pc->perc;
+    double sb = st->step_beats > 0 ? st->step_beats : 0.25;
     if (x->beat >= g->renew_beat) {
-        /* new patterns about every minute: a sparse low part, an
-         * off-beat click, a tick line and a shaker line */
-        g->pattern[0] = euclid(1 + (int)au_rng_below(&g->rng, 3), 16,
-                               4 * (int)au_rng_below(&g->rng, 2));
-        g->pattern[1] = euclid(2 + (int)au_rng_below(&g->rng, 3), 16,
-                               2 + (int)au_rng_below(&g->rng, 5));
-        g->pattern[2] = euclid(4 + (int)au_rng_below(&g->rng, 5), 16,
-                               (int)au_rng_below(&g->rng, 4));
-        g->pattern[3] = euclid(6 + (int)au_rng_below(&g->rng, 6), 16,
-                               (int)au_rng_below(&g->rng, 3));
-        g->renew_beat = x->beat + au_beats(au_rng_range(&g->rng, 50, 70), x->bpm);
-    } else if (x->bar % 4 == 0) {
+        /* new patterns: the low role on a strong place, the others
+         * anywhere in their cycles */
+        for (int v = 0; v < 4; v++) {
+            int n = st->steps[v] ? st->steps[v] : 16;
+            int k = st->kmin[v] +
+                    (int)au_rng_below(&g->rng, (uint32_t)(st->kmax[v] - st->kmin[v] + 1));
+            int rot = v == 0 ? (n / 4) * (int)au_rng_below(&g->rng, 2)
+                             : (int)au_rng_below(&g->rng, (uint32_t)n);
+            g->pattern[v] = euclid(k, n, rot);
+        }
+        g->renew_beat = x->beat + au_beats(au_rng_range(&g->rng, st->renew_s[0],
+                                                        st->renew_s[1]), x->bpm);
+        g->mutate_bar = x->bar + 4;
+    } else if (x->bar >= g->mutate_bar) {
         /* in between, the patterns mutate by one step now and then */
         int v = 1 + (int)au_rng_below(&g->rng, 3);
-        g->pattern[v] ^= (uint16_t)(1u << au_rng_below(&g->rng, 16));
+        int n = st->steps[v] ? st->steps[v] : 16;
+        g->pattern[v] ^= (uint16_t)(1u << au_rng_below(&g->rng, (uint32_t)n));
+        g->mutate_bar = x->bar + 4;
     }
     if (x->bar >= g->switch_bar) {
         /* the drum bus enters and leaves in spans of bars */
         g->playing = !g->playing;
-        const float *span = g->playing ? pc->perc_on_bars : pc->perc_off_bars;
+        const float *span = g->playing ? st->on_bars : st->off_bars;
         int lo = (int)span[0], hi = (int)span[1];
         if (hi <= lo) hi = lo + 1;
         g->switch_bar = x->bar + lo + (int64_t)au_rng_below(&g->rng, (uint32_t)(hi - lo));
@@ -366,19 +397,27 @@ void au_ptex_bar(au_ptex *g, const au_piece *pc, au_score *s,
     double edge = (double)(g->switch_bar - x->bar) / 4.0;
     double fade = edge < 1.0 ? edge : 1.0;
     double xi = au_clampd(0.6 * x->intensity + 0.4 * x->density, 0.0, 1.0);
-    for (int step = 0; step < 16; step++) {
-        double acc = step % 4 == 0 ? 1.0 : step % 2 == 0 ? 0.75 : 0.55;
+    /* steps counted from the start of the stream, so cycles that are not
+     * a bar long run on across bars (and drift against each other) */
+    int64_t s0 = (int64_t)ceil(x->beat / sb - 1e-9);
+    double end = x->beat + AU_BEATS_PER_BAR;
+    for (int64_t si = s0; si * sb < end - 1e-9; si++) {
+        double at = si * sb;
+        double inbar = fmod(at, (double)AU_BEATS_PER_BAR);
+        double acc = fmod(inbar, 1.0) < 1e-6 ? (inbar < 1e-6 ? 1.0 : 0.85)
+                   : fmod(inbar, 0.5) < 1e-6 ? 0.7 : 0.55;
         for (int v = 0; v < 4; v++) {
-            if (!((g->pattern[v] >> step) & 1)) continue;
+            int n = st->steps[v] ? st->steps[v] : 16;
+            if (!((g->pattern[v] >> (si % n)) & 1)) continue;
             if (v == 3 && xi < 0.35) continue; /* the shaker joins when fuller */
-            if (!au_rng_chance(&g->rng, 0.55 + 0.45 * xi)) continue;
+            if (!au_rng_chance(&g->rng, st->prob * (0.55 + 0.45 * xi))) continue;
             int vel = (int)(pc->kit.vel[v] * acc * (0.6 + 0.4 * xi) * (0.5 + 0.5 * fade));
             vel += (int)au_rng_below(&g->rng, 9) - 4;
             if (vel < 8) continue;
-            double on = x->beat + step * 0.25 +
+            double on = at + (si & 1 ? st->swing * sb : 0.0) +
                         au_beats(au_rng_range(&g->rng, 0.0, 0.012), x->bpm);
             au_score_note(s, AU_LAYER_PERCUSSION, pc->kit.note[v], vel, on,
-                          on + 0.2);
+                          on + (st->dur_beats > 0 ? st->dur_beats : 0.2));
         }
     }
 }

@@ -26,11 +26,31 @@ enum {
     AU_GEN_PERC,    /* percussion: evolving kit patterns, entering and leaving */
 };
 
-/* Percussion kits: GM notes for the four roles (low, click, tick, shaker). */
+/* Percussion kits: GM notes for the four roles (low, click, tick, shaker),
+ * and the voice of Auralis's own kit that plays each role without a
+ * SoundFont (AU_PERC_* of events.h; 0 = the role rests). */
 typedef struct {
     uint8_t note[4];
     uint8_t vel[4]; /* top velocity per role */
+    uint8_t dsp[4];
 } au_piece_kit;
+
+/* How a piece's percussion moves (AU_GEN_PERC): each role loops a
+ * euclidean pattern of `steps` steps (16 steps of a sixteenth = one bar, a
+ * groove; other lengths drift against the bar and each other, a texture)
+ * with k hits, the patterns renewed every renew_s seconds and mutated by
+ * one step every four bars between; the drum bus plays for on_bars and
+ * rests for off_bars, fading over four bars. */
+typedef struct {
+    uint8_t steps[4];  /* cycle of each role, in steps (1..16) */
+    uint8_t kmin[4], kmax[4]; /* hits per cycle */
+    float step_beats;  /* a step's length in beats */
+    float renew_s[2];  /* new patterns every renew_s[0]..renew_s[1] s */
+    float prob;        /* a step's chance to sound at full intensity */
+    float swing;       /* odd steps late by this fraction of a step */
+    float dur_beats;   /* note length (a kit's samples may ring past it) */
+    float on_bars[2], off_bars[2]; /* drum bus plays / rests (bars) */
+} au_piece_perc;
 
 typedef struct {
     bool on;           /* the piece uses this layer */
@@ -59,10 +79,13 @@ typedef struct {
     bool pentatonic;       /* melody, bells, textures on the mode's pentatonic */
     float loop_s[4];       /* AU_GEN_LOOPS: loop lengths in seconds */
     au_piece_kit kit;      /* AU_GEN_PERC */
-    float perc_on_bars[2], perc_off_bars[2]; /* drum bus in/out spans */
+    au_piece_perc perc;
     /* mix */
     float space;       /* reverb time x this */
     float brightness;  /* added to the brightness control (-0.5..0.5) */
+    float dynamics;    /* section level swing x (1 + this): a piece whose
+                          texture barely thins (a steady pulse, a sparse
+                          night) needs more to breathe */
 } au_piece;
 
 /* NULL if out of range */
@@ -108,6 +131,7 @@ typedef struct {
     uint16_t pattern[4];
     double renew_beat;
     int64_t switch_bar;
+    int64_t mutate_bar;
     bool playing;
 } au_ptex;
 

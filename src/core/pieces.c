@@ -70,3 +70,15 @@ int au_parse_piece(const char *s, int *piece, char *err, size_t errlen)
     }
     return -1;
 }
+
+void au_update_piece_defaults(au_param_update *u)
+{
+    const au_piece_info *i =
+        (u->mask & AU_P_PIECE) ? au_piece_info_get(u->v.piece) : NULL;
+    if (!i) return;
+    if (!(u->mask & AU_P_KEY)) u->v.key = i->key;
+    if (!(u->mask & AU_P_MODE)) u->v.mode = i->mode;
+    if (!(u->mask & AU_P_BPM)) u->v.bpm = i->bpm;
+    if (!(u->mask & AU_P_INTENSITY)) u->v.intensity = i->intensity;
+    u->mask |= AU_P_KEY | AU_P_MODE | AU_P_BPM | AU_P_INTENSITY;
+}

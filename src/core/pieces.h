@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include "params.h"
+
 enum {
     AU_PIECE_DRIFT,  /* the default: close to the original sound */
     AU_PIECE_ROOMS,  /* sparse piano and strings on Eno-like loops */
@@ -32,5 +34,16 @@ const char *au_piece_name(int piece);              /* "?" if out of range */
 
 /* 0, or -1 with "piece must be one of drift, rooms, ... (got 'x')" */
 int au_parse_piece(const char *s, int *piece, char *err, size_t errlen);
+
+/* A change of piece brings the piece's own defaults: when u names a piece,
+ * its default key, mode, bpm and intensity are added to u for each of
+ * those fields u does not set itself (a field the same message sets
+ * wins). Layer switches, volumes and wander stay as the listener left
+ * them. Called where a new change enters (the WebSocket `set`,
+ * `--change`), so the timeline, station coalescing, resume and export all
+ * see the whole change; a recorded timeline replays exactly what it holds.
+ * Naming the piece already playing restores its defaults too. No-op when
+ * u does not name a piece. */
+void au_update_piece_defaults(au_param_update *u);
 
 #endif

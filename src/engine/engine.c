@@ -351,13 +351,12 @@ int au_engine_uses_soundfont(const au_engine *e)
     return e->sf != NULL;
 }
 
-/* the DSP percussion's recipe for a kit note: by its role in the kit */
+/* the DSP percussion's voice for a kit note: by its role in the piece's
+ * kit (0: that role rests without a SoundFont) */
 static int dsp_perc_note(const au_piece *pc, int note)
 {
-    static const uint8_t dsp[4] = {AU_PERC_KICK, AU_PERC_RIM, AU_PERC_HAT,
-                                   AU_PERC_SHAKER};
     for (int r = 0; r < 4; r++)
-        if (pc->kit.note[r] == note) return dsp[r];
+        if (pc->kit.note[r] == note) return pc->kit.dsp[r];
     return note;
 }
 
@@ -374,8 +373,9 @@ static void play(au_engine *e, const au_event *ev, int on)
             au_sfsynth_note_off(e->sf, sf_chan(e->piece, l), note);
         return;
     }
-    if (l == AU_LAYER_PERCUSSION && pl->gen == AU_GEN_PERC)
-        note = dsp_perc_note(e->pc, ev->note);
+    if (l == AU_LAYER_PERCUSSION && pl->gen == AU_GEN_PERC &&
+        !(note = dsp_perc_note(e->pc, ev->note)))
+        return;
     if (on)
         au_inst_note_on(&e->inst[l], note,
                         au_piece_vel(pl, ev->vel ? ev->vel : 1));
@@ -521,7 +521,9 @@ static void render_block(au_engine *e)
     {
         float want = 0.03f - (inten > 0.8f ? 0.35f * (inten - 0.8f) : 0.0f);
         e->sec_dev += (float)AU_BLOCK / (150.0f * (float)e->rate) * (want - e->sec_dev);
-        float off = 30.0f * (e->ctl_density - inten - e->sec_dev);
+        /* a piece may widen the swing (pieces.md: dynamics) */
+        float off = 30.0f * (1.0f + e->pc->dynamics) *
+                    (e->ctl_density - inten - e->sec_dev);
         /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
         if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
         au_master_set_offset(&e->master, off);

@@ -1,5 +1,6 @@
 #include "server/control.h"
 
+#include "core/pieces.h"
 #include "core/utf8.h"
 
 #include <jansson.h>
@@ -163,6 +164,7 @@ static au_msg_type parse_set(json_t *root, au_control_msg *m)
         return fail(m, "invalid_param",
                     "set: nothing to change (give piece, key, mode, bpm, "
                     "intensity, wander, a layer switch or a layer volume)");
+    au_update_piece_defaults(&m->update); /* a piece brings its defaults */
     m->type = AU_MSG_SET;
     return m->type;
 }

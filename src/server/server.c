@@ -41,6 +41,7 @@
 #include "server/procmon.h"
 #include "server/stations_api.h"
 #include "server/query.h"
+#include "server/rx_hook.h"
 #include "server/station_ctl.h"
 #include "server/resume.h"
 #include "server/stream.h"
@@ -1453,7 +1454,8 @@ static const char *admit_new_stream(au_server *srv, struct lws *wsi,
 static int confirm_upgrade(au_server *srv, struct lws *wsi, const char *proto)
 {
     char uri[64];
-    if (!proto || strcmp(proto, "websocket")) return -1;
+    /* RFC 6455 4.2.1: the Upgrade value is case-insensitive */
+    if (!proto || strcasecmp(proto, "websocket")) return -1;
     au_guard_verdict gv = au_guard_check(wsi, &srv->guard, true);
     if (gv.status) {
         atomic_fetch_add(&srv->metrics.rejected_bad, 1);
@@ -1507,6 +1509,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
         /* after adoption (WSI_CREATE is too early: adoption resets the
          * wsi's opaque pointer) */
         au_conn_guard_created(&srv->cg, wsi);
+        /* every socket the service thread reads was adopted here: its
+         * parser starts afresh, whatever used the number before */
+        au_rx_hook_attach(lws_get_socket_fd(wsi));
         return 0;
     case LWS_CALLBACK_WSI_DESTROY:
         au_conn_guard_destroyed(&srv->cg, wsi);
@@ -1543,8 +1548,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
             http_reset(pss);
         }
         return 0;
-    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-        return confirm_upgrade(srv, wsi, (const char *)in);
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE: {
+        int r = confirm_upgrade(srv, wsi, (const char *)in);
+        /* a refused upgrade ends the connection (its answer says
+         * "connection: close"): frames sent after it are not requests */
+        if (r) au_rx_hook_hangup(lws_get_socket_fd(wsi));
+        return r;
+    }
     case LWS_CALLBACK_ESTABLISHED:
         pss->l = NULL;
         pss->hl = NULL;
@@ -1710,6 +1720,12 @@ int au_server_run(const au_server_config *cfg)
         rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    /* this thread runs lws_service(): its reads of client sockets pass
+     * through the shadow parser (rx_guard.h) */
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) rl.rlim_cur = (rlim_t)want;
+    if (au_rx_hook_init(rl.rlim_cur > 1048576 ? 1048576 : (int)rl.rlim_cur,
+                        &srv->metrics.rejected_bad))
+        goto out;
 
     /* signals go to one thread that wakes the service loop */
     static sigset_t sigs;
@@ -1919,6 +1935,7 @@ out:
     }
     au_admission_deinit(&srv->adm);
     au_conn_guard_deinit(&srv->cg);
+    au_rx_hook_deinit();
     au_records_deinit(&srv->records);
     free(srv->pool);
     free(srv->etags);

@@ -10,13 +10,37 @@
  * before it is deleted (fluid_synth_remove_sfont), so that only the owner
  * ever frees it.
  *
- * What sharing touches: the preset and zone data are only read while
- * playing. Two counters are written: the font's refcount when a channel
- * selects or leaves a preset (only at engine create/destroy, under the
- * mutex here), and each sample's voice refcount when a voice starts or
- * stops (render threads, unsynchronised). The latter only matters for
- * unloading samples, which never happens here: every preset used is pinned
- * in the owner for the life of the process, so the count is never acted on. */
+ * Why the shared samples are safe to play from many render threads at once
+ * (read against libfluidsynth 2.3.1: fluid_voice.c, fluid_defsfont.c,
+ * fluid_sfont.h). Playing reads the preset, zone and sample data, which
+ * nothing writes after load. Three counters are written:
+ *  - the font's and each preset's selection counts (`preset_count` of each
+ *    sample) when a channel selects or leaves a preset: only inside
+ *    au_sfsynth_create/_channel/_destroy, all under the mutex here;
+ *  - each sample's voice count (`refcount`), ++ when a voice starts
+ *    (fluid_voice_init) and -- when it ends (fluid_voice_off): on render
+ *    threads, with no lock, so concurrent voices of one sample in two
+ *    engines can lose an update and leave the count wrong.
+ * The voice count is only ever acted on to unload a sample's data, and
+ * FluidSynth unloads a sample only when its `preset_count` is 0 (in
+ * dynamic_samples_sample_notify, when the voice count reaches 0, and in
+ * unload_preset_samples, when a preset is left). So the rule that makes it
+ * safe by design: no channel of any synth ever selects a preset that is not
+ * pinned here. Pinning selects the preset once in the owner synth, which
+ * lives (and keeps the pins) until the process exits, so every sample a
+ * voice can play has preset_count >= 1 from load on, whatever its voice
+ * count says, and its data is never freed or reloaded while the process
+ * runs. The rule is enforced, not hoped for: au_sfont_load pins every
+ * preset a piece can name plus bank 0 program 0 (the preset FluidSynth's
+ * reset puts on every channel; au_sfsynth_create makes every channel
+ * melodic in bank 0 before the font is added, so no drum kit is selected
+ * by the reset), and au_sfsynth_channel refuses a preset that is not
+ * pinned (au_sfont_pinned). A wrong voice count is then a statistic
+ * nobody reads for anything that matters; the lost updates are plain
+ * aligned 32-bit stores inside libfluidsynth (no tearing on x86-64 or
+ * aarch64). tests/test_engine_pieces.c renders engines on several threads
+ * while others are created and destroyed (selecting and leaving presets)
+ * and checks the audio against solo renders, under ASan too. */
 #include "sfont.h"
 
 #include <fluidsynth.h>
@@ -36,6 +60,10 @@ static int font_id;
 static char font_path[1024];
 static double load_ms;
 static size_t resident;
+/* the presets pinned in the owner: the only ones a channel may select */
+#define MAX_PINNED 128
+static au_sfont_preset pinned[MAX_PINNED];
+static int npinned;
 
 static void quiet_log(int level, const char *message, void *data)
 {
@@ -125,9 +153,17 @@ int au_sfont_load(const char *path, const au_sfont_preset *presets, int n,
         return AU_EFORMAT;
     }
     font = fluid_synth_get_sfont_by_id(owner, font_id);
-    for (int i = 0; i < n; i++) /* absent presets are skipped (au_sfont_has) */
-        fluid_synth_pin_preset(owner, font_id, presets[i].bank,
-                               presets[i].program);
+    /* bank 0 program 0 first: FluidSynth's reset selects it on every
+     * channel of a new synth (see au_sfsynth_create) */
+    npinned = 0;
+    for (int i = -1; i < n && npinned < MAX_PINNED; i++) {
+        au_sfont_preset pr = i < 0 ? (au_sfont_preset){0, 0} : presets[i];
+        if (au_sfont_pinned_locked(pr.bank, pr.program)) continue;
+        /* absent presets are skipped (au_sfont_has says so) */
+        if (fluid_synth_pin_preset(owner, font_id, pr.bank, pr.program) ==
+            FLUID_OK)
+            pinned[npinned++] = pr;
+    }
     snprintf(font_path, sizeof font_path, "%s", path);
     load_ms = now_ms() - t0;
     size_t r1 = rss_bytes();
@@ -165,6 +201,13 @@ double au_sfont_load_ms(void)
 size_t au_sfont_resident(void)
 {
     return resident;
+}
+
+int au_sfont_pinned_locked(int bank, int program)
+{
+    for (int i = 0; i < npinned; i++)
+        if (pinned[i].bank == bank && pinned[i].program == program) return 1;
+    return 0;
 }
 
 int au_sfont_has(int bank, int program)

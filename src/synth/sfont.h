@@ -20,7 +20,9 @@ typedef struct {
     uint8_t bank, program;
 } au_sfont_preset;
 
-/* Load path (SF2 or SF3) with the samples of presets[0..n). Once per
+/* Load path (SF2 or SF3) with the samples of presets[0..n) (and of bank 0
+ * program 0, what FluidSynth's reset selects), pinned for the life of the
+ * process. Once per
  * process: a second call returns 0 if it names the same path, AU_ESTATE
  * otherwise. 0, or AU_EIO (missing or unreadable file) / AU_EFORMAT (not a
  * SoundFont) with one line in err naming the path. */
@@ -36,6 +38,10 @@ int au_sfont_has(int bank, int program);
 
 /* Internal to the synth layer: the shared fluid_sfont_t (as void *), or
  * NULL. The mutex guards sharing it (see sfsynth.c). */
+/* 1 if the preset is pinned (resident for the life of the process): the
+ * only presets a synth channel may select (see sfont.c for why). Caller
+ * holds au_sfont_lock. */
+int au_sfont_pinned_locked(int bank, int program);
 void *au_sfont_handle(void);
 void au_sfont_lock(void);
 void au_sfont_unlock(void);

@@ -56,6 +56,15 @@ int au_sfsynth_create(au_sfsynth **out, int rate)
         free(s);
         return AU_ENOMEM;
     }
+    /* adding the font resets every channel to its bank and program 0;
+     * channel 9 would take the drum bank's kit 0, a preset that is not
+     * pinned: every channel starts melodic in bank 0, so the reset selects
+     * only the pinned bank 0 program 0 (see sfont.c: why only pinned
+     * presets may be selected) */
+    for (int c = 0; c < AU_SFSYNTH_CHANNELS; c++) {
+        fluid_synth_set_channel_type(s->synth, c, CHANNEL_TYPE_MELODIC);
+        fluid_synth_bank_select(s->synth, c, 0);
+    }
     s->sfid = fluid_synth_add_sfont(s->synth, font);
     au_sfont_unlock();
     /* linear interpolation: FluidR3's instruments are sampled every few
@@ -86,14 +95,19 @@ int au_sfsynth_channel(au_sfsynth *s, int chan, int bank, int program,
     if (chan < 0 || chan >= AU_SFSYNTH_CHANNELS) return AU_EINVAL;
     au_sfont_lock();
     fluid_sfont_t *font = au_sfont_handle();
-    int ok = font && fluid_sfont_get_preset(font, bank, program) &&
-             fluid_synth_program_select(s->synth, chan, s->sfid, bank,
+    /* only pinned presets: their samples stay resident whatever the
+     * voices' unsynchronised counts say (see sfont.c) */
+    int ok = font && au_sfont_pinned_locked(bank, program) &&
+             fluid_sfont_get_preset(font, bank, program);
+    if (ok) {
+        fluid_synth_set_channel_type(s->synth, chan,
+                                     bank == 128 ? CHANNEL_TYPE_DRUM
+                                                 : CHANNEL_TYPE_MELODIC);
+        ok = fluid_synth_program_select(s->synth, chan, s->sfid, bank,
                                         program) == FLUID_OK;
+    }
     au_sfont_unlock();
     if (!ok) return AU_EINVAL;
-    fluid_synth_set_channel_type(s->synth, chan, bank == 128 ? CHANNEL_TYPE_DRUM
-                                                             : CHANNEL_TYPE_MELODIC);
-    fluid_synth_program_select(s->synth, chan, s->sfid, bank, program);
     /* NRPN-style offsets added to the preset's own values */
     fluid_synth_set_gen(s->synth, chan, GEN_VOLENVATTACK, (float)attack_tc);
     fluid_synth_set_gen(s->synth, chan, GEN_VOLENVRELEASE, (float)release_tc);

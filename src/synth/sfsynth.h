@@ -33,7 +33,8 @@ void au_sfsynth_destroy(au_sfsynth *s);
 
 /* Select bank/program on channel (< AU_SFSYNTH_CHANNELS) with generator
  * offsets in timecents (attack, release) and cents (filter cutoff).
- * 0, or AU_EINVAL if the SoundFont lacks the preset. Create time only. */
+ * 0, or AU_EINVAL if the SoundFont lacks the preset or it is not one of
+ * the presets pinned at load (only those: see sfont.c). Create time only. */
 int au_sfsynth_channel(au_sfsynth *s, int chan, int bank, int program,
                        int attack_tc, int release_tc, int cutoff_cents);
 

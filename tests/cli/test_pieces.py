@@ -25,7 +25,8 @@ PIECES = ["drift", "rooms", "glass", "choir", "night", "pulse"]
 # of the patch variants
 PROGRAMS = {
     "rooms": {"Pads": {49}, "Melody": {0, 1}},
-    "glass": {"Pads": {94}, "Melody": {8, 10, 9}, "Bells": {98, 14}},
+    "glass": {"Pads": {94}, "Melody": {8, 10, 9}, "Bells": {98, 14},
+              "Percussion": {48, 0}},
     "choir": {"Pads": {52, 91}, "Melody": {53}},
     "night": {"Pads": {49}, "Melody": {4, 46, 11}},
     "pulse": {"Melody": {11, 12}, "Percussion": {40, 32, 8}, "Bells": {108, 10}},
@@ -65,6 +66,18 @@ def features(x, rate=48000):
     timbre = np.array([np.log2(np.median(cen)) * 6, 10 * np.log10(np.median(flat)),
                        np.log10(np.mean(flux > np.median(flux) * 1.5) + 1e-3) * 10])
     return np.concatenate([bands_db, timbre])
+
+
+def clicks(x, rate):
+    """jumps far above the local level of the second difference (the same
+    measure as tests/cli/test_render_audio.py)"""
+    d = np.diff(x, n=2, axis=0)
+    mono = np.max(np.abs(d), axis=1)
+    win = rate // 20
+    n = len(mono) // win
+    blocks = mono[: n * win].reshape(n, win)
+    rms = np.sqrt(np.mean(blocks ** 2, axis=1)) + 1e-5
+    return int(np.sum(np.max(blocks, axis=1) > 12 * rms + 0.02))
 
 
 def distance(a, b):
@@ -134,6 +147,36 @@ class PieceOptions(unittest.TestCase):
         mf = mido.MidiFile(target)
         tempos = [m.tempo for m in mf.tracks[0] if m.type == "set_tempo"]
         self.assertAlmostEqual(mido.tempo2bpm(tempos[0]), 70, places=3)
+
+    def test_change_of_piece_brings_its_defaults(self):
+        def tempos(*extra):
+            target = out("mid")
+            r = run("compose", "--piece", "pulse", "--seed", "4", "--seconds",
+                    "90", *extra, "-o", target)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return [mido.tempo2bpm(m.tempo) for m in mido.MidiFile(target).tracks[0]
+                    if m.type == "set_tempo"]
+        t = tempos("--change", "20s:piece=night")
+        self.assertAlmostEqual(t[0], 92, places=3)
+        self.assertAlmostEqual(t[-1], 40, places=3)  # night's tempo, glided to
+        self.assertGreater(len(t), 3, "a glide, not a jump")
+        t = tempos("--change", "20s:piece=night,bpm=70")
+        self.assertAlmostEqual(t[-1], 70, places=3)  # the same change wins
+        t = tempos("--change", "20s:intensity=0.3")
+        self.assertAlmostEqual(t[-1], 92, places=3)  # no piece: tempo kept
+
+    def test_change_of_piece_is_click_free(self):
+        for a, b in (("pulse", "night"), ("drift", "glass"), ("choir", "rooms")):
+            with self.subTest(a=a, b=b):
+                path = out("wav")
+                r = run("render", "--quiet", "--piece", a, "--seed", "6",
+                        "--seconds", "45", "--change", "15s:piece=" + b,
+                        "--change", "30s:piece=" + a, "-o", path)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                with wave.open(path) as w:
+                    x = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+                x = x.reshape(-1, 2).astype(np.float64) / 32768.0
+                self.assertEqual(clicks(x, 48000), 0)
 
     def test_midi_programs(self):
         for piece, progs in PROGRAMS.items():

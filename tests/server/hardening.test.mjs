@@ -1,7 +1,8 @@
 // Hostile clients (issue 12), over raw sockets: request smuggling forms,
 // HTTP conformance (HEAD, 405 + Allow, 431, CONNECT), Host and Origin
 // checks, isolation headers on every response, RFC 6455 (version 13 only,
-// 1007 for invalid UTF-8, 1002 for an invalid close code). Each test would
+// 1007 for invalid UTF-8, 1002 for an invalid close code or an unmasked
+// frame), request heads libwebsockets alone would leave hanging. Each test would
 // fail against the server before these checks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -217,4 +218,79 @@ test('RFC 6455: invalid UTF-8 in a text frame fails with 1007; close code 5000 i
   c.send(8, ok);
   assert.equal(await c.closeFrame(), 1000);
   c.s.destroy();
+});
+
+// libwebsockets 4.1.6 accepts unmasked client frames silently; the
+// server's shadow parser (src/server/rx_guard.c) fails them with 1002.
+test('RFC 6455 5.1: an unmasked client frame fails the connection with 1002, also split across reads', { timeout: 30000 * SLACK }, async () => {
+  const unmasked = (op, p) => Buffer.concat([Buffer.from([0x80 | op, p.length]), Buffer.from(p)]);
+  const a = await wsRaw(srv.port);
+  a.s.write(unmasked(1, '{"type":"set","bpm":70}'));
+  assert.equal(await a.closeFrame(), 1002, 'unmasked text frame');
+  a.s.destroy();
+  // the frame's first byte alone, then the rest: still seen as one header
+  const b = await wsRaw(srv.port);
+  const f = unmasked(9, 'hi');
+  b.s.write(f.subarray(0, 1));
+  await new Promise((r) => setTimeout(r, 300));
+  b.s.write(f.subarray(1));
+  assert.equal(await b.closeFrame(), 1002, 'unmasked ping split after its first byte');
+  b.s.destroy();
+  // masked frames of every length form still work, byte by byte
+  const c = await wsRaw(srv.port);
+  const big = Buffer.from(JSON.stringify({ type: 'set', bpm: 71 }).padEnd(300, ' '));
+  const mask = crypto.randomBytes(4);
+  const frame = Buffer.concat([Buffer.from([0x81, 0x80 | 126, big.length >> 8, big.length & 0xff]), mask,
+    Buffer.from(big.map((x, i) => x ^ mask[i % 4]))]);
+  for (const byte of frame) c.s.write(Buffer.from([byte]));
+  const ok = Buffer.alloc(2);
+  ok.writeUInt16BE(1000);
+  c.send(8, ok);
+  assert.equal(await c.closeFrame(), 1000, 'masked frames, one byte per write, then a normal close');
+  c.s.destroy();
+});
+
+test('request heads libwebsockets would leave hanging are answered at once', { timeout: 60000 * SLACK }, async () => {
+  const hp = H(srv.port);
+  const bad = {
+    'obsolete line folding': [`GET /api/health HTTP/1.1\r\n${hp}X-A: b\r\n c\r\n\r\n`, 400],
+    'a header line without a colon': [`GET /api/health HTTP/1.1\r\n${hp}Bogus\r\n\r\n`, 400],
+    'whitespace in a header name': [`GET /api/health HTTP/1.1\r\n${hp}X A: b\r\n\r\n`, 400],
+    'HTTP/2.0 request line': [`GET /api/health HTTP/2.0\r\n${hp}\r\n`, 505],
+    'a 40 KB header': [`GET /api/health HTTP/1.1\r\n${hp}X-Big: ${'a'.repeat(40000)}\r\n\r\n`, 431],
+    'a TLS hello on the plain port': [Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03, ...Buffer.alloc(64, 0x78)]), 400],
+  };
+  for (const [name, [bytes, status]] of Object.entries(bad)) {
+    const r = await raw(srv.port, bytes);
+    const [x] = responses(r.text);
+    assert.equal(x?.status, status, `${name}: ${JSON.stringify(r.text.slice(0, 60))}`);
+    assert.match(x.rest, /"type":"error"/, name);
+    isolated(x, name);
+    assert.ok(r.closed, `${name}: closed`);
+  }
+  // valid but unusual: a header name that is a prefix of one libwebsockets
+  // knows ("Conn" of "Connection"), sent whole or cut inside the name
+  for (const n of ['Conn', 'Acc', 'Content', 'Upgr', 'Sec-WebSocket', 'Ho']) {
+    const r = await raw(srv.port, `GET /api/health HTTP/1.1\r\n${hp}${n}: x\r\nConnection: close\r\n\r\n`);
+    assert.equal(responses(r.text)[0]?.status, 200, `${n}: ${JSON.stringify(r.text.slice(0, 40))}`);
+  }
+  const split = await new Promise((resolve) => {
+    const s = net.connect(srv.port, '127.0.0.1');
+    const parts = [];
+    s.on('data', (d) => parts.push(d));
+    s.on('close', () => resolve(Buffer.concat(parts).toString('latin1')));
+    s.on('error', () => {});
+    s.write(`GET /api/health HTTP/1.1\r\n${hp}Con`);
+    setTimeout(() => s.write('n: x\r\nConnection: close\r\n\r\n'), 300);
+  });
+  assert.equal(responses(split)[0]?.status, 200, 'a prefix name cut across two reads');
+  // a good request before a bad one in the same read is still served
+  const two = await raw(srv.port, `GET /api/health HTTP/1.1\r\n${hp}\r\nGET /api/health HTTP/1.1\r\n${hp}X: a\r\n b\r\n\r\n`);
+  const rs = responses(two.text);
+  assert.equal(rs[0]?.status, 200, 'the first request is answered');
+  assert.equal(rs.length, 1, 'the malformed one after it only closes the connection');
+  assert.ok(two.closed);
+  // the Upgrade value is case-insensitive (RFC 6455 4.2.1)
+  const up = await raw(srv.port, upgrade(srv.port, 'Sec-WebSocket-Version: 13\r\n').replace('Upgrade: websocket', 'Upgrade: WebSocket'), { keepOpenMs: 1500 });
+  assert.equal(responses(up.text)[0]?.status, 101, 'Upgrade: WebSocket');
 });

@@ -61,14 +61,27 @@ test('unknown piece: upgrade refused, set refused, both list the names', { timeo
   c.close();
 });
 
-test('set piece: state says it, audio goes on', { timeout: 15000 }, async () => {
+test('set piece: state says it, the piece brings its defaults, audio goes on', { timeout: 20000 }, async () => {
   const c = listen(srv.port, 'seed=8&piece=pulse');
   await c.until(() => c.chunks.length >= 6, 8000, 'audio');
   c.send({ type: 'set', piece: 'choir' });
   await c.until(() => c.ofType('state').length >= 1, 3000, 'state');
-  const st = c.ofType('state')[0];
-  assert.equal(st.params.piece, 'choir');
-  assert.equal(st.params.bpm, 92, 'the tempo stays unless set');
+  const st = c.ofType('state')[0].params;
+  // choir's own key, mode, tempo and intensity, not pulse's F mixolydian 92
+  assert.deepEqual([st.piece, st.key, st.mode, st.bpm, st.intensity],
+    ['choir', 'A', 'aeolian', 48, 0.4]);
+  // the timeline holds the whole change, so a replay needs no piece table
+  assert.match(c.ofType('state')[0].change, /^\d+:key=A,mode=aeolian,bpm=48,intensity=0\.4.*piece=choir/);
+  // what the same message sets wins over the piece's defaults
+  c.send({ type: 'set', piece: 'night', bpm: 55, key: 'C' });
+  await c.until(() => c.ofType('state').some((m) => m.params.piece === 'night'), 3000, 'second state');
+  const s2 = c.ofType('state').find((m) => m.params.piece === 'night').params;
+  assert.deepEqual([s2.piece, s2.key, s2.mode, s2.bpm, s2.intensity], ['night', 'C', 'aeolian', 55, 0.12]);
+  // a change without a piece keeps the piece and the rest
+  c.send({ type: 'set', intensity: 0.3 });
+  await c.until(() => c.ofType('state').some((m) => m.params.intensity === 0.3), 3000, 'third state');
+  const s3 = c.ofType('state').find((m) => m.params.intensity === 0.3).params;
+  assert.deepEqual([s3.piece, s3.key, s3.bpm], ['night', 'C', 55]);
   const n = c.chunks.length;
   await c.until(() => c.chunks.length >= n + 10, 5000, 'audio after the change');
   const seqs = c.chunks.map((x) => x.h.seq);
