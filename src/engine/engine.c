@@ -303,11 +303,16 @@ static void air(au_engine *e, float bright)
         return;
     e->air_lfo += 0.05f * AU_BLOCK / (float)e->rate;
     e->air_lfo -= e->air_lfo >= 1.0f ? 1.0f : 0.0f;
+    /* the pieces other than the default were balanced on the first air
+     * (0.003 at 8 kHz): their SoundFont instruments bring their own top */
+    int drift = e->piece == AU_PIECE_DRIFT;
     if (fabsf(bright - e->air_b) > 0.01f) {
-        e->air_c = au_svf_design(AIR_HZ * au_exp2(0.85f * bright), 0.5f, (float)e->rate);
+        float hz = drift ? AIR_HZ * au_exp2(0.85f * bright) : 8000.0f;
+        e->air_c = au_svf_design(hz, 0.5f, (float)e->rate);
         e->air_b = bright;
     }
-    float g = AIR_LEVEL * (0.2f + 1.1f * bright) *
+    float g = (drift ? AIR_LEVEL * (0.2f + 1.1f * bright)
+                     : 0.003f * (0.35f + 0.9f * bright)) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
     /* one channel of noise, into both sides: the reverb (where most of it
      * goes) makes it wide, and it costs half */
@@ -526,6 +531,10 @@ static void render_block(au_engine *e)
                     (e->ctl_density - inten - e->sec_dev);
         /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
         if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
+        /* the other pieces were balanced on the first rule (14 dB per
+         * unit, x their own dynamics) */
+        if (e->piece != AU_PIECE_DRIFT)
+            off = 14.0f * (1.0f + e->pc->dynamics) * (e->ctl_density - inten);
         au_master_set_offset(&e->master, off);
     }
     /* the pads' dip follows the melody */
