@@ -5,7 +5,11 @@
 // First, --presses N fresh pages each press play once and the time from the
 // press (pointerdown) to the first 128-frame block above -40 dBFS RMS is
 // printed (median, min, max): the press-to-audible figure of issue 11.
+// With --compare DIR, a second server serves the player files in DIR
+// (`auralis serve --web-root DIR`, e.g. an older web/public from git) and the
+// presses alternate between the two, side by side: both medians printed.
 //   node bench/player-session.mjs [--seconds 600] [--presses 5] [--bin build/auralis] [--codec auto|opus|pcm16]
+//                                 [--compare DIR] [--web-root DIR]
 // Talks only to 127.0.0.1; stops by itself after --seconds.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -34,14 +38,28 @@ const port = await new Promise((resolve, reject) => {
   s.on('error', reject);
   s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => resolve(p)); });
 });
-const server = spawn(BIN, ['serve', '--port', String(port), '--quiet'], { stdio: 'ignore' });
-const cleanup = () => { try { server.kill('SIGTERM'); } catch { /* gone */ } };
+const COMPARE = opt('--compare', null);
+const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer();
+  s.on('error', reject);
+  s.listen(0, '127.0.0.1', () => { const { port: p } = s.address(); s.close(() => resolve(p)); });
+});
+const servers = [];
+const cleanup = () => { for (const s of servers) { try { s.kill('SIGTERM'); } catch { /* gone */ } } };
 process.on('exit', cleanup);
-for (let i = 0; ; i++) {
-  try { if ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok) break; } catch { /* not yet */ }
-  if (i > 100) throw new Error('server did not start');
-  await sleep(100);
+async function startServer(p, extra) {
+  servers.push(spawn(BIN, ['serve', '--port', String(p), '--quiet', ...extra], { stdio: 'ignore' }));
+  for (let i = 0; ; i++) {
+    try { if ((await fetch(`http://127.0.0.1:${p}/api/health`)).ok) break; } catch { /* not yet */ }
+    if (i > 100) throw new Error('server did not start');
+    await sleep(100);
+  }
 }
+// --web-root DIR: this player's files from DIR instead of the binary's copy
+const WEB_ROOT = opt('--web-root', null);
+await startServer(port, WEB_ROOT ? ['--web-root', path.resolve(WEB_ROOT)] : []);
+const comparePort = COMPARE ? await freePort() : null;
+if (COMPARE) await startServer(comparePort, ['--web-root', path.resolve(COMPARE)]);
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -51,17 +69,19 @@ const browser = await chromium.launch({
 });
 const median = (xs) => { const v = [...xs].sort((a, b) => a - b); return v.length ? (v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : null; };
 const presses = [];
+const comparePresses = [];
 try {
-  for (let i = 0; i < PRESSES; i++) {
+  for (let i = 0; i < PRESSES * (COMPARE ? 2 : 1); i++) {
+    const other = COMPARE && i % 2 === 1;
     const ctx = await browser.newContext();
     const p = await ctx.newPage();
-    await p.goto(`http://127.0.0.1:${port}/`);
+    await p.goto(`http://127.0.0.1:${other ? comparePort : port}/`);
     await p.waitForFunction(() => typeof window.auralis?.stats === 'function');
     await p.waitForTimeout(500); // the page settled, as a person would find it
     await p.click('#play'); // pointerdown, then click
     await p.waitForFunction(() => window.auralis.metrics().press_to_loud_ms !== null, null, { timeout: 20000 });
     const m = await p.evaluate(() => window.auralis.metrics());
-    presses.push({ press_to_loud_ms: m.press_to_loud_ms, press_to_first_sample_ms: m.press_to_audible_ms, first_chunk_ms: m.first_chunk_ms });
+    (other ? comparePresses : presses).push({ press_to_loud_ms: m.press_to_loud_ms, press_to_first_sample_ms: m.press_to_audible_ms, first_chunk_ms: m.first_chunk_ms });
     await ctx.close();
   }
   const page = await browser.newPage();
@@ -86,11 +106,17 @@ try {
   const last = samples[samples.length - 1];
   const after30 = samples.slice(30);
   const range = (xs) => `${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}`;
-  const pl = presses.map((x) => x.press_to_loud_ms).filter(Number.isFinite);
+  const figures = (ps) => {
+    const pl = ps.map((x) => x.press_to_loud_ms).filter(Number.isFinite);
+    return {
+      press_to_above_minus40dBFS_ms: pl.length ? { median: Number(median(pl).toFixed(1)), min: Number(Math.min(...pl).toFixed(1)), max: Number(Math.max(...pl).toFixed(1)), all: pl.map((x) => Math.round(x)) } : null,
+      press_to_first_sample_ms_median: ps.length ? Number(median(ps.map((x) => x.press_to_first_sample_ms)).toFixed(1)) : null,
+    };
+  };
   const out = {
     presses: presses.length,
-    press_to_above_minus40dBFS_ms: pl.length ? { median: Number(median(pl).toFixed(1)), min: Number(Math.min(...pl).toFixed(1)), max: Number(Math.max(...pl).toFixed(1)) } : null,
-    press_to_first_sample_ms_median: presses.length ? Number(median(presses.map((x) => x.press_to_first_sample_ms)).toFixed(1)) : null,
+    ...figures(presses),
+    ...(COMPARE ? { compare: { web_root: COMPARE, presses: comparePresses.length, ...figures(comparePresses) } } : {}),
     seconds: SECONDS,
     codec: last.codec ?? null,
     bytes_per_second: last.bytes_per_second ?? null,

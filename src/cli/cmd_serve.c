@@ -60,17 +60,6 @@ static const char usage[] =
     "                      (default " AU_SFONT_DEFAULT_PATH ")\n"
     "  --no-soundfont      play every piece on Auralis's own instruments\n"
     "                      (about 1 MiB less per stream, 44 MiB less in all)\n"
-    "  --export-jobs N     export jobs queued or running at once, all\n"
-    "                      clients, 0..64 (default 4; 0 switches exports off)\n"
-    "  --export-per-client N  per client address, 1..16 (default 2)\n"
-    "  --export-threads N  export threads, at the lowest CPU priority,\n"
-    "                      1..16 (default 1)\n"
-    "  --export-max-minutes M  longest window one export covers, 1..1440\n"
-    "                      (default 240)\n"
-    "  --export-keep S     seconds a finished export file is kept,\n"
-    "                      10..86400 (default 900)\n"
-    "  --resume-keep S     seconds an ended performance is kept for resume\n"
-    "                      and export, 0..86400 (default 600)\n"
     "  --icecast URL       publish stations to Icecast as Ogg Opus mounts\n"
     "                      PATH/NAME.opus: "
     "icecast://source:PASSWORD@HOST:PORT/PATH/\n"
@@ -84,6 +73,23 @@ static const char usage[] =
     "  --icecast-bitrate N accepted only equal to --opus-bitrate: mounts carry\n"
     "                      the stations' own Opus pages (one encode per station)\n"
     "  --quiet             print nothing but errors\n";
+
+/* a second string: one over 4095 characters is not portable C */
+static const char usage_export[] =
+    "  --export-jobs N     export jobs queued or running at once, all\n"
+    "                      clients, 0..64 (default 4; 0 switches exports off)\n"
+    "  --export-per-client N  per client address, 1..16 (default 2)\n"
+    "  --export-threads N  exports rendering at once (child processes,\n"
+    "                      lowest priority), 1..16 (default 1)\n"
+    "  --export-in-process render exports on server threads instead, and\n"
+    "  --export-no-yield   never pause them for live streams (comparisons:\n"
+    "                      docs/operations.md)\n"
+    "  --export-max-minutes M  longest window one export covers, 1..1440\n"
+    "                      (default 240)\n"
+    "  --export-keep S     seconds a finished export file is kept,\n"
+    "                      10..86400 (default 900)\n"
+    "  --resume-keep S     seconds an ended performance is kept for resume\n"
+    "                      and export, 0..86400 (default 600)\n";
 
 static int parse_int(const char *opt, const char *s, long lo, long hi, int *out)
 {
@@ -115,6 +121,7 @@ int au_cmd_serve(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage, stdout);
+            fputs(usage_export, stdout);
             return 0;
         }
         if (!strcmp(a, "--quiet")) {
@@ -127,6 +134,14 @@ int au_cmd_serve(int argc, char **argv)
         }
         if (!strcmp(a, "--realtime")) {
             cfg.realtime = true;
+            continue;
+        }
+        if (!strcmp(a, "--export-in-process")) {
+            cfg.export_in_process = true;
+            continue;
+        }
+        if (!strcmp(a, "--export-no-yield")) {
+            cfg.export_no_yield = true;
             continue;
         }
         static const char *const with_value[] = {

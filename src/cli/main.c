@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "core/au.h"
+#include "server/export_job.h"
 
 static const char usage[] =
     "usage: auralis <command> [options]\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
                 {"render", au_cmd_render},
                 {"serve", au_cmd_serve},
                 {"bench", au_cmd_bench}};
+    /* the server's export child (export_job.h), not listed for people */
+    if (!strcmp(cmd, "export-job")) return au_export_job_main(argc - 1, argv + 1);
     for (size_t i = 0; i < AU_ARRAY_LEN(cmds); i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "auralis: unknown command '%s' (allowed: compose, render, serve, bench)\n", cmd);

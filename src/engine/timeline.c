@@ -38,6 +38,17 @@ static int grow(au_timeline *t, int want)
     return 0;
 }
 
+int au_timeline_reserve(au_timeline *t, int n)
+{
+    if (n > t->max) n = t->max;
+    if (n <= t->cap) return 0;
+    au_timeline_entry *v = realloc(t->v, (size_t)n * sizeof *v);
+    if (!v) return AU_ENOMEM;
+    t->v = v;
+    t->cap = n;
+    return 0;
+}
+
 int au_timeline_add(au_timeline *t, int64_t pos, const au_param_update *u)
 {
     if (pos < 0 || (t->n && pos < t->v[t->n - 1].pos)) return AU_EINVAL;

@@ -8,8 +8,9 @@
  *   "57600:bpm=80,intensity=0.7;96000:pads_volume=0.5"
  * Positions ascend (equal positions keep their order).
  *
- * Owns a heap array that grows on add (never on the audio path: the server
- * adds on its service thread); bounded by max entries. Not thread-safe. */
+ * Owns a heap array that grows on add, or is reserved up front
+ * (au_timeline_reserve: the server's streams, so recording never
+ * allocates); bounded by max entries. Not thread-safe. */
 #ifndef AU_ENGINE_TIMELINE_H
 #define AU_ENGINE_TIMELINE_H
 
@@ -38,6 +39,12 @@ typedef struct {
 /* max: entries kept at most (>= 1). No allocation until the first add. */
 void au_timeline_init(au_timeline *t, const au_params *init, int max);
 void au_timeline_deinit(au_timeline *t);
+
+/* Allocates room for min(n, max) entries now, so that later adds up to
+ * there never allocate (a server stream reserves its whole bound when it
+ * is created: pages the entries never reach are never touched, so they
+ * cost address space, not memory). 0 or AU_ENOMEM. */
+int au_timeline_reserve(au_timeline *t, int n);
 
 /* Appends a change at pos (>= the last entry's). 0; AU_EFULL when max
  * entries are held or memory ran out (t->full is then set); AU_EINVAL for

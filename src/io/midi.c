@@ -27,6 +27,14 @@ struct au_midi_writer {
     int piece; /* the piece playing: programs, register, velocity curve */
     uint64_t seed; /* picks the pieces' patch variants */
     double origin; /* beat of tick 0 (au_midi_set_origin) */
+    /* au_midi_set_clock: the tempo map follows the events' sample
+     * positions. The file's time at tick x >= seg_tick is seg_s +
+     * (x - seg_tick) * cur_us / PPQ / 1e6. */
+    int rate;
+    int64_t clock_origin;
+    uint32_t seg_tick;
+    double seg_s;
+    uint32_t cur_us;
 };
 
 /* channel and General MIDI program (0-based) per layer */
@@ -92,11 +100,40 @@ static void text(au_midi_writer *w, buf *b, uint32_t tick, uint8_t type,
     meta(w, b, tick, type, s, (uint32_t)strlen(s));
 }
 
-static void tempo(au_midi_writer *w, uint32_t tick, double bpm)
+static double file_s(const au_midi_writer *w, uint32_t tick)
 {
-    uint32_t us = (uint32_t)lround(60000000.0 / bpm);
+    return w->seg_s + (double)(tick - w->seg_tick) * w->cur_us / AU_MIDI_PPQ * 1e-6;
+}
+
+static void tempo_us(au_midi_writer *w, uint32_t tick, uint32_t us)
+{
+    if (tick >= w->seg_tick) { /* the map so far, then the new tempo */
+        w->seg_s = file_s(w, tick);
+        w->seg_tick = tick;
+    }
+    w->cur_us = us;
     uint8_t d[3] = {(uint8_t)(us >> 16), (uint8_t)(us >> 8), (uint8_t)us};
     meta(w, &w->tracks[0], tick, 0x51, d, 3);
+}
+
+static void tempo(au_midi_writer *w, uint32_t tick, double bpm)
+{
+    tempo_us(w, tick, (uint32_t)lround(60000000.0 / bpm));
+}
+
+/* Clock mode: the tick at which an event that sounded at sample pos
+ * plays through the file's tempo map (the composer's tempo events, placed
+ * the same way). The composer's beats follow its tempo glides continuously
+ * and its notes carry timing nuances in their positions, so ticks from beats
+ * drift from the audio by up to several milliseconds; ticks from positions
+ * put every event within half a tick of when it sounded. */
+static uint32_t clock_tick(const au_midi_writer *w, int64_t pos)
+{
+    double t = (double)(pos - w->clock_origin) / w->rate;
+    double x = w->seg_tick + (t - w->seg_s) * 1e6 * AU_MIDI_PPQ / w->cur_us;
+    if (!(x > 0)) return 0;
+    x = floor(x + 0.5);
+    return x > 4.0e9 ? 4000000000u : (uint32_t)x;
 }
 
 void au_midi_key_signature(int key, int mode, int *sf, int *minor)
@@ -196,11 +233,16 @@ void au_midi_set_origin(au_midi_writer *w, double beat)
     w->origin = beat;
 }
 
-int au_midi_volume(au_midi_writer *w, int layer, double beat, double volume)
+void au_midi_set_clock(au_midi_writer *w, int rate, int64_t origin_pos)
+{
+    w->rate = rate;
+    w->clock_origin = origin_pos;
+}
+
+static int volume_cc(au_midi_writer *w, int layer, uint32_t tick, double volume)
 {
     if (layer < 0 || layer >= AU_LAYER_COUNT) return AU_EINVAL;
     double v = volume < 0 ? 0 : volume > 1 ? 1 : volume;
-    uint32_t tick = beat_tick(beat - w->origin);
     buf *b = &w->tracks[layer + 1];
     delta(w, b, tick);
     uint8_t m[3] = {(uint8_t)(0xb0 | layer_gm[layer].channel), 7,
@@ -209,9 +251,21 @@ int au_midi_volume(au_midi_writer *w, int layer, double beat, double volume)
     return w->ok ? 0 : AU_ENOMEM;
 }
 
+int au_midi_volume(au_midi_writer *w, int layer, double beat, double volume)
+{
+    return volume_cc(w, layer, beat_tick(beat - w->origin), volume);
+}
+
+int au_midi_volume_at(au_midi_writer *w, int layer, int64_t pos, double volume)
+{
+    if (w->rate <= 0) return AU_ESTATE;
+    return volume_cc(w, layer, clock_tick(w, pos), volume);
+}
+
 int au_midi_add(au_midi_writer *w, const au_event *ev)
 {
-    uint32_t tick = beat_tick(ev->beat - w->origin);
+    uint32_t tick = w->rate > 0 ? clock_tick(w, ev->pos)
+                                : beat_tick(ev->beat - w->origin);
     if (tick < w->last_tick) tick = w->last_tick;
     w->last_tick = tick;
     switch (ev->type) {

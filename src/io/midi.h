@@ -31,9 +31,20 @@ int au_midi_add(au_midi_writer *w, const au_event *ev);
  * are not 1. */
 int au_midi_volume(au_midi_writer *w, int layer, double beat, double volume);
 
+/* The same at a sample position, in clock mode (au_midi_set_clock). */
+int au_midi_volume_at(au_midi_writer *w, int layer, int64_t pos, double volume);
+
 /* Beat subtracted from the beat of every event added after this call (an
  * excerpt that starts mid-performance starts at tick 0). */
 void au_midi_set_origin(au_midi_writer *w, double beat);
+
+/* Clock mode: events are placed by their sample positions (at rate,
+ * origin_pos = the frame of tick 0) through the file's tempo map, so every
+ * event plays within half a tick of when it sounded in the audio (ticks
+ * from beats drift by milliseconds: the composer's tempo glides are
+ * continuous, a file's tempo changes in steps, and notes carry timing
+ * nuances). Exports use it; call before the first au_midi_add. */
+void au_midi_set_clock(au_midi_writer *w, int rate, int64_t origin_pos);
 
 /* Close sounding notes at end_beat and write the file; 0 or AU_EIO. */
 int au_midi_write(au_midi_writer *w, double end_beat, const char *path);

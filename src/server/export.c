@@ -15,17 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sndfile.h>
-
-#include "compose/composer.h"
-#include "compose/composer_state.h"
+#include "compose/piece.h"
 #include "core/au.h"
 #include "engine/engine.h"
-#include "io/audiofile.h"
-#include "io/midi.h"
-#include "io/pcm.h"
 #include "server/metrics.h"
+#include "server/export_job.h"
 #include "server/pacer.h"
+#include "server/stream.h"
 
 #define MAX_JOBS_TABLE 64 /* queued, running and finished jobs remembered */
 
@@ -38,6 +34,7 @@ typedef struct {
     au_timeline t;
     _Atomic int64_t done; /* frames rendered (from 0) */
     _Atomic int cancel;
+    _Atomic int64_t paused_ns; /* stopped for live streams (export_job.c) */
     int64_t queued_ns, started_ns, finished_ns;
     uint64_t bytes;
     char path[600];
@@ -66,7 +63,7 @@ int au_export_jobs_running(void)
 
 au_export_config au_export_config_default(void)
 {
-    au_export_config c = {1, 4, 2, 900, 240.0, NULL};
+    au_export_config c = {1, 4, 2, 900, 240.0, NULL, false, false};
     return c;
 }
 
@@ -103,225 +100,40 @@ int au_export_format_parse(const char *s, au_export_format *f)
 
 /* ------------------------------------------------------------- rendering */
 
-static int write_all(int fd, const void *p, size_t n)
+static void progress_cb(void *arg, int64_t frames)
 {
-    const unsigned char *b = p;
-    while (n) {
-        ssize_t w = write(fd, b, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        b += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Audio: the engine from frame 0 (the state at `from` depends on all that
- * came before), the dither advanced over the skipped part exactly as the
- * stream advanced it, so the 16-bit samples are the ones that were sent. */
-static int render_audio(job_t *j, int fd, char *err, size_t errlen)
-{
-    const au_export_request *rq = &j->rq;
-    int chunk = rq->rate / 10;
-    au_engine *e = NULL;
-    if (au_engine_create(&e, &j->t.init, rq->rate)) {
-        snprintf(err, errlen, "cannot create the engine");
-        return -1;
-    }
-    float *f = malloc(sizeof(float) * 2 * (size_t)chunk);
-    int16_t *pcm = malloc(sizeof(int16_t) * 2 * (size_t)chunk);
-    SNDFILE *sf = NULL;
-    au_audio_writer *ow = NULL;
-    int rc = -1;
-    if (!f || !pcm) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    if (rq->format == AU_EXPORT_FLAC) {
-        SF_INFO info;
-        memset(&info, 0, sizeof info);
-        info.samplerate = rq->rate;
-        info.channels = 2;
-        info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
-        sf = sf_open_fd(fd, SFM_WRITE, &info, 0);
-        if (!sf) {
-            snprintf(err, errlen, "cannot start the FLAC writer: %s",
-                     sf_strerror(NULL));
-            goto out;
-        }
-        char comment[160];
-        snprintf(comment, sizeof comment,
-                 "Auralis seed %" PRIu64 ", frames %" PRId64 "-%" PRId64
-                 " of the performance",
-                 j->t.init.seed, rq->from, rq->to);
-        sf_set_string(sf, SF_STR_TITLE, rq->name);
-        sf_set_string(sf, SF_STR_ARTIST, "Auralis");
-        sf_set_string(sf, SF_STR_COMMENT, comment);
-        sf_set_string(sf, SF_STR_SOFTWARE, "auralis " AU_VERSION);
-    } else if (rq->format == AU_EXPORT_OPUS) {
-        char msg[256];
-        if (au_audio_writer_open(&ow, fd, AU_FMT_OPUS, rq->rate, &j->t.init,
-                                 rq->name, msg, sizeof msg)) {
-            snprintf(err, errlen, "%.150s", msg);
-            goto out;
-        }
-    }
-    au_dither dither;
-    au_dither_init(&dither, j->t.init.seed);
-    int next = 0;
-    for (int64_t pos = 0; pos < rq->to; pos += chunk) {
-        if (atomic_load_explicit(&j->cancel, memory_order_relaxed)) {
-            snprintf(err, errlen, "cancelled");
-            goto out;
-        }
-        int n = rq->to - pos < chunk ? (int)(rq->to - pos) : chunk;
-        au_timeline_render(e, &j->t, &next, f, n);
-        au_event ev;
-        while (au_engine_poll_event(e, &ev)) {}
-        bool keep = pos >= rq->from;
-        if (rq->format == AU_EXPORT_OPUS) {
-            if (keep && au_audio_writer_write(ow, f, n)) {
-                snprintf(err, errlen, "writing the Opus file failed");
-                goto out;
-            }
-        } else {
-            au_pcm16_convert(&dither, f, pcm, (size_t)n * 2);
-            if (keep && rq->format == AU_EXPORT_FLAC &&
-                sf_writef_short(sf, pcm, n) != n) {
-                snprintf(err, errlen, "writing the FLAC file failed");
-                goto out;
-            }
-            if (keep && rq->format == AU_EXPORT_RAW) {
-                uint8_t *le = (uint8_t *)f; /* reuse: 4 bytes a frame fit */
-                for (int i = 0; i < 2 * n; i++) {
-                    le[2 * i] = (uint8_t)((uint16_t)pcm[i] & 0xff);
-                    le[2 * i + 1] = (uint8_t)((uint16_t)pcm[i] >> 8);
-                }
-                if (write_all(fd, le, (size_t)n * 4)) {
-                    snprintf(err, errlen, "writing the file failed");
-                    goto out;
-                }
-            }
-        }
-        atomic_store_explicit(&j->done, pos + n, memory_order_relaxed);
-    }
-    rc = 0;
-out:
-    if (sf) {
-        sf_write_sync(sf);
-        if (sf_close(sf) && !rc) {
-            snprintf(err, errlen, "finishing the FLAC file failed");
-            rc = -1;
-        }
-    }
-    if (ow && au_audio_writer_close(ow) && !rc) {
-        snprintf(err, errlen, "finishing the Opus file failed");
-        rc = -1;
-    }
-    free(f);
-    free(pcm);
-    au_engine_destroy(e);
-    return rc;
-}
-
-/* MIDI: the composer alone (no synthesis), the same changes at the same
- * positions: the notes the stream played. An excerpt starts at tick 0 with
- * the parameters in force at `from`; notes still sounding from before it
- * are not included. */
-static int render_midi(job_t *j, int fd, char *err, size_t errlen)
-{
-    const au_export_request *rq = &j->rq;
-    au_composer *c = malloc(sizeof *c);
-    if (!c || au_composer_init(c, &j->t.init, rq->rate)) {
-        free(c);
-        snprintf(err, errlen, "cannot start the composer");
-        return -1;
-    }
-    au_params p = j->t.init;
-    au_midi_writer *w = NULL;
-    double last_beat = 0, bpm = p.bpm;
-    int64_t last_pos = 0;
-    int next = 0, rc = -1;
-    int64_t step = rq->rate; /* progress every second of music */
-    for (int64_t at = 0; at < rq->to;) {
-        if (atomic_load_explicit(&j->cancel, memory_order_relaxed)) {
-            snprintf(err, errlen, "cancelled");
-            goto out;
-        }
-        int64_t until = at + step < rq->to ? at + step : rq->to;
-        if (!w && until > rq->from) until = rq->from;
-        if (next < j->t.n && j->t.v[next].pos < until) until = j->t.v[next].pos;
-        if (!w && at >= rq->from) {
-            if (au_midi_create(&w, &p)) {
-                snprintf(err, errlen, "out of memory");
-                goto out;
-            }
-            au_midi_set_origin(w, last_beat + (double)(rq->from - last_pos) /
-                                                  rq->rate * bpm / 60.0);
-            continue;
-        }
-        au_event ev;
-        while (au_composer_next(c, until, &ev)) {
-            if (w) au_midi_add(w, &ev);
-            if (ev.type == AU_EV_TEMPO) bpm = ev.u.tempo.bpm;
-            last_beat = ev.beat;
-            last_pos = ev.pos;
-        }
-        at = until;
-        while (next < j->t.n && j->t.v[next].pos <= at) {
-            const au_param_update *u = &j->t.v[next++].u;
-            au_composer_set(c, u);
-            au_params_apply(&p, u);
-            for (int l = 0; w && l < AU_LAYER_COUNT; l++)
-                if (u->mask & AU_P_VOLUME(l))
-                    au_midi_volume(w, l,
-                                   last_beat + (double)(at - last_pos) /
-                                                   rq->rate * bpm / 60.0,
-                                   u->v.volume[l]);
-        }
-        atomic_store_explicit(&j->done, at, memory_order_relaxed);
-    }
-    if (!w && au_midi_create(&w, &p)) {
-        snprintf(err, errlen, "out of memory");
-        goto out;
-    }
-    double end_beat =
-        last_beat + (double)(rq->to - last_pos) / rq->rate * bpm / 60.0;
-    size_t len = 0;
-    const uint8_t *bytes = au_midi_bytes(w, end_beat, &len);
-    if (!bytes || write_all(fd, bytes, len)) {
-        snprintf(err, errlen, "writing the MIDI file failed");
-        goto out;
-    }
-    rc = 0;
-out:
-    au_midi_destroy(w);
-    free(c);
-    return rc;
+    job_t *j = arg;
+    atomic_store_explicit(&j->done, frames, memory_order_relaxed);
 }
 
 static void run_job(au_exports *x, job_t *j)
 {
     char tmp[640], err[160] = "";
     snprintf(tmp, sizeof tmp, "%s.part", j->path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int rc = -1;
-    if (fd < 0) {
-        snprintf(err, sizeof err, "cannot create the file: %s", strerror(errno));
+    if (!x->cfg.in_process) {
+        /* the usual way: a child process at nice 19 / SCHED_IDLE */
+        rc = au_export_spawn(&j->rq, &j->t, tmp, !x->cfg.no_yield, &j->done,
+                             &j->paused_ns, &j->cancel, err, sizeof err);
     } else {
-        rc = j->rq.format == AU_EXPORT_MIDI ? render_midi(j, fd, err, sizeof err)
-                                            : render_audio(j, fd, err, sizeof err);
-        if (close(fd) && !rc) {
-            snprintf(err, sizeof err, "closing the file failed");
-            rc = -1;
-        }
-        if (!rc && rename(tmp, j->path)) {
-            snprintf(err, sizeof err, "cannot finish the file: %s",
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            snprintf(err, sizeof err, "cannot create the file: %s",
                      strerror(errno));
-            rc = -1;
+        } else {
+            rc = au_export_render(&j->rq, &j->t, fd, progress_cb, j, &j->cancel,
+                                  err, sizeof err);
+            if (close(fd) && !rc) {
+                snprintf(err, sizeof err, "closing the file failed");
+                rc = -1;
+            }
         }
-        if (rc) unlink(tmp);
     }
+    if (!rc && rename(tmp, j->path)) {
+        snprintf(err, sizeof err, "cannot finish the file: %s", strerror(errno));
+        rc = -1;
+    }
+    if (rc) unlink(tmp);
     struct stat st;
     pthread_mutex_lock(&x->mu);
     j->finished_ns = au_mono_ns();
@@ -339,10 +151,9 @@ static void run_job(au_exports *x, job_t *j)
 static void *job_main(void *arg)
 {
     au_exports *x = arg;
-    /* Lowest priority there is: a job runs only on CPU time the render
-     * workers and the service thread leave idle, so live listeners stay on
-     * time whatever is being exported. Without SCHED_IDLE (not Linux):
-     * nice 19. */
+    /* Lowest priority there is. With child processes (the default) this
+     * thread only waits for its child, which sets the same priority on
+     * itself; in-process jobs (--export-in-process) render here. */
 #ifdef SCHED_IDLE
     struct sched_param sp = {0};
     if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
@@ -367,7 +178,6 @@ static void *job_main(void *arg)
         au_metrics_export_jobs_add(1); /* auralis_export_jobs_running */
         pthread_mutex_unlock(&x->mu);
         run_job(x, j);
-        au_metrics_export_jobs_add(-1);
         atomic_fetch_sub(&x->running, 1);
         au_metrics_export_jobs_add(-1);
         pthread_mutex_lock(&x->mu);
@@ -497,14 +307,15 @@ static int status_json(au_exports *x, job_t *j, char *body, size_t len)
         "\"progress\":%.4f,\"rendered\":%" PRId64 ",\"queue_position\":%d,"
         "\"speed\":%.1f,\"bytes\":%" PRIu64 ",\"filename\":\"%s.%s\","
         "\"status_url\":\"/api/export/%s\",\"download_url\":%s%s%s%s,"
-        "\"expires_s\":%d,\"error\":%s}",
+        "\"expires_s\":%d,\"paused_s\":%.1f,\"error\":%s}",
         j->id, j->rq.stream, state_name(j->state),
         j->rq.format == AU_EXPORT_MIDI ? "midi" : ext_of(j->rq.format),
         j->rq.from, j->rq.to, j->rq.rate, progress, done, queue_pos, speed,
         j->bytes, j->rq.name, ext_of(j->rq.format), j->id,
         j->state == J_DONE ? "\"/api/export/" : "null",
         j->state == J_DONE ? j->id : "", j->state == J_DONE ? "/file" : "",
-        j->state == J_DONE ? "\"" : "", x->cfg.keep_s, err);
+        j->state == J_DONE ? "\"" : "", x->cfg.keep_s,
+        (double)atomic_load(&j->paused_ns) * 1e-9, err);
 }
 
 static int reply_error(char *body, size_t len, int status, const char *code,
@@ -594,6 +405,21 @@ int au_exports_submit(au_exports *x, const au_export_request *rq,
     }
     pthread_mutex_unlock(&x->mu);
     return status;
+}
+
+int au_export_describe(au_timeline *t, const au_stream_request *req,
+                       int default_piece, char *err, size_t errlen)
+{
+    au_params p = au_piece_params((req->update.mask & AU_P_PIECE)
+                                      ? req->update.v.piece
+                                      : default_piece);
+    au_params_apply(&p, &req->update);
+    p.seed = req->seed;
+    au_timeline_deinit(t);
+    au_timeline_init(t, &p, AU_TIMELINE_MAX);
+    if (req->timeline[0] && au_timeline_parse(t, req->timeline, err, errlen))
+        return 400;
+    return 0;
 }
 
 int au_exports_status(au_exports *x, const char *id, char *body, size_t len)

@@ -3,8 +3,11 @@
  * a file: FLAC (16-bit, the streamed PCM bit for bit), Opus, MIDI (the same
  * notes) or raw pcm16 (the wire format). docs/protocol.md, "Export".
  *
- * Jobs run on their own threads at the lowest CPU priority (SCHED_IDLE), so
- * live streams keep their deadlines; they are bounded in total (queued +
+ * Each job renders in a child process (export_job.h: the server's own
+ * binary, nice 19 and SCHED_IDLE for the whole process), so live streams
+ * keep their deadlines and nothing a job does happens inside the server;
+ * `threads` job threads each wait for one child at a time, so at most
+ * `threads` jobs render at once. Jobs are bounded in total (queued +
  * running) and per client, and finished files are kept for keep_s seconds
  * in a private folder, then deleted (all of them at stop).
  * au_exports_* are called from the service thread; the job threads only
@@ -12,10 +15,12 @@
 #ifndef AU_SERVER_EXPORT_H
 #define AU_SERVER_EXPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "engine/timeline.h"
+#include "server/query.h"
 
 typedef enum {
     AU_EXPORT_FLAC,
@@ -31,6 +36,10 @@ typedef struct {
     int keep_s;         /* finished files kept this long (900) */
     double max_minutes; /* longest window one export may cover (240) */
     const char *dir;    /* NULL: a new folder under $TMPDIR (or /tmp) */
+    bool in_process;    /* render on the job threads themselves (SCHED_IDLE
+                           threads inside the server; for comparison) */
+    bool no_yield;      /* child processes keep running while live streams
+                           are short of CPU (for comparison) */
 } au_export_config;
 
 au_export_config au_export_config_default(void);
@@ -57,6 +66,14 @@ typedef struct {
  * 400 bad window, 500 out of memory. */
 int au_exports_submit(au_exports *x, const au_export_request *rq,
                       const au_timeline *t, char *body, size_t len);
+
+/* A performance described by a request (the stream query's seed,
+ * parameters and timeline: what a share link or a resume carries) into t
+ * (re-initialised; its old entries dropped), so that any node can export
+ * it. The piece's defaults first (default_piece when the request names
+ * none), then the request's values. 0, or 400 with a one-line reason. */
+int au_export_describe(au_timeline *t, const au_stream_request *req,
+                       int default_piece, char *err, size_t errlen);
 
 /* A job's status JSON into body; 200, or 404 for an unknown job. */
 int au_exports_status(au_exports *x, const char *job, char *body, size_t len);

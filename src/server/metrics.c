@@ -121,9 +121,20 @@ int64_t au_metrics_export_jobs(void)
     return atomic_load_explicit(&g_export_jobs, memory_order_relaxed);
 }
 
+/* chunks finished with less than AU_RENDER_TIGHT_NS to spare (process-wide,
+ * like g_export_jobs): export processes step aside when it grows */
+static _Atomic uint64_t g_render_tight;
+
+uint64_t au_metrics_render_tight(void)
+{
+    return atomic_load_explicit(&g_render_tight, memory_order_relaxed);
+}
+
 void au_metrics_chunk_done(au_metrics *m, int64_t render_ns, int64_t late_ns,
                            int paced, uint64_t new_phrases)
 {
+    if (paced && late_ns > -AU_RENDER_TIGHT_NS)
+        atomic_fetch_add_explicit(&g_render_tight, 1, memory_order_relaxed);
     au_hist_observe(&m->render_ms, (double)render_ns * 1e-6);
     atomic_fetch_add_explicit(&m->chunks_rendered, 1, memory_order_relaxed);
     if (late_ns > 0)

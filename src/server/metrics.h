@@ -99,6 +99,13 @@ int64_t au_metrics_export_jobs(void);
 void au_metrics_chunk_done(au_metrics *m, int64_t render_ns, int64_t late_ns,
                            int paced, uint64_t new_phrases);
 
+/* Paced chunks (all streams, this process) that a worker finished less
+ * than AU_RENDER_TIGHT_NS before they were due (chunks are rendered 45 ms
+ * ahead): live streams short of CPU. Export processes pause while it grows
+ * (export_job.c). */
+#define AU_RENDER_TIGHT_NS 15000000
+uint64_t au_metrics_render_tight(void);
+
 /* Process monitor: the RSS slope over the window and over its newest
  * half, and the window they were fitted over. */
 void au_metrics_publish_rss_slope(au_metrics *m, double bytes_per_hour,

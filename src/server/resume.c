@@ -11,6 +11,9 @@
 
 #include "core/au.h"
 
+/* The stream's timeline was reserved to its bound at creation
+ * (au_stream_create), so these adds never allocate; past the bound
+ * au_timeline_add marks it full (full_at = the first change not kept). */
 void au_stream_record(au_stream *s)
 {
     int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
@@ -78,8 +81,14 @@ void au_records_keep(au_records *r, au_stream *s, int64_t now_ns)
     au_stream_record(s);
     slot->used = true;
     memcpy(slot->rid, s->rid, sizeof slot->rid);
-    slot->timeline = s->timeline; /* moved */
-    au_timeline_init(&s->timeline, &s->init, 1);
+    /* a copy sized to what was recorded (the stream's own array holds the
+     * whole reserved bound); moved instead if memory is short */
+    au_timeline_init(&slot->timeline, &s->timeline.init, s->timeline.max);
+    if (au_timeline_copy(&slot->timeline, &s->timeline, INT64_MAX)) {
+        au_timeline_deinit(&slot->timeline);
+        slot->timeline = s->timeline; /* moved */
+        au_timeline_init(&s->timeline, &s->init, 1);
+    }
     slot->rate = s->rate;
     slot->end = atomic_load(&s->head) * s->frames;
     slot->left_ns = now_ns;

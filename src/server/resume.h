@@ -45,7 +45,8 @@ typedef struct {
 
 int au_records_init(au_records *r, int max, int64_t keep_ns);
 void au_records_deinit(au_records *r);
-/* Moves s's timeline into a record (s->timeline is left empty). */
+/* Keeps a copy of s's timeline as a record (sized to its entries; s's
+ * own reserved array is freed with s). */
 void au_records_keep(au_records *r, au_stream *s, int64_t now_ns);
 au_record *au_records_find(au_records *r, const char *rid);
 void au_records_expire(au_records *r, int64_t now_ns);

@@ -1168,11 +1168,27 @@ static int http_export_start(au_server *srv, struct lws *wsi, pss_t *pss)
     int64_t end = 0;
     bool live = false;
     const au_timeline *t = performance(srv, rid, &end, &live);
-    if (!t)
-        return http_error(wsi, pss, 404, "unknown_stream",
-                          "no such performance here (stream must be the "
-                          "resume id from hello; ended ones are kept for "
-                          "--resume-keep seconds)");
+    bool described = false;
+    if (!t) {
+        /* not a performance this node knows: the request may describe it
+         * (seed, parameters, timeline: export.c, any node renders it) */
+        static au_stream_request req; /* 16 KB: service thread only */
+        static au_timeline given;
+        char err[300];
+        if (parse_request(wsi, &req, err, sizeof err))
+            return http_error(wsi, pss, 400, "invalid_param", err);
+        if (!req.seed_given)
+            return http_error(wsi, pss, 404, "unknown_stream",
+                              "no such performance here (stream must be the "
+                              "resume id from hello; ended ones are kept for "
+                              "--resume-keep seconds); or describe it with "
+                              "seed, its parameters, timeline and to");
+        int st = au_export_describe(&given, &req, srv->cfg.piece, err, sizeof err);
+        if (st) return http_error(wsi, pss, (unsigned)st, "invalid_param", err);
+        t = &given;
+        end = INT64_MAX;
+        described = true;
+    }
     int64_t chunk = rq.rate / 10, exact = au_timeline_exact_until(t);
     if (end > exact) end = exact / chunk * chunk;
     rq.to = end;
@@ -1184,6 +1200,18 @@ static int http_export_start(au_server *srv, struct lws *wsi, pss_t *pss)
             return http_error(wsi, pss, 400, "invalid_param",
                               "to must be a sample frame above 0");
         if (x < rq.to) rq.to = x / chunk * chunk;
+    } else if (described) {
+        return http_error(wsi, pss, 400, "invalid_param",
+                          "to is required with a described performance (the "
+                          "sample frame the export ends at)");
+    }
+    if (described && (double)rq.to / rq.rate > srv->cfg.export_max_minutes * 60.0) {
+        char m[200];
+        snprintf(m, sizeof m,
+                 "a described performance renders from its start: to must be "
+                 "at most %d minutes in (got %.1f)",
+                 srv->cfg.export_max_minutes, (double)rq.to / rq.rate / 60.0);
+        return http_error(wsi, pss, 400, "invalid_param", m);
     }
     if (http_arg(wsi, "from=", v, sizeof v)) {
         long long x = strtoll(v, &stop, 10);
@@ -1785,6 +1813,8 @@ int au_server_run(const au_server_config *cfg)
         ec.max_minutes = cfg->export_max_minutes;
         ec.keep_s = cfg->export_keep_s;
         ec.dir = cfg->export_dir;
+        ec.in_process = cfg->export_in_process;
+        ec.no_yield = cfg->export_no_yield;
         if (au_exports_start(&srv->exports, &ec)) {
             fprintf(stderr, "auralis: cannot start exports (folder %s)\n",
                     cfg->export_dir ? cfg->export_dir : "under $TMPDIR");

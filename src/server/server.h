@@ -37,6 +37,10 @@ typedef struct {
     int export_max_minutes;    /* longest export window (240) */
     int export_keep_s;         /* finished files kept (900) */
     const char *export_dir;    /* NULL: a new folder under $TMPDIR */
+    bool export_in_process;    /* jobs on SCHED_IDLE threads, not child
+                                  processes (for comparison) */
+    bool export_no_yield;      /* export processes not paused while live
+                                  streams are short of CPU (comparison) */
     int resume_keep_s;         /* an ended performance is kept (600) */
     /* Icecast publishing (icecast.h): NULL = off. Stations "NAME" or
      * "NAME?QUERY"; none = every station while it exists. */

@@ -53,6 +53,13 @@ au_stream *au_stream_create(uint64_t id, const au_params *p, int rate,
     atomic_init(&s->cancel, 0);
     au_timeline_init(&s->timeline, p, AU_TIMELINE_MAX);
     au_timeline_init(&s->future, p, AU_TIMELINE_MAX);
+    /* the whole bound now: au_stream_record (service thread, every pump)
+     * then never reallocates; untouched entries cost no memory (lazily
+     * mapped pages). Full: later changes play but are not recorded. */
+    if (au_timeline_reserve(&s->timeline, AU_TIMELINE_MAX)) {
+        au_stream_free(s);
+        return NULL;
+    }
     atomic_init(&s->state, AU_STREAM_NEW);
     au_spsc_init(&s->sets, s->set_items, sizeof s->set_items[0],
                  AU_STREAM_SETS);

@@ -5,7 +5,11 @@ listen address and the cache folder are substituted). Checks: WebSocket
 upgrades pass through nginx; every station lives on exactly one node
 whoever joins it and by which transport (WebSocket joins, HLS); HLS
 playlists and segments are cached by nginx (the second request is a HIT and
-never reaches the node), and ffmpeg decodes HLS through nginx.
+never reaches the node), and ffmpeg decodes HLS through nginx. A resume or
+an export that carries its performance (seed, parameters, timeline) works
+on whichever node gets it: every node exports the same samples as an
+offline render, also through nginx, and a resume by an id no node knows
+falls back to the description.
 Every process is stopped by PID, also on failure. Skips only if nginx is
 not installed."""
 import base64
@@ -20,6 +24,8 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.error
+import urllib.parse
 import urllib.request
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/auralis")
@@ -113,6 +119,29 @@ def ws_join(port, query):
     while len(buf) < off + n:
         buf += s.recv(65536)
     return s, json.loads(buf[off: off + n])
+
+
+def post(port, path, timeout=30):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
+                                 method="POST", data=b"")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def export_file(port, query):
+    """POST /api/export?query, wait for the job, return the file's bytes."""
+    st, job = post(port, "/api/export?" + query)
+    assert st == 202, (st, job)
+    end = time.monotonic() + 300
+    while job["status"] in ("queued", "running"):
+        assert time.monotonic() < end, "export not done: %r" % job
+        time.sleep(0.2)
+        job = json.loads(get(port, job["status_url"])[2])
+    assert job["status"] == "done", job
+    return get(port, job["download_url"])[2]
 
 
 def start_nginx(tmp, nodes):
@@ -226,6 +255,41 @@ class NginxNodes(unittest.TestCase):
         st, h, body = get(self.port, "/")
         self.assertEqual(st, 200)
         self.assertIn(b"<html", body[:200].lower())
+
+    def test_resume_and_export_on_any_node(self):
+        """The id of a performance is node-local; its description is not.
+        The player sends both (docs/operations.md), so whichever node a
+        request reaches can serve it."""
+        nodes = [start_node() for _ in range(3)]
+        self.start_nginx(nodes)
+        timeline = "9600:intensity=0.8,pads_volume=0.5;28800:key=G,mode=lydian"
+        to = 8 * 4800
+        unknown = "0123456789abcdef0123456789abcdef"
+        desc = "seed=4711&bpm=72&bass=false&timeline=" + urllib.parse.quote(
+            timeline)
+        query = "stream=%s&%s&format=raw&to=%d" % (unknown, desc, to)
+        out = os.path.join(self.tmp, "offline.raw")
+        subprocess.run([BIN, "render", "--seed", "4711", "--bpm", "72",
+                        "--no-bass", "--timeline", timeline, "--seconds",
+                        "0.8", "--endless", "--quiet", "-o", out], check=True)
+        with open(out, "rb") as f:
+            offline = f.read()
+        self.assertEqual(len(offline), to * 4)
+        # every node, asked directly, renders the same samples
+        for p in nodes:
+            self.assertEqual(export_file(p, query), offline)
+        # through nginx: the job's status and file come from the node that
+        # took the POST (requests without a station are keyed by address)
+        self.assertEqual(export_file(self.port, query), offline)
+        # a resume by an id no node knows plays the described performance
+        s, hello = ws_join(self.port, "resume=%s&%s&position=%d"
+                           % (unknown, desc, 4 * 4800))
+        self.socks.append(s)
+        self.assertEqual(hello["type"], "hello")
+        self.assertEqual(hello["position"], 4 * 4800)
+        self.assertTrue(hello["resume"]["resumed"])
+        self.assertEqual(hello["params"]["seed"], "4711"
+                         if isinstance(hello["params"]["seed"], str) else 4711)
 
 
 if __name__ == "__main__":

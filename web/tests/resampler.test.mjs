@@ -131,6 +131,66 @@ test('pause fades over about 1 s, play fades back in; volume changes are smoothe
   assert.equal(core.underruns, 0);
 });
 
+test('start fades: a performance\'s first frame (quiet start) ramps over 30 ms, any other start over the play fade', () => {
+  // time for the output of a constant 0.5 to reach 99.9% after playback starts
+  const reachS = ({ quiet, preload, viaPoll = false }) => {
+    const ring = new FrameRing(1 << 18);
+    const core = new PlayoutCore(ring, { streamRate: SR, outRate: SR });
+    const dc = new Float32Array(SR * 2 * 2).fill(0.5);
+    core.setTarget(500);
+    core.setPlaying(true, 0.2); // what play() asks for
+    if (viaPoll) { let q = quiet ? 1 : 2; core.pollQuiet = () => { const v = q; q = 0; return v; }; }
+    else core.setQuietStart(quiet);
+    ring.write(dc, Math.round(preload * SR));
+    const L = new Float32Array(128), R = new Float32Array(128);
+    let start = -1, first = -1, prev = 0, maxStep = 0;
+    for (let b = 0; b < Math.ceil(0.5 * SR / 128); b++) {
+      ring.write(dc, 128);
+      core.process(L, R, 128);
+      for (let k = 0; k < 128; k++) {
+        const i = b * 128 + k;
+        if (start < 0 && L[k] > 0) start = i;
+        if (first < 0 && L[k] >= 0.5 * 0.999) first = i;
+        maxStep = Math.max(maxStep, Math.abs(L[k] - prev));
+        prev = L[k];
+      }
+    }
+    return { s: (first - start) / SR, maxStep };
+  };
+  const quiet = reachS({ quiet: true, preload: 0.5 });
+  assert.ok(quiet.s > 0.025 && quiet.s < 0.035, `quiet start ramp ${quiet.s} s`);
+  // a ramp, not a step: at most ~2x the slope of a linear 30 ms ramp of 0.5
+  assert.ok(quiet.maxStep < (2 * 0.5) / (0.03 * SR), `largest sample step ${quiet.maxStep}`);
+  assert.ok(Math.abs(reachS({ quiet: true, preload: 0.5, viaPoll: true }).s - quiet.s) < 1e-3, 'the shared-memory flag does the same');
+  const loud = reachS({ quiet: false, preload: 0.5 });
+  assert.ok(loud.s > 0.19 && loud.s < 0.21, `start mid-music ramp ${loud.s} s`);
+  assert.ok(reachS({ quiet: false, preload: 0.5, viaPoll: true }).s > 0.19);
+  // a start that had to drop more than 150 ms of the burst is mid-music
+  const skipped = reachS({ quiet: true, preload: 0.9 });
+  assert.ok(skipped.s > 0.19, `quiet start after dropping 400 ms: ${skipped.s} s`);
+});
+
+test('quiet start: near-silent first frames (peaks below -50 dBFS) are skipped, at most 120 ms, nothing louder', () => {
+  const run = (silentMs, quiet = true) => {
+    const ring = new FrameRing(1 << 18);
+    const core = new PlayoutCore(ring, { streamRate: SR, outRate: SR });
+    core.setTarget(500);
+    core.setPlaying(true, 0.2);
+    core.setQuietStart(quiet);
+    const n = Math.round(0.5 * SR), silent = Math.round((silentMs * SR) / 1000);
+    const x = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) x[2 * i] = x[2 * i + 1] = i < silent ? 0.003 : 0.3;
+    ring.write(x, n);
+    const L = new Float32Array(128), R = new Float32Array(128);
+    core.process(L, R, 128);
+    return core.headSkipped;
+  };
+  assert.equal(run(80), Math.round(0.08 * SR)); // all of the quiet head
+  assert.equal(run(300), Math.round(0.12 * SR)); // at most 120 ms
+  assert.equal(run(0), 0); // sound from the first frame: nothing skipped
+  assert.equal(run(80, false), 0); // mid-music starts skip nothing
+});
+
 test('ring: wraps around, drops what does not fit, skip and depth are exact', () => {
   const ring = new FrameRing(8);
   const h = new Float64Array(2);

@@ -527,6 +527,12 @@ $('save').addEventListener('click', async () => {
   const range = $('save-range').value;
   const q = new URLSearchParams({ stream: pf.id, format: $('save-format').value, to: String(to), name: fileName() });
   if (range !== 'all' && Number(range) * 60 * rate < to) q.set('minutes', range);
+  // the performance itself too, so that whichever node gets the request
+  // can render it (the id is known only where the stream ran)
+  if (!player.desired.station && pf.start?.seed !== undefined) {
+    const described = P.streamUrl('', { ...pf.start, timeline: pf.timeline.join(';') || undefined }).slice(1);
+    for (const [k, v] of new URLSearchParams(described)) if (k !== 'codec' && !q.has(k)) q.set(k, v);
+  }
   exporting = true;
   showExport();
   $('save-progress').hidden = false;

@@ -17,8 +17,9 @@ const DISCONNECT_AFTER_PAUSE_MS = 60000; // a station: it is live, keep it a whi
 // A personal performance: after the pause's fade the socket closes, and play
 // resumes the same performance where it was paused (docs/protocol.md, Resume).
 const CLOSE_AFTER_PAUSE_MS = 1200;
-// Play fades in over this (gain squared: eased, no click): short, so a press
-// is heard at once (above -40 dBFS within a few tens of ms of the first sample).
+// Play fades in over this (gain squared: eased, no click) when the audio
+// starts mid-music (a station, a resume); a performance's own start is from
+// silence and fades over 30 ms only (playout.js quietStartFadeS).
 export const START_FADE_S = 0.2;
 // Failed connection attempts in a row (no hello) before the player asks the
 // server why over plain HTTP and says so in the page.
@@ -68,6 +69,8 @@ export class Player extends EventTarget {
     this.lastUnderruns = 0;
     this.lastStats = new Float64Array(ST.LEN);
     this.statsView = null;
+    this.quietView = null;
+    this.quietStart = false;
     this.lastClientStats = 0;
     this.pausedAt = 0;
     this.lastTarget = this.tier.target_ms;
@@ -201,6 +204,7 @@ export class Player extends EventTarget {
     const statsBuffer = shared ? new SharedArrayBuffer(ST.LEN * 8) : null;
     this.ring = shared ? new FrameRing(CAPACITY, ringBuffer) : null;
     this.statsView = shared ? new Float64Array(statsBuffer) : null;
+    this.quietView = shared ? new Int32Array(statsBuffer, ST.QUIET * 8, 1) : null;
     this.analyser = this.ctx.createAnalyser();
     this.analyser.fftSize = 4096;
     this.analyser.smoothingTimeConstant = 0.85;
@@ -214,6 +218,7 @@ export class Player extends EventTarget {
       this.analyser.connect(this.ctx.destination);
       this.post({ type: 'volume', value: this.volume * this.sleepGain });
       this.post({ type: 'play', on: this.wantPlaying, fadeS: START_FADE_S });
+      if (this.quietStart) this.post({ type: 'quiet', on: true });
       if (this.m.audio_ready_ms === null && this.m.play_at !== null) this.m.audio_ready_ms = performance.now() - this.m.play_at;
       for (const c of this.pending) this.push(c.data, c.frames);
       this.pending = [];
@@ -422,6 +427,13 @@ export class Player extends EventTarget {
     if (!this.gotAudio) {
       this.gotAudio = true;
       this.attempts = 0;
+      // a performance's first frame starts from silence: no long fade
+      // (playout.js, quietStartFadeS); elsewhere (a station, a resume) the
+      // start fade applies. Only a first start (or one after a flush) uses it.
+      this.quietStart = h.position === 0;
+      this.post({ type: 'quiet', on: this.quietStart });
+      // in shared memory too, ordered before the chunk's frames are published
+      if (this.quietView) Atomics.store(this.quietView, 0, this.quietStart ? 1 : 2);
       if (this.m.first_chunk_ms === null && this.m.play_at !== null) this.m.first_chunk_ms = now - this.m.play_at;
     }
     this.chunks++;

@@ -12,6 +12,9 @@ export const STATE = Object.freeze({ PREBUFFER: 0, PLAY: 1 });
 export const ST = Object.freeze({
   SEQ: 0, DEPTH: 1, RATE: 2, UNDERRUNS: 3, SKIPS: 4, STATE: 5, FRAMES_OUT: 6,
   CONSUMED: 7, FIRST_OUT: 8, PGAIN: 9, FIRST_LOUD: 10, LEN: 16,
+  // the last slot, as an Int32 written by the main thread with Atomics
+  // before it publishes the first chunk: 1 quiet start, 2 not (0 unknown)
+  QUIET: 15,
 });
 
 export const PLAYOUT_DEFAULTS = Object.freeze({
@@ -22,6 +25,19 @@ export const PLAYOUT_DEFAULTS = Object.freeze({
   // "audible": -40 dBFS, the threshold the press-to-audible figure uses.
   loudRms: 0.01,
   volumeTauS: 0.03,
+  // A start at the very beginning of a performance (position 0) is from
+  // silence: the engine's own start envelope is the fade-in, so the play
+  // fade is only this long (an anti-click ramp); any other start (a
+  // station joined mid-music, a resume, a start that had to drop more than
+  // quietStartMaxSkipMs of the burst) fades over the play fade.
+  quietStartFadeS: 0.03,
+  quietStartMaxSkipMs: 150,
+  // ...and its first frames whose peaks stay below -50 dBFS (the engine's
+  // first notes rising from silence: 60-100 ms of a render from position 0)
+  // are skipped, up to this much: nothing audible is lost and the first
+  // sound comes that much sooner.
+  quietHeadMaxMs: 120,
+  quietHeadLevel: 0.00316,
   startMs: 300, // first start: play as soon as this much is buffered...
   resumeFraction: 0.75, // ...after an underrun: this fraction of the target
   // Deeper than target + max(this, target) (e.g. after a network burst):
@@ -50,6 +66,9 @@ export class PlayoutCore {
     this.vCoef = 1 - Math.exp(-1 / (this.o.volumeTauS * outRate));
     this.skipping = false;
     this.flushUpTo = null;
+    this.quiet = false; // the next first start is at a performance's start
+    this.pollQuiet = null; // () => 0 | 1 | 2: the same from shared memory
+    this.headSkipped = 0; // near-silent frames skipped at a quiet start
     // stats
     this.rate = 1;
     this.depthFrames = 0;
@@ -65,6 +84,8 @@ export class PlayoutCore {
   setTarget(ms) { this.targetMs = ms; }
   setVolume(v) { this.volume = Math.max(0, Math.min(1, v)); }
   setStreamRate(sr) { this.streamRate = sr; }
+  // Whether the audio about to start is a performance's first frames.
+  setQuietStart(on) { this.quiet = !!on; }
   // Fade to playing or silent over fadeS seconds (pause: 1 s, sleep: 60 s).
   setPlaying(on, fadeS = this.o.playFadeS) {
     this.playing = on;
@@ -112,8 +133,22 @@ export class PlayoutCore {
       const keepMs = this.targetMs + (this.everStarted ? o.skipKeepMs : 0);
       const excess = avail - Math.round((keepMs * this.streamRate) / 1000);
       if (excess > 0) { this.consumed += ring.skip(excess); avail -= excess; }
+      if (!this.everStarted) {
+        // read after beginRead: the main thread wrote it before the chunks
+        if (this.pollQuiet) { const q = this.pollQuiet(); if (q) this.quiet = q === 1; }
+        this.everStarted = true;
+        this.firstOutputFrame = this.framesOut;
+        const skippedMs = excess > 0 ? (excess * 1000) / this.streamRate : 0;
+        if (this.quiet && this.playing && skippedMs <= o.quietStartMaxSkipMs) {
+          this.pStep = 1 / (o.quietStartFadeS * this.outRate);
+          this.uGain = 1; // the play fade is the only ramp needed
+          const max = Math.min(Math.round((o.quietHeadMaxMs * this.streamRate) / 1000), avail - 8);
+          const head = max > 0 ? ring.leadingQuiet(max, o.quietHeadLevel) : 0;
+          if (head > 0) { this.consumed += ring.skip(head); avail -= head; this.headSkipped = head; }
+        }
+        this.quiet = false;
+      }
       this.rateCtl.reset((avail * 1000) / this.streamRate);
-      if (!this.everStarted) { this.everStarted = true; this.firstOutputFrame = this.framesOut; }
     }
 
     const prevRate = this.rate;

@@ -63,5 +63,15 @@ export class FrameRing {
     this.r = (this.r + k) | 0;
     return k;
   }
+  // How many of the next frames (at most max) are quieter than level in
+  // both channels, without reading them.
+  leadingQuiet(max, level) {
+    const n = Math.min(max, this.cachedAvailable());
+    for (let k = 0; k < n; k++) {
+      const j = ((this.r + k) & this.mask) * CHANNELS;
+      if (Math.abs(this.data[j]) >= level || Math.abs(this.data[j + 1]) >= level) return k;
+    }
+    return n;
+  }
   endRead() { Atomics.store(this.idx, 1, this.r); }
 }

@@ -15,6 +15,10 @@ class AuralisPlayer extends AudioWorkletProcessor {
     this.stats = o.statsBuffer ? new Float64Array(o.statsBuffer) : new Float64Array(ST.LEN);
     this.core = new PlayoutCore(this.ring, { streamRate: o.streamRate, outRate: sampleRate });
     this.core.setTarget(o.targetMs ?? 500);
+    if (o.statsBuffer) {
+      const q = new Int32Array(o.statsBuffer, ST.QUIET * 8, 1);
+      this.core.pollQuiet = () => Atomics.exchange(q, 0, 0);
+    }
     this.blocks = 0;
     this.announced = false;
     this.announcedLoud = false;
@@ -30,6 +34,7 @@ class AuralisPlayer extends AudioWorkletProcessor {
       case 'play': c.setPlaying(m.on, m.fadeS); break;
       case 'rate': c.setStreamRate(m.sampleRate); break;
       case 'flush': c.flush(m.upTo); break;
+      case 'quiet': c.setQuietStart(m.on); break;
     }
   }
 
