@@ -120,6 +120,7 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         },
         .harmonic_rhythm = 2.0f, .density = 0.7f,
         .space = 1.5f, .brightness = 0.1f, .dynamics = 0.4f,
+        .level_db = -0.8f,
     },
     /* for sleep: low, dark strings and a few soft electric-piano notes far
      * apart over a drone; no beat, no bells */
@@ -142,6 +143,7 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         },
         .harmonic_rhythm = 2.5f, .density = 0.35f, .reg_shift = -5,
         .space = 1.4f, .brightness = -0.25f, .dynamics = 0.6f,
+        .level_db = -0.3f,
     },
     /* a steady soft pulse: brush kit patterns renewed about every minute,
      * the drums coming and going every 16-40 bars, vibraphone and kalimba
@@ -178,6 +180,7 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                  .renew_s = {50, 70}, .prob = 1.0f, .swing = 0.12f,
                  .dur_beats = 0.2f, .on_bars = {16, 40}, .off_bars = {8, 20}},
         .space = 0.9f, .brightness = 0.1f, .dynamics = 0.8f,
+        .level_db = -0.5f,
     },
 };
 

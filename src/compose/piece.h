@@ -86,6 +86,8 @@ typedef struct {
     float dynamics;    /* section level swing x (1 + this): a piece whose
                           texture barely thins (a steady pulse, a sparse
                           night) needs more to breathe */
+    float level_db;    /* added to the section level: keeps a piece whose
+                          sections sit denser than its intensity at -16 LUFS */
 } au_piece;
 
 /* NULL if out of range */

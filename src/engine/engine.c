@@ -535,7 +535,8 @@ static void render_block(au_engine *e)
          * unit, x their own dynamics) */
         if (e->piece != AU_PIECE_DRIFT)
             off = 14.0f * (1.0f + e->pc->dynamics) * (e->ctl_density - inten);
-        au_master_set_offset(&e->master, off);
+        /* and the piece's own level trim (pieces.md) */
+        au_master_set_offset(&e->master, off + e->pc->level_db);
     }
     /* the pads' dip follows the melody */
     {

@@ -17,6 +17,7 @@
 /* one chunk of MP3 with its metadata blocks, or the Ogg header pages */
 #define SCRATCH (64 * 1024)
 #define WRITES_PER_CALL 8
+#define HTTP_PHASES 5 /* send phases per chunk period (see start) */
 
 struct au_hlistener {
     struct lws *wsi;
@@ -264,11 +265,14 @@ int au_http_stream_request(au_http_streams *h, struct lws *wsi, const char *uri,
     l->icy = icy;
     l->icy_left = ICY_METAINT;
     l->joined_ns = l->last_progress_ns = now;
-    /* send phase from the join time, as for WebSocket station listeners,
-     * so thousands of HTTP listeners are spread over the chunk period */
-    int64_t slot = s->pacer.chunk_ns / AU_PHASES;
+    /* send phase from the join time, so thousands of HTTP listeners are
+     * spread over the chunk period; 5 phases 20 ms apart (on the grid of
+     * the WebSocket groups' 25) rather than 25: each phase costs the
+     * service thread a wake-up and two poll()s over every socket, which
+     * was most of its CPU, and an HTTP reader buffers seconds anyway */
+    int64_t slot = s->pacer.chunk_ns / HTTP_PHASES;
     int64_t ph = ((now - s->pacer.t0_ns) % s->pacer.chunk_ns) / slot;
-    l->offset_ns = ph >= 0 && ph < AU_PHASES ? ph * slot : 0;
+    l->offset_ns = ph >= 0 && ph < HTTP_PHASES ? ph * slot : 0;
     /* the burst: from the live edge minus prefill, within the ring */
     int64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
     int64_t c = au_pacer_live(&s->pacer, now - l->offset_ns) - h->cfg.prefill;

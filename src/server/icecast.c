@@ -223,11 +223,11 @@ static void close_stream(mount_t *m)
 
 static void disconnect(au_icecast *ic, mount_t *m)
 {
-    if (m->sh) {
-        shout_close(m->sh);
-        shout_free(m->sh);
-        m->sh = NULL;
-    }
+    /* closed, not freed: the mount keeps its shout_t for the next try.
+     * libshout 2.4.6 (Debian 12) frees a shout_t only while it still has
+     * a connection, and shout_close drops the connection: close-then-free
+     * leaked the whole handle (~1.3 KiB) on every reconnect (ASan) */
+    if (m->sh) shout_close(m->sh); /* UNCONNECTED if nothing is open */
     if (m->conn == C_UP && ic->cfg.metrics)
         atomic_fetch_sub(M(ic, icecast_connected), 1);
     m->conn = C_DOWN;
@@ -418,7 +418,7 @@ static void try_connect(au_icecast *ic, mount_t *m, int64_t now)
     const au_icecast_target *t = &ic->cfg.target;
     char path[300], br[16];
     mount_path(ic, m, path, sizeof path);
-    m->sh = shout_new();
+    if (!m->sh) m->sh = shout_new(); /* kept (see disconnect) */
     if (!m->sh) {
         fail(ic, m, "out of memory");
         return;
@@ -516,7 +516,8 @@ static void *icecast_main(void *arg)
         for (int i = 0; i < AU_ICECAST_MAX_MOUNTS; i++) {
             run_mount(ic, &ic->mounts[i], now);
             if (ic->mounts[i].conn == C_CONNECTING ||
-                (ic->mounts[i].sh && shout_queuelen(ic->mounts[i].sh) > 0))
+                (ic->mounts[i].conn == C_UP &&
+                 shout_queuelen(ic->mounts[i].sh) > 0))
                 connecting = true;
         }
         /* woken by every tap push; polled faster while a connection or a
