@@ -12,10 +12,12 @@ the produced-ambient references of ../shared/MUSIC.md:
              the melody-free band below 220 Hz), share of melody notes above
              the top pad voice and in unison with one, trills (A-B-A-B of
              4-note windows), neighbour returns (X-Y-X of 3-note windows),
-             motif restatement, phrase lengths
+             motif restatement, phrase lengths, the room the bed makes in
+             1-3 kHz while the melody sings (mel_room)
   harmony    tonic-rooted time, mean chord length, pitch classes at once
   form       entry order and times per seed, texture swell spacing,
-             percussion presence by section, section level against note
+             percussion presence by section and its level re the mix
+             where it plays (perc_db), section level against note
              density, spectral distance between seeds and within a piece
   edges      first sound (time to pass -40 dBFS), the last 10 ms level
 
@@ -207,10 +209,32 @@ def chord_root(name):
 THIRD = 1000.0 * 2.0 ** (np.arange(-17, 14) / 3.0)  # 20 Hz .. 20 kHz
 
 
-def psd(x, rate=RATE):
-    from scipy.signal import welch
-    f, p = welch(x, fs=rate, nperseg=16384, axis=0)
-    return f, p.sum(axis=1) if p.ndim == 2 else p
+def psd(x, rate=RATE, nseg=16384):
+    """Welch's average (Hann, 50% overlap) summed over the channels, taken
+    in chunks of segments so that a 10-minute stereo render needs tens of
+    MB, not GB (scipy's welch on the whole array held ~4 GB)"""
+    from scipy.signal import get_window
+    x = np.asarray(x)
+    if x.ndim == 1:
+        x = x[:, None]
+    w = get_window("hann", nseg).astype(np.float32)
+    hop = nseg // 2
+    n = (len(x) - nseg) // hop + 1
+    acc = np.zeros(nseg // 2 + 1)
+    if n <= 0:
+        return np.fft.rfftfreq(nseg, 1 / rate), acc
+    for c in range(x.shape[1]):
+        xc = np.ascontiguousarray(x[:, c], dtype=np.float32)
+        for k0 in range(0, n, 128):
+            k1 = min(n, k0 + 128)
+            seg = np.lib.stride_tricks.as_strided(
+                xc[k0 * hop:], shape=(k1 - k0, nseg),
+                strides=(hop * xc.strides[0], xc.strides[0]))
+            seg = seg - seg.mean(axis=1, keepdims=True)
+            acc += (np.abs(np.fft.rfft(seg * w, axis=1)) ** 2).sum(axis=0)
+    p = acc / n / (rate * float((w.astype(np.float64) ** 2).sum()))
+    p[1:-1] *= 2.0
+    return np.fft.rfftfreq(nseg, 1 / rate), p
 
 
 def thirds(f, p):
@@ -285,6 +309,50 @@ def melody_prominence(mix, nomel, rate, mel):
     return {"prom_med": float(np.median(d)), "prom_q1": float(np.percentile(d, 25)),
             "prom_q3": float(np.percentile(d, 75)),
             "prom_fixed": float(10 * np.log10(pm / pn) - 10 * np.log10(gm / gn))}
+
+
+def melody_room(nomel, room, rate, mel, lo=1000.0, hi=3000.0):
+    """How much room the bed makes in lo..hi while the melody sings: per
+    melody note, the bed's power in that band from a render where the
+    melody plays silently (`--volume melody=0`: its voices sound, so the
+    pads' dip follows them, but nothing of it is heard) against a render
+    without it (`--no-melody`: no dip), rider gain taken out by the
+    40-220 Hz band; median dB (negative: the bed steps back)"""
+    diffs = []
+    for on, off, n, _ in mel:
+        a = int((on + 0.3) * rate)
+        b = int(min(off, on + 2.0) * rate)
+        if b - a < rate // 10 or b > len(nomel):
+            continue
+        pr = band_power(room[a:b], rate, lo, hi)
+        pn = band_power(nomel[a:b], rate, lo, hi)
+        ga, gb = max(0, a - 3 * rate), min(len(nomel), b + 3 * rate)
+        gr = band_power(room[ga:gb], rate, 40, 220)
+        gn = band_power(nomel[ga:gb], rate, 40, 220)
+        diffs.append(10 * np.log10(pr / pn) - 10 * np.log10(gr / gn))
+    return float(np.median(diffs)) if diffs else float("nan")
+
+
+def perc_level(mix, noperc, rate, score):
+    """The percussion's level re the mix where it plays: the mix against
+    the same render with the percussion silent (`--volume
+    percussion=0`), the rider's small difference fitted out (least
+    squares over the piece: the percussion is uncorrelated with the
+    rest); power of the difference re the mix's power, over the sections
+    that have percussion (median, dB), and how many sections have it"""
+    g = float(np.sum(mix * noperc) / (np.sum(noperc * noperc) + 1e-30))
+    secs = score["sections"] + [(len(mix) / rate, "end")]
+    perc = score["notes"]["percussion"]
+    lv, n = [], 0
+    for i in range(len(secs) - 1):
+        a, b = secs[i][0], min(secs[i + 1][0], len(mix) / rate)
+        if b - a < 10 or not any(a <= on < b for on, _, _, _ in perc):
+            continue
+        n += 1
+        ia, ib = int(a * rate), int(b * rate)
+        d = mix[ia:ib] - g * noperc[ia:ib]
+        lv.append(10 * np.log10(np.mean(d ** 2) / (np.mean(mix[ia:ib] ** 2) + 1e-30) + 1e-30))
+    return (float(np.median(lv)) if lv else float("nan")), n
 
 
 def phrases_of(mel, gap=0.6, bpm=66.0):
@@ -414,17 +482,32 @@ def last10ms(x, rate):
     return float(20 * np.log10(np.sqrt(np.mean(seg ** 2)) + 1e-12))
 
 
+def k_weight(x, rate=RATE):
+    """BS.1770 K-weighting (the 48 kHz coefficients; other rates are not
+    rendered by the report): what a loudness meter hears"""
+    from scipy.signal import lfilter
+    assert rate == 48000
+    y = lfilter([1.53512485958697, -2.69169618940638, 1.19839281085285],
+                [1.0, -1.69065929318241, 0.73248077421585], x, axis=0)
+    return lfilter([1.0, -2.0, 1.0], [1.0, -1.99004745483398, 0.99007225036621], y, axis=0)
+
+
 def section_levels(x, rate, score):
-    """(section note rate, section level dB) per section, level as mean
-    power of the mix over the section"""
+    """(section note rate, section loudness dB, name) per section of at
+    least 20 s; loudness as the K-weighted mean power over the section
+    (raw power would follow the bass: at high intensity a dense section
+    is brighter, so at the same loudness it has less raw power)"""
     secs = score["sections"] + [(len(x) / rate, "end")]
     out = []
+    kx = None
     for i in range(len(secs) - 1):
         a, b = secs[i][0], min(secs[i + 1][0], len(x) / rate)
         if b - a < 20:
             continue
-        seg = x[int(a * rate):int(b * rate)]
-        lvl = 10 * np.log10(np.mean(seg ** 2) + 1e-20)
+        if kx is None:
+            kx = k_weight(x.astype(np.float64), rate)
+        seg = kx[int(a * rate):int(b * rate)]
+        lvl = 10 * np.log10(np.mean(seg ** 2) * 2 + 1e-20) - 0.691
         nn = sum(1 for l in LAYERS if l != "percussion"
                  for on, _, _, _ in score["notes"][l] if a <= on < b)
         out.append((nn / (b - a) * 60, lvl, secs[i][1]))
@@ -522,7 +605,23 @@ def analyse_piece(binary, out, seed, key, mode, bpm, inten, seconds, png=True,
                          key, mode, bpm, inten, seconds, ("--no-melody",))
         _, y = read_wav(nm)
         r.update(melody_prominence(x, y, rate, score["notes"]["melody"]))
+        rm = run_auralis(binary, "render", os.path.join(out, tag + "_room.wav"), seed,
+                         key, mode, bpm, inten, seconds, ("--volume", "melody=0"))
+        _, z = read_wav(rm)
+        r["mel_room"] = melody_room(y, z, rate, score["notes"]["melody"])
+        del z
+        os.unlink(rm)
         os.unlink(nm)
+        del y
+    if score["notes"]["percussion"]:
+        npc = run_auralis(binary, "render", os.path.join(out, tag + "_noperc.wav"), seed,
+                          key, mode, bpm, inten, seconds, ("--volume", "percussion=0"))
+        _, y = read_wav(npc)
+        r["perc_db"], r["perc_secs"] = perc_level(x, y, rate, score)
+        os.unlink(npc)
+        del y
+    else:
+        r["perc_db"], r["perc_secs"] = float("nan"), 0
     if png:
         pictures(x, rate, "seed %s %s %s, intensity %s" % (seed, key, mode, inten),
                  os.path.join(out, tag + "_spectrogram.png"), None, None)
@@ -534,11 +633,11 @@ def analyse_piece(binary, out, seed, key, mode, bpm, inten, seconds, png=True,
 COLS = [("seed", "%s"), ("intensity", "%s"), ("above5k", "%.1f"), ("above10k", "%.1f"),
         ("below60", "%.1f"), ("b60_250", "%.1f"), ("tilt1_10k", "%.1f"),
         ("slope_dev", "%.1f"), ("lufs", "%.1f"), ("lra", "%.1f"), ("tp", "%.1f"),
-        ("prom_med", "%.1f"), ("prom_fixed", "%.1f"), ("above_pad", "%.0f"),
+        ("prom_med", "%.1f"), ("prom_fixed", "%.1f"), ("mel_room", "%.1f"), ("above_pad", "%.0f"),
         ("unison", "%.0f"), ("trill", "%.1f"), ("neigh", "%.0f"), ("restate", "%.0f"),
         ("phr_max", "%d"), ("tonic", "%.0f"), ("chord_s", "%.1f"), ("pcs5", "%.0f"),
         ("sec_corr", "%.2f"), ("sec_span", "%.1f"), ("swell_cv", "%.2f"),
-        ("perc_sections", "%s"), ("order", "%s"), ("first_sound", "%.2f"),
+        ("perc_sections", "%s"), ("perc_db", "%.1f"), ("order", "%s"), ("first_sound", "%.2f"),
         ("last10ms", "%.0f"), ("half_dist", "%.1f")]
 
 TARGETS = """targets (issue 8): above5k -32..-20 at 0.5, >= -40 at 0.1; b60_250 <= 60%;

@@ -167,7 +167,11 @@ static void generate_bar(au_composer *c)
         int nv = au_clampi(c->chord.npcs + (density > 0.55), 3, 6);
         uint8_t v[6];
         /* the pads keep under the melody's register (it sings above them) */
-        int plo = 48 + c->orch.reg_pads, phi = 72 + c->orch.reg_pads;
+        /* down to A#2 (117 Hz): a low voice on B2/C3 fills 110-140 Hz
+         * between the bass (<= 110 Hz) and the pads (the long-term
+         * spectrum had a hole there); never into the bass's register */
+        int plo = 46 + (c->orch.reg_pads > 0 ? c->orch.reg_pads : 0),
+            phi = 72 + c->orch.reg_pads;
         c->nvoicing = au_voice_lead(c->voicing, c->nvoicing, &c->chord, nv, plo, phi, v);
         memcpy(c->voicing, v, sizeof v);
         au_event e = mk(AU_EV_CHORD, 0, beat);

@@ -48,14 +48,15 @@ static const float mix_rev[AU_LAYER_COUNT] = {0.85f, 0.35f, 0.10f,
 static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
                                               0.05f, 0.2f,  0.4f};
 
-/* air: band-limited noise, always there, mostly into the reverb */
-#define AIR_HZ 8000.0f
-#define AIR_LEVEL 0.003f
+/* air: band-limited noise, always there, mostly into the reverb; its
+ * band rises with brightness (5.5 kHz when calm, 9 kHz when bright) */
+#define AIR_HZ 5000.0f
+#define AIR_LEVEL 0.06f
 /* pad bus: high-pass (the bass keeps its register), and a dip around
  * 2 kHz while the melody sounds (room for it) */
 #define PADBUS_HP_HZ 90.0f
 #define PADBUS_DIP_HZ 2000.0f
-#define PADBUS_DIP_DB (-6.0f)
+#define PADBUS_DIP_DB (-8.0f)
 
 struct au_engine {
     au_params params;
@@ -90,7 +91,7 @@ struct au_engine {
     au_rng air_rng;
     au_svf air_f[2];
     au_svf_coef air_c;
-    float air_lfo;
+    float air_lfo, air_b;
     /* pad bus */
     au_svf pb_hp[2];
     au_svf_coef pb_hp_c;
@@ -98,6 +99,11 @@ struct au_engine {
     float pb_x[2][2], pb_y[2][2];
     float pb_dip, pb_dip_applied;
     float ctl_density;
+    /* section level: the density's expected offset from the intensity,
+     * starting at the first section's (which so sits at the target) and
+     * relaxing to the sections' mean */
+    float sec_dev;
+    int sec_dev_set;
     float rel_applied;
     int key_pc;
     /* pieces: the one playing, and the SoundFont synth with a channel per
@@ -205,7 +211,7 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
             }
     }
     au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);
-    e->air_c = au_svf_design(AIR_HZ, 0.5f, rate);
+    e->air_b = -1.0f; /* designed at the first block */
     e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
     e->pb_dip_applied = 1.0f; /* forces the first design */
     e->pb_b0 = 1.0f;
@@ -239,11 +245,11 @@ int au_engine_set_end(au_engine *e, int64_t frames)
     return 0;
 }
 
-/* RBJ peaking EQ at PADBUS_DIP_HZ, Q 0.8, gain g dB */
+/* RBJ peaking EQ at PADBUS_DIP_HZ, Q 0.7 (about 1.2-3.3 kHz), gain g dB */
 static void padbus_design(au_engine *e, float g)
 {
     double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * PADBUS_DIP_HZ / e->rate;
-    double al = sin(w) / (2.0 * 0.8), cw = cos(w);
+    double al = sin(w) / (2.0 * 0.7), cw = cos(w);
     double a0 = 1.0 + al / A;
     e->pb_b0 = (float)((1.0 + al * A) / a0);
     e->pb_b1 = (float)(-2.0 * cw / a0);
@@ -297,7 +303,16 @@ static void air(au_engine *e, float bright)
         return;
     e->air_lfo += 0.05f * AU_BLOCK / (float)e->rate;
     e->air_lfo -= e->air_lfo >= 1.0f ? 1.0f : 0.0f;
-    float g = AIR_LEVEL * (0.35f + 0.9f * bright) *
+    /* the pieces other than the default were balanced on the first air
+     * (0.003 at 8 kHz): their SoundFont instruments bring their own top */
+    int drift = e->piece == AU_PIECE_DRIFT;
+    if (fabsf(bright - e->air_b) > 0.01f) {
+        float hz = drift ? AIR_HZ * au_exp2(0.85f * bright) : 8000.0f;
+        e->air_c = au_svf_design(hz, 0.5f, (float)e->rate);
+        e->air_b = bright;
+    }
+    float g = (drift ? AIR_LEVEL * (0.2f + 1.1f * bright)
+                     : 0.003f * (0.35f + 0.9f * bright)) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
     /* one channel of noise, into both sides: the reverb (where most of it
      * goes) makes it wide, and it costs half */
@@ -436,7 +451,13 @@ static void dispatch(au_engine *e, const au_event *ev)
         case AU_CTL_LAYER_GAIN:
             if (ev->layer < AU_LAYER_COUNT) e->ctl_layer[ev->layer] = v;
             break;
-        case AU_CTL_DENSITY: e->ctl_density = v; break;
+        case AU_CTL_DENSITY:
+            e->ctl_density = v;
+            if (!e->sec_dev_set) {
+                e->sec_dev = v - (float)e->params.intensity;
+                e->sec_dev_set = 1;
+            }
+            break;
         case AU_CTL_PIECE: switch_piece(e, (int)ev->u.control.value); break;
         default: break; /* density and intensity: the engine eases its own */
         }
@@ -499,12 +520,31 @@ static void render_block(au_engine *e)
             e->rel_applied = rel;
         }
     }
-    /* section level follows density: the conductor's density against the
-     * listener's intensity, 14 dB per unit (a sparse section about 3 dB
-     * under a full one), outside the rider */
-    au_master_set_offset(&e->master, 14.0f * (1.0f + e->pc->dynamics) *
-                                             (e->ctl_density - inten) +
-                                         e->pc->level_db);
+    /* section level follows density: the conductor's density against
+     * what it is on average at this intensity, 30 dB per unit (a calm
+     * section about 3 dB under the target, a plateau 2.5 dB over it, a
+     * sparse one 5-6 dB under; 14 dB per unit left LRA under 5 LU once the
+     * melody and the bed were balanced). The reference offset (+0.03,
+     * lower near full intensity, where density saturates at 1) puts the
+     * power mean of the sections, which the integrated loudness follows,
+     * at the target; it is reached over ~2.5 minutes from the first
+     * section's own offset, so a stream starts at the target level.
+     * Outside the rider, which would undo it. */
+    {
+        float want = 0.03f - (inten > 0.8f ? 0.35f * (inten - 0.8f) : 0.0f);
+        e->sec_dev += (float)AU_BLOCK / (150.0f * (float)e->rate) * (want - e->sec_dev);
+        /* a piece may widen the swing (pieces.md: dynamics) */
+        float off = 30.0f * (1.0f + e->pc->dynamics) *
+                    (e->ctl_density - inten - e->sec_dev);
+        /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
+        if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
+        /* the other pieces were balanced on the first rule (14 dB per
+         * unit, x their own dynamics) */
+        if (e->piece != AU_PIECE_DRIFT)
+            off = 14.0f * (1.0f + e->pc->dynamics) * (e->ctl_density - inten);
+        /* and the piece's own level trim (pieces.md) */
+        au_master_set_offset(&e->master, off + e->pc->level_db);
+    }
     /* the pads' dip follows the melody */
     {
         float want = au_inst_active(&e->inst[AU_LAYER_MELODY]) ? PADBUS_DIP_DB : 0.0f;

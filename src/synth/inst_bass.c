@@ -2,7 +2,7 @@
  * low-pass (180..400 Hz), slow attack and long release, centred. */
 #include "inst_kinds.h"
 
-#define BASS_LEVEL 0.26f
+#define BASS_LEVEL 0.28f
 
 static void setup(au_inst *in)
 {
@@ -24,9 +24,11 @@ static void update(au_inst *in, int v)
     float f = au_midi_hz((float)in->note[v]);
     in->dt[0][v] = f / in->rate;
     in->tab[0][v] = au_wt_table(in->wt, AU_WT_SAW, in->dt[0][v]);
-    float cut = 180.0f + 220.0f * in->ctl.brightness;
+    float cut = 200.0f + 300.0f * in->ctl.brightness;
     in->fc[v] = au_svf_design(cut, 0.7f, in->rate);
-    in->gl[v] = BASS_LEVEL * in->vel[v];
+    /* louder when dense: busy pads and melody would otherwise thin the
+     * 80-160 Hz bands at high intensity */
+    in->gl[v] = BASS_LEVEL * in->vel[v] * (0.8f + 0.5f * in->ctl.intensity);
 }
 
 /* Everything in locals (the output stores cannot alias the state), the
@@ -49,7 +51,7 @@ static inline __attribute__((always_inline)) float bass_step(bass_voice *b, cons
     float saw2 = au_svf_ss_step(&b->c, &b->l1, &b->l2, au_wt_read(b->ts, b->p), &bp2);
     b->p += b->d;
     b->p -= b->p >= 1.0f ? 1.0f : 0.0f;
-    return b->env * b->g * (s + 0.35f * saw2); /* 0.7 x the low-pass: fills 100-200 Hz */
+    return b->env * b->g * (0.55f * s + 0.75f * saw2); /* 1.5 x the low-pass: fills 100-250 Hz */
 }
 
 static void bass_load(const au_inst *in, int v, bass_voice *b)

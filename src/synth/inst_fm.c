@@ -1,6 +1,6 @@
 /* The two FM voices. Melody: a sine pair (modulator at the carrier's
- * frequency, or 2:1 / 3:1 by patch; index easing from about 2 to 1 at
- * middle brightness) with vibrato that enters late in the note and a glide
+ * frequency, or 2:1 / 3:1 by patch; an index per ratio, easing from a
+ * bright attack to a soft sustain that opens with brightness) with vibrato that enters late in the note and a glide
  * from the previous note when phrases are legato.
  * Patch: melody [0] modulator ratio - 1, [1] index scale - 1; bells [0]
  * added to the 1.4 ratio.
@@ -9,7 +9,7 @@
 #include "inst_kinds.h"
 #include "simd.h"
 
-#define MEL_LEVEL 0.5f
+#define MEL_LEVEL 0.24f
 #define BELL_LEVEL 0.12f
 
 static void mel_setup(au_inst *in)
@@ -21,7 +21,7 @@ static void mel_setup(au_inst *in)
     in->rel_c = au_env_release_coef(1.8f, in->rate);
     float tick_rate = in->rate / AU_BLOCK;
     in->kc[0] = au_tau_coef(0.06f, tick_rate); /* glide */
-    in->kc[1] = au_tau_coef(0.8f, tick_rate);  /* index easing */
+    in->kc[1] = au_tau_coef(0.3f, tick_rate);  /* index easing: a short chiff */
 }
 
 static void mel_start(au_inst *in, int v)
@@ -60,12 +60,19 @@ static void mel_update(au_inst *in, int v)
     au_pan_gains(in->pan[v], &in->gl[v], &in->gr[v]);
     in->gl[v] *= lvl;
     in->gr[v] *= lvl;
-    /* The index is in cycles (x 2 pi for radians). A real sustain: 0.42
-     * cycles (2.6 rad) at middle brightness, harmonics 2-4 within 10 dB of
-     * the fundamental - a reed or a breathy flute rather than a sine -
-     * from 0.7 at the attack; the 2:1 and 3:1 patches a little less. */
-    in->dt[2][v] = in->mod[v] * (0.45f + 0.45f * in->ctl.brightness) *
-                   (1.0f + in->patch[1]) / (1.0f + 0.5f * in->patch[0]);
+    /* The index is in cycles (x 2 pi for radians), per ratio so that the
+     * fundamental leads and the harmonics fall off (1:1 at 0.15 sustain:
+     * harmonic 2 about 6 dB and 3 about 18 dB under the fundamental, a
+     * breathy flute; 2:1 odd harmonics, a soft clarinet; 3:1 harmonics 2
+     * and 4 about 10 dB down). It was 0.42 for every ratio: at 1:1 the
+     * second harmonic outweighed the fundamental and at 3:1 the
+     * fundamental held 15% of the power, so the lead filled 1.5-5 kHz
+     * (7 dB over a produced slope) and stood out less in its own band.
+     * in->mod eases from 1 at the attack (a short bright chiff) to 0.6. */
+    static const float mel_idx[3] = {0.25f, 0.31f, 0.17f};
+    int ri = in->patch[0] > 1.5f ? 2 : in->patch[0] > 0.5f ? 1 : 0;
+    in->dt[2][v] = in->mod[v] * mel_idx[ri] * (0.75f + 0.45f * in->ctl.brightness) *
+                   (1.0f + 0.5f * in->patch[1]);
 }
 
 /* Four voices per lane group (simd.h), both sines by the polynomial

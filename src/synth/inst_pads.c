@@ -11,7 +11,7 @@
 
 
 #define PAD_LEVEL 0.13f
-#define PAD_SUB 0.15f   /* sub-octave sine re one saw */
+#define PAD_SUB 0.5f    /* sub-octave sine re one saw */
 #define PAD_CUT0 0.8f   /* cutoff re the note, octaves, at brightness 0 */
 #define PAD_CUTB 1.9f   /* octaves more at full brightness */
 #define PAD_CUT_MAX 6500.0f /* the top belongs to air, bells and breath */
@@ -135,7 +135,7 @@ update_group(au_inst *in, int o, const int *mask, const int all)
     SETL(ss, ss * nrm); SETL(sc, sc * nrm); SETL(rs, sx); SETL(rc, cx);
     /* the sub-octave only under voices from A3 up (its sub at 110 Hz and
      * above): low voices leave the bass its register */
-    v8f subk = v8_max(v8_min((vn - v8_set(55.0f)) * v8_set(1.0f / 6.0f), one),
+    v8f subk = v8_max(v8_min((vn - v8_set(56.0f)) * v8_set(1.0f / 3.0f), one),
                       v8_set(0.0f));
     SETL(amp, v8_set(PAD_LEVEL * (PAD_SUB + in->patch[1])) * subk * v8_load(vel));
 #undef SETL

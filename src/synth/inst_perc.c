@@ -4,6 +4,10 @@
  * 82 shaker (shaped noise burst); other notes play the rim. */
 #include "inst_kinds.h"
 
+/* the kit's level: where it plays it is heard (about -15 dB re the mix;
+ * it sat near -20 dB, a murmur under the pads) */
+#define PERC_LEVEL 1.6f
+
 typedef struct {
     float f_start, f_end, sweep_s; /* sine pitch sweep */
     float sine, noise;             /* mix */
@@ -66,8 +70,8 @@ static void start(au_inst *in, int v)
     in->fc[v] = au_svf_design(r->bp_hz, r->bp_q, in->rate);
     float p = r->pan + (k >= 2 ? 0.3f * (au_rng_unitf(&in->rng) - 0.5f) : 0.0f);
     au_pan_gains(p, &in->gl[v], &in->gr[v]);
-    in->gl[v] *= in->vel[v];
-    in->gr[v] *= in->vel[v];
+    in->gl[v] *= PERC_LEVEL * in->vel[v];
+    in->gr[v] *= PERC_LEVEL * in->vel[v];
 }
 
 static void update(au_inst *in, int v)

@@ -57,10 +57,22 @@ def clicks(x, rate):
 
 
 def centroid(x, rate):
+    """power-weighted spectral centroid (an amplitude-weighted one over a
+    2-minute FFT follows the noise floor of millions of bins, i.e. the
+    air, not the music: it read 3.5-4 kHz for a mix whose power sits at
+    250-460 Hz)"""
     m = x.mean(axis=1)
-    spec = np.abs(np.fft.rfft(m * np.hanning(len(m))))
+    spec = np.abs(np.fft.rfft(m * np.hanning(len(m)))) ** 2
     f = np.fft.rfftfreq(len(m), 1 / rate)
     return float((spec * f).sum() / spec.sum())
+
+
+def above(x, rate, hz):
+    """power above hz re the whole signal's, dB"""
+    m = x.mean(axis=1)
+    spec = np.abs(np.fft.rfft(m * np.hanning(len(m)))) ** 2
+    f = np.fft.rfftfreq(len(m), 1 / rate)
+    return float(10 * np.log10(spec[f >= hz].sum() / spec.sum()))
 
 
 class Render(unittest.TestCase):
@@ -95,6 +107,8 @@ class Render(unittest.TestCase):
         rate, xl = read_wav(lo)
         _, xh = read_wav(hi)
         self.assertGreater(centroid(xh, rate), 1.2 * centroid(xl, rate))
+        # the air above 5 kHz grows with intensity too (issue 8)
+        self.assertGreater(above(xh, rate, 5000), above(xl, rate, 5000) + 3.0)
 
     def test_identical_twice_and_rate(self):
         a, _ = render("--seed", "11", "--seconds", "20", name="a.wav")
