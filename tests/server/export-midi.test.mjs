@@ -94,7 +94,7 @@ after(async () => { await srv?.stop(); });
 
 test('MIDI export: the notes the stream sent, note for note', { timeout: 120000 * SLACK }, async () => {
   srv = await startServer(['--workers', '1']);
-  const RATE = 48000, CHUNK = 4800, N = 120;
+  const RATE = 48000, CHUNK = 4800, N = 200;
   // three minutes in (a replay to there), where the piece is busy: the
   // intro is a few pad notes
   const P = 3 * 60 * RATE;
@@ -115,10 +115,12 @@ test('MIDI export: the notes the stream sent, note for note', { timeout: 120000 
   const sent = [];
   const onsPerChunk = new Map();
   const sounding = new Map();
+  const ons = [];
   for (const ev of a.ofType('event')) {
     if (ev.position >= to) continue;
     const key = `${ev.layer}:${ev.note}`;
     if (ev.event === 'note_on') {
+      ons.push({ ch: CHANNEL[ev.layer], pitch: ev.note, s: ev.position / RATE });
       const k = Math.floor(ev.position / CHUNK);
       onsPerChunk.set(k, (onsPerChunk.get(k) ?? 0) + 1);
       if (!sounding.has(key)) sounding.set(key, []);
@@ -128,7 +130,8 @@ test('MIDI export: the notes the stream sent, note for note', { timeout: 120000 
       if (q?.length) sent.push({ layer: ev.layer, pitch: ev.note, on: q.shift(), off: ev.position });
     }
   }
-  assert.ok(sent.length >= 20, `enough notes to compare (${sent.length})`);
+  // how many depends on where the changes land (the worker renders ahead)
+  assert.ok(sent.length >= 10, `enough notes to compare (${sent.length})`);
 
   const r = await post(srv.port, `/api/export?stream=${id}&format=midi&to=${to}`);
   assert.equal(r.status, 202, r.body);
@@ -172,10 +175,15 @@ test('MIDI export: the notes the stream sent, note for note', { timeout: 120000 
     if (m.used || m.onS < P / RATE + m.tickS || m.offS >= to / RATE - m.tickS) continue;
     const chunks = [Math.floor((m.onS - m.tickS) * 10), Math.floor((m.onS + m.tickS) * 10)];
     const capped = chunks.some((k) => (onsPerChunk.get(k) ?? 0) >= 12);
+    // two overlapping notes of one pitch on a layer: the stream sends both
+    // note_on but one note_off (docs/protocol.md: a note_off only for a
+    // sounding note), so the second has no streamed end to compare
+    const overlapped = ons.some((o) => o.ch === m.ch && o.pitch === m.pitch && Math.abs(o.s - m.onS) <= m.tickS + 1e-6);
+    if (overlapped) { extra++; continue; }
     assert.ok(capped, `note ${m.pitch} on channel ${m.ch + 1} at ${m.onS.toFixed(4)} s is in the file but was never streamed`);
     extra++;
   }
   console.log(`# ${sent.length} streamed notes all in the MIDI file (worst start ${worstStart.toFixed(2)} ticks, ` +
-    `duration ${worstDur.toFixed(2)} ticks); ${extra} more in chunks at the 12-note cap; ${smf.tempos.length} tempo events`);
+    `duration ${worstDur.toFixed(2)} ticks); ${extra} more in chunks at the 12-note cap or overlapping one of the same pitch; ${smf.tempos.length} tempo events`);
   a.close();
 });
