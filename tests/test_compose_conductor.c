@@ -31,7 +31,7 @@ static void test_sections_and_controls(void **state)
         if (e->type == AU_EV_CONTROL) {
             controls++;
             assert_true(e->u.control.value >= 0 && e->u.control.value <= 1);
-            assert_true(e->u.control.id <= AU_CTL_INTENSITY);
+            assert_true(e->u.control.id <= AU_CTL_INTENSITY || e->u.control.id == AU_CTL_SECTION);
             if (e->u.control.id == AU_CTL_DENSITY) {
                 if (e->u.control.value < dmin) dmin = e->u.control.value;
                 if (e->u.control.value > dmax) dmax = e->u.control.value;

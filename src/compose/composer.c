@@ -256,6 +256,10 @@ int au_composer_init(au_composer *c, const au_params *p, int sample_rate)
     /* one well-spread sub-seed per generator, each on its own stream */
     uint64_t x = p->seed;
     au_conductor_init(&c->cond, au_splitmix64(&x), p->key, p->mode);
+    /* the default piece opens with a rise: its layers enter one by one,
+     * so the opening grows from sparse to full, and its level with it
+     * (the section level follows density); the other pieces open calm */
+    if (p->piece == AU_PIECE_DRIFT) c->cond.first_type = AU_SEC_RISE;
     au_harmony_init(&c->harm, au_splitmix64(&x));
     au_pads_init(&c->pads, au_splitmix64(&x));
     au_bass_init(&c->bass, au_splitmix64(&x));

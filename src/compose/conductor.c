@@ -28,10 +28,11 @@ void au_conductor_init(au_conductor *c, uint64_t seed, int key, int mode)
     c->start_bar = c->end_bar = 0;
     c->phase_min = (float)au_rng_unit(&c->rng);
     c->phase_hour = (float)au_rng_unit(&c->rng);
-    for (int i = 0; i < 5 + AU_LAYER_COUNT; i++) c->sent[i] = -1.0f;
+    for (int i = 0; i < 6 + AU_LAYER_COUNT; i++) c->sent[i] = -1.0f;
     c->home_key = key;
     c->home_mode = mode;
     c->perc_prob = 0.8f;
+    c->first_type = AU_SEC_CALM;
 }
 
 void au_conductor_set_home(au_conductor *c, int key, int mode)
@@ -43,7 +44,7 @@ void au_conductor_set_home(au_conductor *c, int key, int mode)
 static void control(au_conductor *c, au_score *s, double beat, int id, int layer,
                     float v, int force)
 {
-    int slot = id == AU_CTL_LAYER_GAIN ? 5 + layer : id;
+    int slot = id == AU_CTL_LAYER_GAIN ? 5 + layer : id == AU_CTL_SECTION ? 5 + AU_LAYER_COUNT : id;
     if (!force && fabsf(v - c->sent[slot]) < 0.01f) return;
     c->sent[slot] = v;
     au_event e;
@@ -96,7 +97,7 @@ int au_conductor_bar(au_conductor *c, au_score *s, int64_t bar, double beat,
     int moved = 0, fresh = 0;
     if (bar >= c->end_bar) {
         fresh = 1;
-        int t = c->type < 0 ? AU_SEC_CALM
+        int t = c->type < 0 ? c->first_type
                             : au_rng_weighted(&c->rng, sec_next[c->type], AU_SEC_COUNT);
         double minutes = au_rng_range(&c->rng, 1.0, 4.0);
         int64_t bars = (int64_t)llround(minutes * bpm / AU_BEATS_PER_BAR);
@@ -143,6 +144,9 @@ int au_conductor_bar(au_conductor *c, au_score *s, int64_t bar, double beat,
     double lfo_h = sin(6.2831853 * (c->phase_hour + bar / (127.0 * minute_bars)));
     double off = au_lerp(c->off0, c->off1, f) + 0.04 * lfo_m;
     c->density = au_clampd(intensity + off, 0.0, 1.0);
+    /* the section's own offset, before the clamp: near full (or no)
+     * intensity the density saturates, the section level must not */
+    c->level_off = off;
     c->reg_shift = (int)lround(au_lerp(c->reg0, c->reg1, f));
     /* density and brightness move together; an hour-scale drift on top */
     float bright = (float)au_clampd(0.15 + 0.7 * c->density + 0.08 * lfo_h, 0, 1);
@@ -150,6 +154,7 @@ int au_conductor_bar(au_conductor *c, au_score *s, int64_t bar, double beat,
     control(c, s, beat, AU_CTL_BRIGHTNESS, 0, bright, fresh);
     control(c, s, beat, AU_CTL_DENSITY, 0, (float)c->density, fresh);
     control(c, s, beat, AU_CTL_SPACE, 0, space, fresh);
+    control(c, s, beat, AU_CTL_SECTION, 0, (float)au_clampd(0.5 + off, 0, 1), fresh);
     for (int l = 0; l < AU_LAYER_COUNT; l++)
         control(c, s, beat, AU_CTL_LAYER_GAIN, l,
                 (float)au_lerp(c->bal0[l], c->bal1[l], f), fresh);

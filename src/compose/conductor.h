@@ -21,12 +21,14 @@ typedef struct {
     float reg0, reg1;          /* register drift (semitones) */
     float bal0[AU_LAYER_COUNT], bal1[AU_LAYER_COUNT];
     float phase_min, phase_hour; /* slow modulator phases */
-    float sent[5 + AU_LAYER_COUNT]; /* last values emitted */
+    float sent[6 + AU_LAYER_COUNT]; /* last values emitted */
     int home_key, home_mode;
     float perc_prob;           /* the orchestration's percussion chance */
     bool perc;                 /* this section has percussion */
+    int first_type;            /* the opening section (calm unless set) */
     /* this bar's outputs */
     double density;
+    double level_off; /* the section's density offset before the clamp */
     int reg_shift;
 } au_conductor;
 

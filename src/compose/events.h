@@ -25,6 +25,8 @@ typedef enum {
     AU_CTL_SPACE,      /* reverb send/wetness */
     AU_CTL_INTENSITY,  /* the eased intensity */
     AU_CTL_PIECE,      /* the piece changed: value is its index (AU_PIECE_*) */
+    AU_CTL_SECTION,    /* the section's own density offset, unclamped:
+                        * 0.5 + (density before clamping - intensity) */
 } au_control;
 
 /* General MIDI percussion notes used by the percussion layer. */

@@ -161,7 +161,8 @@ int au_harmony_bars(au_harmony *h, double density, double bpm)
 {
     /* in seconds, so the harmonic rhythm is calm at any tempo */
     double s = (20.0 - 10.5 * density) * au_rng_range(&h->rng, 0.75, 1.35);
-    if (h->deg == 0) s *= 1.4; /* home holds longest, over the pedal */
+    /* home holds longest, over the pedal */
+    if (h->deg == 0) s *= 1.6;
     double bar_s = AU_BEATS_PER_BAR_H * 60.0 / bpm;
     int b = (int)floor(s / bar_s + 0.5);
     int min = (int)ceil(7.0 / bar_s - 1e-9);

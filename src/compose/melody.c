@@ -13,6 +13,7 @@ void au_melody_init(au_melody *m, uint64_t seed)
     m->next_phrase = 0.0;
     m->plan_i = 0;
     m->plan.n = 0;
+    m->last_t = -99;
 }
 
 void au_melody_range(double density, int reg_shift, int *lo, int *hi)
@@ -23,6 +24,17 @@ void au_melody_range(double density, int reg_shift, int *lo, int *hi)
     int h = (int)lround(81 + 7 * density) + reg_shift;
     *lo = au_clampi(l, 60, 84);
     *hi = au_clampi(h, 72, 96);
+}
+
+/* The range, opened upward when the pads sit high: at least nine
+ * semitones above the top pad voice (on a calm pentatonic that is three
+ * or four notes), so that a line that must sing above the pads still has
+ * room to move without turning back on itself (X-Y-X) */
+static void sing_range(const au_bar_ctx *ctx, int *lo, int *hi)
+{
+    au_melody_range(ctx->density, ctx->reg_shift, lo, hi);
+    int want = ctx->pad_top + 9;
+    if (*hi < want) *hi = want > 88 ? 88 : want;
 }
 
 static double snap_half(double x)
@@ -103,9 +115,21 @@ static int find_exact(au_melody *m, const au_bar_ctx *ctx, uint16_t scale, int l
             int p = m->motif_p[i] + t;
             fits = p >= lo - 3 && p <= hi + 3 && p > ctx->pad_top - 3 && au_in_mask(scale, p);
         }
+        /* nor a turn back across the phrase junction (X-Y-X, A-B-A-B)
+         * when the phrase follows the last one closely */
+        int p0 = m->motif_p[0] + t;
+        if (fits && (p0 == m->prev || p0 == m->prev2)) fits = 0;
         if (fits) ok[nok++] = t;
     }
     if (!nok) return 0;
+    /* not twice in a row at the same pitch (a calm piece would otherwise
+     * repeat a whole 8-bar stretch now and then) */
+    if (nok > 1)
+        for (int i = 0; i < nok; i++)
+            if (ok[i] == m->last_t) {
+                ok[i] = ok[--nok];
+                break;
+            }
     for (int i = 0; i < nok; i++)
         if (ok[i] == 0 && au_rng_chance(&m->rng, 0.5)) {
             m->exact_t = 0;
@@ -119,15 +143,15 @@ static void plan_phrase(au_melody *m, const au_bar_ctx *ctx, double start)
 {
     double d = ctx->density;
     int n = (int)lround(2.2 + 7.0 * d + au_rng_range(&m->rng, -1.0, 1.0));
-    n = au_clampi(n, 1, 10);
+    n = au_clampi(n, 2, 10); /* a phrase is 2 to 3 notes when calm, never a lone note */
     m->exact = 0;
     m->fresh_motif = 0;
     int lo, hi;
-    au_melody_range(d, ctx->reg_shift, &lo, &hi);
+    sing_range(ctx, &lo, &hi);
     /* the motif returns: half the time exactly (its intervals, any
      * transposition that fits the scale, perhaps displaced), else varied */
-    if (m->motif.n > 1 && m->motif_np == m->motif.n && au_rng_chance(&m->rng, 0.65) &&
-        find_exact(m, ctx, sing_scale(ctx), lo, hi)) {
+    if (m->motif.n > 1 && m->motif_np == m->motif.n && m->exact_run < 3 &&
+        au_rng_chance(&m->rng, 0.65) && find_exact(m, ctx, sing_scale(ctx), lo, hi)) {
         m->plan = m->motif;
         m->exact = 1;
         m->returns++;
@@ -148,20 +172,19 @@ static void plan_phrase(au_melody *m, const au_bar_ctx *ctx, double start)
         m->fresh_motif = 1;
         m->motif_np = 0;
     }
+    /* what this phrase sings of the stored motif: its first statement
+     * (t = 0), an exact return (exact_t), or something else */
+    m->exact_run = m->exact ? m->exact_run + 1 : 0;
+    m->last_t = m->exact ? m->exact_t : m->fresh_motif && m->plan.n == m->motif.n ? 0 : -99;
     m->plan_start = start;
     m->plan_i = 0;
     m->phrases++;
 }
 
-/* choose the pitch of one note: cost-based search over candidates */
-static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
-                   int lo, int hi)
+/* the cheapest pitch of `allowed` in lo..hi, its cost in *cost */
+static int cheapest(au_melody *m, const au_bar_ctx *ctx, uint16_t allowed, int target,
+                    int prev, int lo, int hi, double *cost)
 {
-    int prev = m->prev ? m->prev : (lo + hi) / 2;
-    uint16_t sing = sing_scale(ctx);
-    int target = au_scale_move(sing, prev, step);
-    uint16_t allowed = sing;
-    if (strong && (ctx->chord->mask & sing)) allowed = ctx->chord->mask & sing;
     int leap = abs(m->prev_iv) > 4;
     int best = -1;
     double bestc = 1e9;
@@ -178,6 +201,29 @@ static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
         if (p <= ctx->pad_top) c += 12;
         if (c < bestc) { bestc = c; best = p; }
     }
+    *cost = bestc;
+    return best;
+}
+
+/* choose the pitch of one note: cost-based search over candidates */
+static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
+                   int lo, int hi)
+{
+    int prev = m->prev ? m->prev : (lo + hi) / 2;
+    uint16_t sing = sing_scale(ctx);
+    int target = au_scale_move(sing, prev, step);
+    uint16_t allowed = sing;
+    if (strong && (ctx->chord->mask & sing)) allowed = ctx->chord->mask & sing;
+    double c;
+    int best = cheapest(m, ctx, allowed, target, prev, lo, hi, &c);
+    /* a strong beat prefers a chord tone, but not at the price of turning
+     * back (X-Y-X, and so trills): on a calm pentatonic the chord may
+     * leave a single tone above the pads */
+    if (allowed != sing && best >= 0 && best == m->prev2) {
+        double c2;
+        int b2 = cheapest(m, ctx, sing, target, prev, lo, hi, &c2);
+        if (b2 >= 0 && b2 != m->prev2) best = b2;
+    }
     if (best < 0) best = au_nearest_in(ctx->scale, target, lo, hi);
     return best;
 }
@@ -187,7 +233,7 @@ void au_melody_bar(au_melody *m, au_score *s, const au_bar_ctx *ctx)
     double bar_end = ctx->beat + AU_BEATS_PER_BAR;
     double d = ctx->density;
     int lo, hi;
-    au_melody_range(d, ctx->reg_shift, &lo, &hi);
+    sing_range(ctx, &lo, &hi);
     if (!ctx->active) {
         if (m->next_phrase < bar_end) m->next_phrase = bar_end;
         return;

@@ -40,6 +40,11 @@ typedef struct {
     int exact;                   /* the phrase restates motif_p exactly */
     int exact_t;                 /* ... transposed by this many semitones */
     int fresh_motif;             /* the phrase is a new motif: remember it */
+    /* the last phrase sang motif_p at this transposition (-99: it did
+     * not): the next exact return moves, so no phrase is sung twice in a
+     * row at the same pitch */
+    int last_t;
+    int exact_run; /* exact returns in a row: at most 3, then it varies */
 } au_melody;
 
 void au_melody_init(au_melody *m, uint64_t seed);

@@ -63,7 +63,9 @@ void au_orch_from_seed(au_orch *o, uint64_t seed)
     o->tex_cycle_s = (float)au_rng_range(&r, 19.0, 37.0);
     o->bell_cycle_s = (float)au_rng_range(&r, 13.0, 29.0);
     o->perc_prob = (float)au_rng_range(&r, 0.5, 0.9);
-    o->tonic_pull = (float)au_rng_range(&r, 2.5, 4.0);
+    /* the way home: x4.5-6 (with x2.5-4 the tonic sounded 31-47% of the
+     * time over seeds and modes; the issue asks for 40% at least) */
+    o->tonic_pull = (float)au_rng_range(&r, 4.5, 6.0);
 }
 
 int au_orch_describe(const au_orch *o, char *buf, int n)

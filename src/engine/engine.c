@@ -99,6 +99,7 @@ struct au_engine {
     float pb_x[2][2], pb_y[2][2];
     float pb_dip, pb_dip_applied;
     float ctl_density;
+    float ctl_secoff; /* the section's own density offset (unclamped) */
     /* section level: the density's expected offset from the intensity,
      * starting at the first section's (which so sits at the target) and
      * relaxing to the sections' mean */
@@ -229,6 +230,15 @@ void au_engine_set_orch(au_engine *e, const au_orch *o)
 {
     if (o != au_composer_orch(&e->comp)) au_composer_set_orch(&e->comp, o);
     for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_set_patch(&e->inst[l], o->patch[l]);
+    /* the default piece's layers enter one by one over a minute or two:
+     * the rider stays quick until they all sound (the other pieces were
+     * balanced on the 16 s warm-up) */
+    if (e->piece == AU_PIECE_DRIFT) {
+        float last = 0.0f;
+        for (int l = 0; l < AU_LAYER_COUNT; l++)
+            if (o->use[l] && o->entry_s[l] > last) last = o->entry_s[l];
+        au_master_set_warmup(&e->master, last + 15.0f < 16.0f ? 16.0f : last + 15.0f);
+    }
 }
 
 int au_engine_set_end(au_engine *e, int64_t frames)
@@ -311,7 +321,7 @@ static void air(au_engine *e, float bright)
         e->air_c = au_svf_design(hz, 0.5f, (float)e->rate);
         e->air_b = bright;
     }
-    float g = (drift ? AIR_LEVEL * (0.2f + 1.1f * bright)
+    float g = (drift ? AIR_LEVEL * (0.45f + 0.8f * bright)
                      : 0.003f * (0.35f + 0.9f * bright)) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
     /* one channel of noise, into both sides: the reverb (where most of it
@@ -451,10 +461,11 @@ static void dispatch(au_engine *e, const au_event *ev)
         case AU_CTL_LAYER_GAIN:
             if (ev->layer < AU_LAYER_COUNT) e->ctl_layer[ev->layer] = v;
             break;
-        case AU_CTL_DENSITY:
-            e->ctl_density = v;
+        case AU_CTL_DENSITY: e->ctl_density = v; break;
+        case AU_CTL_SECTION:
+            e->ctl_secoff = v - 0.5f;
             if (!e->sec_dev_set) {
-                e->sec_dev = v - (float)e->params.intensity;
+                e->sec_dev = e->ctl_secoff;
                 e->sec_dev_set = 1;
             }
             break;
@@ -520,26 +531,24 @@ static void render_block(au_engine *e)
             e->rel_applied = rel;
         }
     }
-    /* section level follows density: the conductor's density against
-     * what it is on average at this intensity, 30 dB per unit (a calm
-     * section about 3 dB under the target, a plateau 2.5 dB over it, a
-     * sparse one 5-6 dB under; 14 dB per unit left LRA under 5 LU once the
-     * melody and the bed were balanced). The reference offset (+0.03,
-     * lower near full intensity, where density saturates at 1) puts the
-     * power mean of the sections, which the integrated loudness follows,
-     * at the target; it is reached over ~2.5 minutes from the first
-     * section's own offset, so a stream starts at the target level.
-     * Outside the rider, which would undo it. */
+    /* section level follows density: the section's own density offset
+     * (before the conductor clamps the density to 0..1) against its
+     * long-term mean, 30 dB per unit (a calm section about 3 dB under the
+     * target, a plateau 2.5-4 dB over it, a sparse one 5-6 dB under; 14 dB
+     * per unit left LRA under 5 LU once the melody and the bed were
+     * balanced). The clamped density made the top sections equally loud
+     * at intensity 0.9 (LRA under 5 LU, sparse sections no quieter). The
+     * reference (+0.03) puts the power mean of the sections, which the
+     * integrated loudness follows, at the target; it is reached over
+     * ~2.5 minutes from the first section's own offset, so a stream starts
+     * at the target level. Outside the rider, which would undo it. */
     {
-        float want = 0.03f - (inten > 0.8f ? 0.35f * (inten - 0.8f) : 0.0f);
-        e->sec_dev += (float)AU_BLOCK / (150.0f * (float)e->rate) * (want - e->sec_dev);
-        /* a piece may widen the swing (pieces.md: dynamics) */
-        float off = 30.0f * (1.0f + e->pc->dynamics) *
-                    (e->ctl_density - inten - e->sec_dev);
+        float slope = 22.0f + 20.0f * (inten > 0.5f ? inten - 0.5f : 0.0f);
+        float off = slope * (1.0f + e->pc->dynamics) * (e->ctl_secoff - 0.03f);
         /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
         if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
         /* the other pieces were balanced on the first rule (14 dB per
-         * unit, x their own dynamics) */
+         * unit of the clamped density, x their own dynamics) */
         if (e->piece != AU_PIECE_DRIFT)
             off = 14.0f * (1.0f + e->pc->dynamics) * (e->ctl_density - inten);
         /* and the piece's own level trim (pieces.md) */

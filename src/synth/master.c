@@ -65,6 +65,7 @@ int au_master_init(au_master *m, float rate, const au_master_config *cfg)
     m->c_up = au_tau_coef(1.5f, br);
     m->c_down = au_tau_coef(0.6f, br);
     m->fade_out_start = m->fade_out_end = -1;
+    m->warm_s = 16.0f;
     m->gain_db = cfg->initial_gain_db;
     m->gain_lin = au_db_to_gain(m->gain_db);
     /* meters start where the initial gain would be right */
@@ -260,7 +261,7 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
                           (want - m->gain_db);
         }
         /* warm-up: the time constants lengthen over the first 16 s */
-        int64_t wb = (int64_t)(16.0f * m->rate) / AU_BLOCK;
+        int64_t wb = (int64_t)(m->warm_s * m->rate) / AU_BLOCK;
         int64_t blk = m->frames / AU_BLOCK;
         if (blk <= wb) {
             float k = (float)blk / (float)wb; /* 0..1 */
@@ -524,6 +525,12 @@ float au_true_peak(const float *x, int frames)
         }
     }
     return peak;
+}
+
+void au_master_set_warmup(au_master *m, float seconds)
+{
+    m->warm_s = seconds != seconds ? 16.0f : seconds < 1.0f ? 1.0f
+              : seconds > 600.0f ? 600.0f : seconds;
 }
 
 void au_master_set_offset(au_master *m, float db)

@@ -74,6 +74,7 @@ typedef struct {
     /* fade-out to silence over [fade_out_start, fade_out_end) frames */
     int64_t fade_out_start, fade_out_end;
     float c_slow_final, c_up_final, c_down_final;
+    float warm_s; /* the rider's warm-up, seconds (16 unless set) */
 } au_master;
 
 au_master_config au_master_config_default(void);
@@ -84,6 +85,12 @@ void au_master_process(au_master *m, float *L, float *R, float *out, int n);
 /* Level offset in dB applied with the rider's gain but not seen by its
  * meter, so it survives the rider: dynamics the music asks for. */
 void au_master_set_offset(au_master *m, float db);
+/* The rider's warm-up (short time constants growing to the final ones)
+ * lasts `seconds` from the stream start (16 s by default); a piece whose
+ * layers enter one by one over a minute or two sets it to cover the
+ * entries, which the slow meter would otherwise follow late (each entry
+ * left the mix 1-3 dB over the target until the next one). */
+void au_master_set_warmup(au_master *m, float seconds);
 /* A fade to silence between two absolute frame positions of the input
  * (end = where silence is reached; the output lags by AU_LIM_DELAY). */
 void au_master_fade_out(au_master *m, int64_t start, int64_t end);

@@ -59,10 +59,9 @@ class Produced(unittest.TestCase):
                 # bed there steps back (about 5 dB at 0.5; 2-3 dB when calm,
                 # where the dark pads hold little of it)
                 self.assertLessEqual(r["mel_room"], -2.0, r["mel_room"])
-        # not yet at the calmest (seed 3, A aeolian, 0.1: 22% over 10 min,
-        # the pentatonic above the pads leaves few notes): 0.5 and 0.9 only
-        for r in (self.mid, self.busy):
-            self.assertLessEqual(r["neigh"], 20, r["neigh"])
+        for r in self.all:
+            with self.subTest(seed=r["seed"], intensity=r["intensity"]):
+                self.assertLessEqual(r["neigh"], 20, r["neigh"])
         self.assertGreaterEqual(self.mid["restate"], 20, self.mid["restate"])
 
     def test_percussion_audible_when_present(self):
@@ -73,11 +72,8 @@ class Produced(unittest.TestCase):
         self.assertLessEqual(r["perc_db"], -6.0, r["perc_db"])
 
     def test_harmony_has_a_home(self):
-        # (not yet everywhere: seed 3, A aeolian at 0.1 sits on the tonic
-        # 38% of 10 minutes)
-        self.assertGreaterEqual(self.mid["tonic"], 40, self.mid["tonic"])
-        self.assertGreaterEqual(self.busy["tonic"], 40, self.busy["tonic"])
         for r in self.all:
+            self.assertGreaterEqual(r["tonic"], 40, r["tonic"])
             self.assertGreaterEqual(r["chord_s"], 7.0, r["chord_s"])
 
     def test_loudness_edges(self):
@@ -99,6 +95,54 @@ class Dynamics(unittest.TestCase):
         self.assertLessEqual(r["lra"], 10.0, r["lra"])
         # a sparse section is quieter than a full one
         self.assertGreater(r["sec_corr"], 0.0, r["sec_corr"])
+
+
+class Scores(unittest.TestCase):
+    """The composition targets from the scores alone (`auralis compose`,
+    cheap), over 5 seeds x 4 keys/modes at the calm and middle
+    intensities, 10 minutes each: the melody sings above the pads without
+    turning back on itself, motifs return, the harmony has a home."""
+
+    def test_melody_and_harmony_over_seeds(self):
+        cases = [("A", "aeolian", 72, "0.1"), ("F", "lydian", 60, "0.1"),
+                 ("D", "dorian", 66, "0.5"), ("C", "mixolydian", 70, "0.5")]
+        for seed in (1, 2, 3, 4, 5):
+            for key, mode, bpm, inten in cases:
+                p = mr.run_auralis(BIN, "compose", os.path.join(TMP, "sc.mid"), seed,
+                                   key, mode, bpm, inten, 600)
+                sc = mr.read_midi(p)
+                m = mr.melody_stats(sc, bpm)
+                h = mr.harmony_stats(sc, mr.NOTE_PC[key])
+                with self.subTest(seed=seed, key=key, mode=mode, intensity=inten):
+                    self.assertGreaterEqual(m["above_pad"], 80, m["above_pad"])
+                    self.assertLessEqual(m["trill"], 3, m["trill"])
+                    self.assertLessEqual(m["neigh"], 20, m["neigh"])
+                    self.assertLessEqual(m["phr_max"], 10, m["phr_max"])
+                    if inten == "0.5":
+                        self.assertGreaterEqual(m["restate"], 20, m["restate"])
+                    self.assertGreaterEqual(h["tonic"], 40, h["tonic"])
+                    self.assertGreaterEqual(h["chord_s"], 7.0, h["chord_s"])
+
+
+class FullIntensity(unittest.TestCase):
+    """Intensity 0.9 over 10 minutes at three seeds, keys and modes: the
+    loudness still breathes (LRA 5-10 LU: it was 3.7-4.5 when the section
+    level followed the clamped density), sits at the target and a sparse
+    section is quieter than a full one."""
+
+    def test_dynamics_at_full_intensity(self):
+        for seed, key, mode, bpm in (("7", "D", "dorian", 66), ("3", "A", "aeolian", 72),
+                                     ("11", "F", "lydian", 60)):
+            r = piece(seed, key, mode, bpm, "0.9", 600, prominence=False)
+            with self.subTest(seed=seed, key=key, mode=mode):
+                self.assertAlmostEqual(r["lufs"], -16.0, delta=1.0)
+                self.assertLessEqual(r["tp"], -1.0, r["tp"])
+                self.assertGreaterEqual(r["lra"], 5.0, r["lra"])
+                self.assertLessEqual(r["lra"], 10.0, r["lra"])
+                self.assertGreater(r["sec_corr"], 0.0, r["sec_corr"])
+                self.assertLessEqual(r["b60_250"], 60, r["b60_250"])
+                self.assertLessEqual(r["below60"], 8, r["below60"])
+                self.assertGreaterEqual(r["chord_s"], 7.0, r["chord_s"])
 
 
 class Form(unittest.TestCase):
