@@ -321,7 +321,7 @@ static void air(au_engine *e, float bright)
         e->air_c = au_svf_design(hz, 0.5f, (float)e->rate);
         e->air_b = bright;
     }
-    float g = (drift ? AIR_LEVEL * (0.45f + 0.8f * bright)
+    float g = (drift ? AIR_LEVEL * (0.2f + 1.1f * bright)
                      : 0.003f * (0.35f + 0.9f * bright)) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
     /* one channel of noise, into both sides: the reverb (where most of it
@@ -547,6 +547,13 @@ static void render_block(au_engine *e)
         float off = slope * (1.0f + e->pc->dynamics) * (e->ctl_secoff - 0.03f);
         /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
         if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
+        /* the dynamics fade in over the first two minutes: a stream starts
+         * at the target while its layers enter, and a short render is not
+         * just the low half of the opening rise */
+        {
+            float t = (float)e->pos_block / (float)e->rate;
+            if (t < 120.0f) off *= t / 120.0f;
+        }
         /* the other pieces were balanced on the first rule (14 dB per
          * unit of the clamped density, x their own dynamics) */
         if (e->piece != AU_PIECE_DRIFT)
@@ -601,6 +608,14 @@ static void render_block(au_engine *e)
     for (int l = 0; l < AU_LAYER_COUNT; l++) {
         float g0 = e->s_gain[l].y;
         float want = layer_on(&e->params, l) ? e->ctl_layer[l] : 0.0f;
+        /* the default piece's kit +2 dB: with the opening rise and the
+         * section rule the kit sat at -19 dB re the mix where it plays
+         * (seed 7, 0.5, 10 minutes); -18..-6 is audible and not on top */
+        if (l == AU_LAYER_PERCUSSION && e->piece == AU_PIECE_DRIFT) want *= 1.26f;
+        /* and its bass 1.5 dB lower when calm (0 dB at 0.9): a calm modal
+         * piece rests on its tonic pedal, and 60-250 Hz held 61-62% of the
+         * power at 0.1 (seeds 3 and 11; at most 60% is asked) */
+        if (l == AU_LAYER_BASS && e->piece == AU_PIECE_DRIFT) want *= 0.82f + 0.2f * inten;
         float g1 = au_smooth_step(&e->s_gain[l], want);
         /* the volume multiplies the switch/balance gain; at the default 1.0
          * the products are exact, so the output is unchanged bit for bit */

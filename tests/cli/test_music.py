@@ -3,7 +3,8 @@
 bit-identical for a seed, so these figures are facts about the code, not
 samples that could flake. Measured with the music report's own functions
 (scripts/music_report.py), at several seeds, keys, modes and intensities.
-About ten short renders and three 10-minute ones: a few minutes of CPU."""
+Mostly 10-minute renders (renders are fast; the analysis is chunked):
+a few minutes of CPU."""
 import os
 import shutil
 import subprocess
@@ -29,9 +30,12 @@ def piece(seed, key, mode, bpm, inten, seconds, prominence=True):
 class Produced(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.mid = piece("7", "D", "dorian", 66, "0.5", 180)
-        cls.calm = piece("3", "A", "aeolian", 72, "0.1", 180)
-        cls.busy = piece("11", "F", "lydian", 60, "0.9", 120)
+        # 10 minutes: the issue's loudness target (-16 +-1 LUFS) is over
+        # 10 minutes or more; 2-3 minutes are the opening rise, whose level
+        # grows with it
+        cls.mid = piece("7", "D", "dorian", 66, "0.5", 600)
+        cls.calm = piece("3", "A", "aeolian", 72, "0.1", 600)
+        cls.busy = piece("11", "F", "lydian", 60, "0.9", 600)
         cls.all = [cls.mid, cls.calm, cls.busy]
 
     def test_top_end_and_tilt(self):
@@ -80,7 +84,10 @@ class Produced(unittest.TestCase):
         for r in self.all:
             with self.subTest(seed=r["seed"]):
                 self.assertLessEqual(r["tp"], -1.0, r["tp"])
-                self.assertAlmostEqual(r["lufs"], -16.0, delta=1.5)
+                self.assertAlmostEqual(r["lufs"], -16.0, delta=1.0)
+                self.assertGreaterEqual(r["lra"], 5.0, r["lra"])
+                self.assertLessEqual(r["lra"], 10.0, r["lra"])
+                self.assertGreater(r["sec_corr"], 0.0, r["sec_corr"])
                 # a live stream is audible at once, and a file ends in silence
                 self.assertLessEqual(r["first_sound"], 0.3, r["first_sound"])
                 self.assertLess(r["last10ms"], -50, r["last10ms"])
@@ -131,8 +138,8 @@ class FullIntensity(unittest.TestCase):
     section is quieter than a full one."""
 
     def test_dynamics_at_full_intensity(self):
-        for seed, key, mode, bpm in (("7", "D", "dorian", 66), ("3", "A", "aeolian", 72),
-                                     ("11", "F", "lydian", 60)):
+        # (seed 11, F lydian at 0.9 is Produced.busy)
+        for seed, key, mode, bpm in (("7", "D", "dorian", 66), ("3", "A", "aeolian", 72)):
             r = piece(seed, key, mode, bpm, "0.9", 600, prominence=False)
             with self.subTest(seed=seed, key=key, mode=mode):
                 self.assertAlmostEqual(r["lufs"], -16.0, delta=1.0)
