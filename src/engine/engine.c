@@ -532,16 +532,17 @@ static void render_block(au_engine *e)
      * Outside the rider, which would undo it. */
     {
         float want = 0.03f - (inten > 0.8f ? 0.35f * (inten - 0.8f) : 0.0f);
+        /* a piece may let the reference follow its own density (a slow
+         * mean, the same 150 s): sections then stand out against their
+         * neighbours and the level returns to the target over minutes,
+         * whichever sections a stream's first minutes bring (pieces.md) */
+        want += e->pc->level_follow * (e->ctl_density - inten - want);
         e->sec_dev += (float)AU_BLOCK / (150.0f * (float)e->rate) * (want - e->sec_dev);
         /* a piece may widen the swing (pieces.md: dynamics) */
         float off = 30.0f * (1.0f + e->pc->dynamics) *
                     (e->ctl_density - inten - e->sec_dev);
         /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
         if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
-        /* the other pieces were balanced on the first rule (14 dB per
-         * unit, x their own dynamics) */
-        if (e->piece != AU_PIECE_DRIFT)
-            off = 14.0f * (1.0f + e->pc->dynamics) * (e->ctl_density - inten);
         /* and the piece's own level trim (pieces.md) */
         au_master_set_offset(&e->master, off + e->pc->level_db);
     }
