@@ -132,7 +132,13 @@ static void malformed_heads_are_answered(void **state)
     assert_true(n > 0);
     assert_true(au_utf8_valid(out, n));
     assert_non_null(strstr(out, "HTTP/1.1 431 "));
-    assert_non_null(strstr(out, "cross-origin-embedder-policy: require-corp"));
+    assert_non_null(
+        strstr(out, "\r\ncross-origin-opener-policy: same-origin\r\n"));
+    assert_non_null(
+        strstr(out, "\r\ncross-origin-embedder-policy: require-corp\r\n"));
+    assert_non_null(
+        strstr(out, "\r\ncross-origin-resource-policy: same-origin\r\n"));
+    assert_non_null(strstr(out, "\r\nx-content-type-options: nosniff\r\n"));
     assert_non_null(strstr(out, "\"code\":\"headers_too_large\""));
 }
 

@@ -1,5 +1,6 @@
 #include "server/conn_guard.h"
 
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -7,6 +8,7 @@
 #include <libwebsockets.h>
 
 #include "core/au.h"
+#include "server/http_guard.h"
 
 struct au_conn_rec {
     uint32_t addr;
@@ -46,16 +48,16 @@ int au_conn_guard_accept(au_conn_guard *g, int fd)
     g->accepted_addr = au_peer_addr_fd(fd);
     if (!g->limit || !g->accepted_addr) return 0;
     if (au_addrcount_get(&g->pending, g->accepted_addr) < g->limit) return 0;
+#define BODY                                                                   \
+    "{\"type\":\"error\",\"code\":\"too_many_connections\","                   \
+    "\"message\":\"too many open connections from your address\"}"
+    static_assert(sizeof BODY - 1 == 102, "content-length below");
     static const char r[] =
-        "HTTP/1.1 503 Service Unavailable\r\n"
-        "cross-origin-opener-policy: same-origin\r\n"
-        "cross-origin-embedder-policy: require-corp\r\n"
-        "cross-origin-resource-policy: same-origin\r\n"
+        "HTTP/1.1 503 Service Unavailable\r\n" AU_ISOLATION_HEADER_LINES
         "content-type: application/json\r\n"
         "connection: close\r\n"
-        "content-length: 102\r\n\r\n"
-        "{\"type\":\"error\",\"code\":\"too_many_connections\","
-        "\"message\":\"too many open connections from your address\"}";
+        "content-length: 102\r\n\r\n" BODY;
+#undef BODY
     /* a fresh socket with nothing queued: one small send, then lws closes
      * it (returning -1 from the filter) */
     (void)!send(fd, r, sizeof r - 1, MSG_NOSIGNAL | MSG_DONTWAIT);

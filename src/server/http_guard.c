@@ -1,5 +1,6 @@
 #include "server/http_guard.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,18 +11,19 @@
 
 #include "server/wire.h"
 
-static const struct lws_protocol_vhost_options hdr_nosniff = {
-    NULL, NULL, "x-content-type-options:", "nosniff"};
-static const struct lws_protocol_vhost_options hdr_corp = {
-    &hdr_nosniff, NULL, "cross-origin-resource-policy:", "same-origin"};
-static const struct lws_protocol_vhost_options hdr_coep = {
-    &hdr_corp, NULL, "cross-origin-embedder-policy:", "require-corp"};
-static const struct lws_protocol_vhost_options hdr_coop = {
-    &hdr_coep, NULL, "cross-origin-opener-policy:", "same-origin"};
+#define AU_ISOLATION_OPTION_(name, value) {NULL, NULL, name ":", value},
+static struct lws_protocol_vhost_options isolation[] = {
+    AU_ISOLATION_HEADERS(AU_ISOLATION_OPTION_)};
+#undef AU_ISOLATION_OPTION_
 
 const struct lws_protocol_vhost_options *au_guard_response_headers(void)
 {
-    return &hdr_coop;
+    /* chained here rather than in the initialiser, so that the list stays
+     * the one in http_guard.h; called before the vhost exists */
+    size_t n = sizeof isolation / sizeof isolation[0];
+    for (size_t i = 0; i + 1 < n; i++)
+        isolation[i].next = &isolation[i + 1];
+    return &isolation[0];
 }
 
 /* Whether the comma list has an entry equal (case-insensitively) to the n
@@ -235,18 +237,16 @@ int au_guard_refuse(struct lws *wsi, unsigned status, const char *code,
 
 int au_guard_refuse_raw(struct lws *wsi)
 {
-    static const char r[] =
-        "HTTP/1.1 405 Method Not Allowed\r\n"
-        "allow: GET, HEAD\r\n"
-        "cross-origin-opener-policy: same-origin\r\n"
-        "cross-origin-embedder-policy: require-corp\r\n"
-        "cross-origin-resource-policy: same-origin\r\n"
-        "x-content-type-options: nosniff\r\n"
-        "content-type: application/json\r\n"
-        "connection: close\r\n"
-        "content-length: 74\r\n\r\n"
-        "{\"type\":\"error\",\"code\":\"method_not_allowed\","
-        "\"message\":\"only GET and HEAD\"}";
+#define BODY                                                                   \
+    "{\"type\":\"error\",\"code\":\"method_not_allowed\","                     \
+    "\"message\":\"only GET and HEAD\"}"
+    static_assert(sizeof BODY - 1 == 74, "content-length below");
+    static const char r[] = "HTTP/1.1 405 Method Not Allowed\r\n"
+                            "allow: GET, HEAD\r\n" AU_ISOLATION_HEADER_LINES
+                            "content-type: application/json\r\n"
+                            "connection: close\r\n"
+                            "content-length: 74\r\n\r\n" BODY;
+#undef BODY
     int fd = lws_get_socket_fd(wsi);
     /* a fresh socket with nothing queued: one small send, then close */
     if (fd >= 0) (void)!send(fd, r, sizeof r - 1, MSG_NOSIGNAL);

@@ -58,8 +58,24 @@ int au_guard_refuse_raw(struct lws *wsi);
  * payload). Returns -1 to hang up when no valid answer exists. */
 int au_guard_peer_close(void *in, size_t len);
 
-/* Headers libwebsockets adds to every response it writes, its own error
- * pages included (COOP/COEP/CORP as docs/protocol.md promises, nosniff). */
+/* The headers every response carries (COOP/COEP so the player may use
+ * SharedArrayBuffer, CORP so the page's own resources pass COEP, as
+ * docs/protocol.md promises; nosniff). The one list: X(name, value) is
+ * applied to each, name lowercase without its colon. */
+#define AU_ISOLATION_HEADERS(X)                                                \
+    X("cross-origin-opener-policy", "same-origin")                             \
+    X("cross-origin-embedder-policy", "require-corp")                          \
+    X("cross-origin-resource-policy", "same-origin")                           \
+    X("x-content-type-options", "nosniff")
+#define AU_ISOLATION_HEADER_LINE_(name, value) name ": " value "\r\n"
+/* The same headers as raw HTTP/1.1 header lines, one string literal, for
+ * answers written straight to a socket before libwebsockets parses a
+ * request (rx_guard.c, conn_guard.c, au_guard_refuse_raw). */
+#define AU_ISOLATION_HEADER_LINES                                              \
+    AU_ISOLATION_HEADERS(AU_ISOLATION_HEADER_LINE_)
+
+/* The same headers for the vhost: libwebsockets adds them to every
+ * response it writes, its own error pages and served files included. */
 const struct lws_protocol_vhost_options *au_guard_response_headers(void);
 
 /* Adds the header "name: value" (name lowercase, with its colon) to a

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "server/http_guard.h"
 #include "server/wire.h"
 
 enum {
@@ -356,11 +357,7 @@ size_t au_rxguard_reply(const au_rxg_result *r, char *out, size_t cap)
                                 sizeof body);
     if (bn < 0) return 0;
     int n = snprintf(out, cap,
-                     "HTTP/1.1 %d %s\r\n"
-                     "cross-origin-opener-policy: same-origin\r\n"
-                     "cross-origin-embedder-policy: require-corp\r\n"
-                     "cross-origin-resource-policy: same-origin\r\n"
-                     "x-content-type-options: nosniff\r\n"
+                     "HTTP/1.1 %d %s\r\n" AU_ISOLATION_HEADER_LINES
                      "content-type: application/json\r\n"
                      "connection: close\r\n"
                      "content-length: %d\r\n\r\n%s",

@@ -28,7 +28,6 @@ static slot_t *slots;
 static int nslots;
 static pthread_t owner;
 static _Atomic uint64_t *rejected_ctr;
-static _Atomic uint64_t n_answered, n_closed, n_renamed, n_unmasked;
 
 static ssize_t kernel_recv(int fd, void *buf, size_t len, int flags)
 {
@@ -68,23 +67,10 @@ void au_rx_hook_attach(int fd)
     s->attached = true;
 }
 
-void au_rx_hook_detach(int fd)
-{
-    slot_t *s = slot_of(fd);
-    if (s) s->attached = false;
-}
-
 void au_rx_hook_hangup(int fd)
 {
     slot_t *s = slot_of(fd);
     if (s && s->attached) s->dead = true;
-}
-
-au_rx_hook_stats au_rx_hook_get_stats(void)
-{
-    au_rx_hook_stats st = {atomic_load(&n_answered), atomic_load(&n_closed),
-                           atomic_load(&n_renamed), atomic_load(&n_unmasked)};
-    return st;
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -107,15 +93,12 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
     s->stash_n = 0;
     size_t n = pre + (size_t)r;
     au_rxg_result res = au_rxguard_feed(&s->g, b, n);
-    if (res.renamed) atomic_fetch_add(&n_renamed, res.renamed);
-    if (res.unmasked) atomic_fetch_add(&n_unmasked, res.unmasked);
     if (res.action != AU_RXG_PASS) {
         s->dead = true;
         if (rejected_ctr) atomic_fetch_add(rejected_ctr, 1);
         if (res.at) {
             /* whole requests came first: they are served, then the
              * connection ends where the bad one begins */
-            atomic_fetch_add(&n_closed, 1);
             return (ssize_t)res.at;
         }
         if (res.action == AU_RXG_ANSWER && !au_rxguard_answered(&s->g)) {
@@ -124,9 +107,6 @@ ssize_t recv(int fd, void *buf, size_t len, int flags)
             char reply[768];
             size_t rn = au_rxguard_reply(&res, reply, sizeof reply);
             if (rn) (void)!send(fd, reply, rn, MSG_NOSIGNAL | MSG_DONTWAIT);
-            atomic_fetch_add(&n_answered, 1);
-        } else {
-            atomic_fetch_add(&n_closed, 1);
         }
         return 0;
     }

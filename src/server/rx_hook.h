@@ -13,17 +13,13 @@
  * calling thread the one whose reads are inspected. 0 or AU_ENOMEM. */
 int au_rx_hook_init(int max_fds, _Atomic uint64_t *rejected);
 void au_rx_hook_deinit(void);
-/* A socket the server accepted: its bytes are parsed from the start. */
+/* A socket the server accepted: its bytes are parsed from the start. There
+ * is no detach: a closed socket's slot stays attached until its number is
+ * accepted again (which resets it), and the service thread reads no socket
+ * it did not accept. */
 void au_rx_hook_attach(int fd);
-/* The socket is closing (or was never the server's): hands it back. */
-void au_rx_hook_detach(int fd);
 /* The server refused this connection's request and asked to close it: any
  * further bytes read on it are dropped and read as the end of the stream. */
 void au_rx_hook_hangup(int fd);
-/* Counters since init, for tests and metrics. */
-typedef struct {
-    uint64_t answered, closed, renamed, unmasked;
-} au_rx_hook_stats;
-au_rx_hook_stats au_rx_hook_get_stats(void);
 
 #endif

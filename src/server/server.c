@@ -1285,11 +1285,9 @@ static int http_export_get(au_server *srv, struct lws *wsi, pss_t *pss,
                                     (const unsigned char *)val,                \
                                     (int)strlen(val), &p, end))                \
         return -1;
+    /* the isolation headers come from the vhost (lws_serve_http_file adds
+     * them): listed here too, each was sent twice */
     XH("content-disposition:", disp);
-    XH("cross-origin-opener-policy:", "same-origin");
-    XH("cross-origin-embedder-policy:", "require-corp");
-    XH("cross-origin-resource-policy:", "same-origin");
-    XH("x-content-type-options:", "nosniff");
     XH("cache-control:", "no-store");
 #undef XH
     int r = lws_serve_http_file(wsi, path, ctype, (const char *)hb,

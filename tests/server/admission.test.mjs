@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import WebSocket from 'ws';
-import { startServer, listen, get, metrics, sleep, SLACK } from './helpers.mjs';
+import { startServer, listen, get, metrics, sleep, assertIsolated, SLACK } from './helpers.mjs';
 
 // An upgrade that must be refused: its status and JSON body.
 function refused(port, query, localAddress) {
@@ -118,6 +118,8 @@ test('idle connections past an address\'s limit are answered at once; health and
     for (let i = 0; i < 200 * SLACK && socks.filter((c) => c.closed).length < 280; i++) await sleep(50);
     const told = socks.filter((c) => /^HTTP\/1\.1 503/.test(c.data) && /too many open connections/.test(c.data));
     assert.ok(told.length >= 270, `${told.length} of 300 idle connections were answered with 503`);
+    const head = told[0].data.slice(0, told[0].data.indexOf('\r\n\r\n')).split('\r\n').slice(1);
+    assertIsolated(Object.fromEntries(head.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()])), '503');
     // another address is served meanwhile: health, and a listener
     const from2 = (path) => new Promise((resolve, reject) => {
       const c = idle(s.port, '127.0.0.2');

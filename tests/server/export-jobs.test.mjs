@@ -10,21 +10,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startServer, listen, get, sleep, SLACK } from './helpers.mjs';
+import { startServer, listen, get, post, sleep, SLACK } from './helpers.mjs';
 
-const post = (port, p, localAddress = '127.0.0.1') => new Promise((resolve, reject) => {
-  const r = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', agent: false, localAddress }, (res) => {
-    const parts = [];
-    res.on('data', (d) => parts.push(d));
-    res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString() }));
-  });
-  r.on('error', reject);
-  r.setTimeout(10000, () => r.destroy(new Error('HTTP timeout')));
-  r.end();
-});
 
 async function waitFor(what, fn, ms = 20000 * SLACK) {
   const t0 = Date.now();

@@ -13,21 +13,11 @@
 // times are the stream's.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { startServer, listen, get, sleep, SLACK } from './helpers.mjs';
+import { startServer, listen, get, post, sleep, SLACK } from './helpers.mjs';
 
 const CHANNEL = { pads: 0, melody: 1, bass: 2, textures: 3, bells: 4, percussion: 9 };
 const PPQ = 480;
 
-const post = (port, p) => new Promise((resolve, reject) => {
-  const r = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', agent: false }, (res) => {
-    const parts = [];
-    res.on('data', (d) => parts.push(d));
-    res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString() }));
-  });
-  r.on('error', reject);
-  r.end();
-});
 
 // A Standard MIDI File: its tempo map and its notes (channel, pitch,
 // start and end in ticks).

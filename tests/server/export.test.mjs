@@ -6,21 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, startServer, listen, get, sleep, refusedUpgrade, metrics } from './helpers.mjs';
+import { BIN, startServer, listen, get, post, sleep, refusedUpgrade, metrics, assertIsolated } from './helpers.mjs';
 
-const post = (port, p) => new Promise((resolve, reject) => {
-  const r = http.request({ host: '127.0.0.1', port, path: p, method: 'POST', agent: false }, (res) => {
-    const parts = [];
-    res.on('data', (d) => parts.push(d));
-    res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString() }));
-  });
-  r.on('error', reject);
-  r.setTimeout(5000, () => r.destroy(new Error('HTTP timeout')));
-  r.end();
-});
 
 async function exportDone(port, job, ms = 60000) {
   const t0 = Date.now();
@@ -88,6 +77,7 @@ test('export: FLAC and raw are the streamed PCM bit for bit; MIDI is a file', { 
   assert.equal(f.status, 200);
   assert.equal(f.headers['content-type'], 'audio/flac');
   assert.match(f.headers['content-disposition'], /filename="Amber-Tide-7F3A\.flac"/);
+  assertIsolated(f.headers, 'export download');
   const flac = path.join(tmp, 'x.flac');
   fs.writeFileSync(flac, f.body);
   const pcm = execFileSync('ffmpeg', ['-v', 'error', '-i', flac, '-f', 's16le', '-'], { maxBuffer: 1 << 26 });

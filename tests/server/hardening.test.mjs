@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { startServer, listen, SLACK } from './helpers.mjs';
+import { startServer, listen, assertIsolated, SLACK } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(['--workers', '1']); });
@@ -58,11 +58,7 @@ function responses(text) {
 
 const H = (port) => `Host: 127.0.0.1:${port}\r\n`;
 
-function isolated(r, what) {
-  assert.equal(r.headers['cross-origin-opener-policy'], 'same-origin', `${what}: COOP`);
-  assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp', `${what}: COEP`);
-  assert.equal(r.headers['cross-origin-resource-policy'], 'same-origin', `${what}: CORP`);
-}
+const isolated = (r, what) => assertIsolated(r.headers, what);
 
 test('HEAD is answered like GET without a body; a pipelined request gets its own answer', { timeout: 30000 * SLACK }, async () => {
   const r = await raw(srv.port, `HEAD /api/health HTTP/1.1\r\n${H(srv.port)}\r\nGET /api/health HTTP/1.1\r\n${H(srv.port)}Connection: close\r\n\r\n`);
@@ -83,7 +79,10 @@ test('other methods get 405 with Allow; CONNECT is answered, not left open', { t
     isolated(x, m);
   }
   const c = await raw(srv.port, `CONNECT 127.0.0.1:22 HTTP/1.1\r\n${H(srv.port)}\r\n`);
-  assert.equal(responses(c.text)[0]?.status, 405, 'CONNECT');
+  const [cr] = responses(c.text);
+  assert.equal(cr?.status, 405, 'CONNECT');
+  assert.equal(cr.headers.allow, 'GET, HEAD', 'CONNECT');
+  isolated(cr, 'CONNECT');
   assert.ok(c.closed);
 });
 

@@ -1,5 +1,6 @@
 // Shared helpers for the server's black-box tests: start the real binary on
 // an ephemeral port, talk to it with the `ws` package, read its HTTP API.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import WebSocket from 'ws';
@@ -142,6 +143,31 @@ export function get(port, path, headers = {}) {
     req.on('error', reject);
     req.setTimeout(5000 * SLACK, () => req.destroy(new Error(`HTTP timeout on ${path}`)));
   });
+}
+
+// A POST without a body (the export API): { status, headers, body as text }.
+// localAddress picks the client's address (127.0.0.x) for per-client bounds.
+export function post(port, path, localAddress = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false, localAddress }, (res) => {
+      const parts = [];
+      res.on('data', (d) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers,
+        body: Buffer.concat(parts).toString() }));
+    });
+    req.on('error', reject);
+    req.setTimeout(5000 * SLACK, () => req.destroy(new Error(`HTTP timeout on POST ${path}`)));
+    req.end();
+  });
+}
+
+// The isolation headers every response carries (docs/protocol.md), each
+// once: headers by lowercase name (Node joins a repeated one with ", ").
+export function assertIsolated(headers, what) {
+  assert.equal(headers['cross-origin-opener-policy'], 'same-origin', `${what}: COOP`);
+  assert.equal(headers['cross-origin-embedder-policy'], 'require-corp', `${what}: COEP`);
+  assert.equal(headers['cross-origin-resource-policy'], 'same-origin', `${what}: CORP`);
+  assert.equal(headers['x-content-type-options'], 'nosniff', `${what}: nosniff`);
 }
 
 export async function metrics(port) {
