@@ -27,7 +27,7 @@
 enum { P_PIANO = 0, P_EPIANO = 4, P_CELESTA = 8, P_VIBES = 11, P_HARP = 46,
        P_SLOW_STRINGS = 49, P_CHOIR = 52, P_OOHS = 53, P_FLUTE = 73,
        P_HALO = 94, P_CRYSTAL = 98, P_KALIMBA = 108, P_BRUSH_KIT = 40,
-       P_ORCH_KIT = 48, P_BOWED_GLASS = 92 };
+       P_ORCH_KIT = 48, P_CHOIR_PAD = 91, P_BOWED_GLASS = 92 };
 
 static const au_piece pieces[AU_PIECE_COUNT] = {
     /* today's sound: every layer on Auralis's own instruments */
@@ -66,6 +66,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         .harmonic_rhythm = 1.5f, .density = 0.7f,
         .loop_s = {19.7f, 25.3f, 31.1f, 37.9f},
         .space = 1.15f, .brightness = 0.25f, .level_follow = 1.0f,
+        /* the room's tone: low noise under the strings' root */
+        .floor = 0.2f,
         .level_db = -0.8f,
     },
     /* bells, celesta and glass on the mode's pentatonic, high and bright,
@@ -114,8 +116,9 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
      * often; a second, softer voice sings now and then */
     [AU_PIECE_CHOIR] = {
         .layer = {
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR, .nalt = 1,
-                                 .alt = {91}, .lo = 48, .hi = 77,
+            /* the choir pad (FluidR3's "aahs" preset as a variant
+             * masked the "oohs" melody, +2.5 dB, and darkened the mix) */
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR_PAD, .lo = 48, .hi = 77,
                                  .vmin = 36, .vmax = 80, .attack_tc = 1800,
                                  .release_tc = 1200, .cutoff_cents = 1200,
                                  .gain = 0.8f, .rev = 1.3f, .dly = 0),
@@ -131,6 +134,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         },
         .harmonic_rhythm = 2.0f, .density = 0.7f,
         .space = 1.5f, .brightness = 0.1f, .level_follow = 1.0f,
+        /* the large space's low rumble between the drone's notes */
+        .floor = 0.15f,
         .level_db = -0.8f,
     },
     /* for sleep: low, dark strings and a few soft electric-piano notes far
@@ -145,7 +150,7 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_EPIANO, .nalt = 2,
                                    .alt = {P_HARP, P_VIBES},
                                    .lo = 60, .hi = 79, .vmin = 30, .vmax = 64,
-                                   .cutoff_cents = -1200, .gain = 2.8f,
+                                   .cutoff_cents = -1200, .gain = 3.2f,
                                    .rev = 1.3f, .dly = 0.8f),
             /* low strings holding the root (E2-E3), dark, under the
              * strings' chords */
@@ -160,6 +165,9 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         },
         .harmonic_rhythm = 2.5f, .density = 0.35f, .reg_shift = -5,
         .space = 1.4f, .brightness = -0.25f, .level_follow = 1.0f,
+        /* a distant sea: low noise swelling slowly (brown noise is a
+         * sleep sound of its own) */
+        .floor = 0.2f,
         .level_db = -0.8f,
     },
     /* a steady soft pulse: brush kit patterns renewed about every minute,

@@ -52,6 +52,7 @@ static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
  * band rises with brightness (5.5 kHz when calm, 9 kHz when bright) */
 #define AIR_HZ 5000.0f
 #define AIR_LEVEL 0.06f
+#define FLOOR_HZ 130.0f
 /* pad bus: high-pass (the bass keeps its register), and a dip around
  * 2 kHz while the melody sounds (room for it) */
 #define PADBUS_HP_HZ 90.0f
@@ -91,6 +92,7 @@ struct au_engine {
     au_rng air_rng;
     au_svf air_f[2];
     au_svf_coef air_c;
+    au_svf_coef floor_c; /* a piece's low floor (air_f[1]) */
     float air_lfo, air_b;
     /* pad bus */
     au_svf pb_hp[2];
@@ -212,6 +214,7 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     }
     au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);
     e->air_b = -1.0f; /* designed at the first block */
+    e->floor_c = au_svf_design(FLOOR_HZ, 0.6f, rate);
     e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
     e->pb_dip_applied = 1.0f; /* forces the first design */
     e->pb_b0 = 1.0f;
@@ -325,6 +328,21 @@ static void air(au_engine *e, float bright)
         xr[i] += y;
     }
     e->air_f[0] = f;
+    /* a piece's floor: low noise (a band-pass near 130 Hz, about 70-250
+     * Hz), the room's tone or a distant sea under pieces whose instruments
+     * leave the lowest octaves empty, swelling against the air
+     * (pieces.md); drift has none, and draws no noise for it */
+    if (e->pc->floor > 0.0f) {
+        float gf = e->pc->floor * (1.0f - 0.3f * au_sin2pi(e->air_lfo));
+        nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+        f = e->air_f[1];
+        for (int i = 0; i < AU_BLOCK; i++) {
+            float y = gf * au_svf_bp(&f, &e->floor_c, nz[i]);
+            xl[i] += y;
+            xr[i] += y;
+        }
+        e->air_f[1] = f;
+    }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
 
