@@ -11,6 +11,9 @@
 //   node bench/player-session.mjs [--seconds 600] [--presses 5] [--bin build/auralis] [--codec auto|opus|pcm16]
 //                                 [--compare DIR] [--web-root DIR]
 // Talks only to 127.0.0.1; stops by itself after --seconds.
+// buffer_ms_after_30s is the buffer depth's range once settled (samples after
+// the first 30 s): null on a run of 30 s or less, with buffer_ms_after_30s_why
+// saying so.
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -105,7 +108,8 @@ try {
   }
   const last = samples[samples.length - 1];
   const after30 = samples.slice(30);
-  const range = (xs) => `${Math.min(...xs).toFixed(1)}..${Math.max(...xs).toFixed(1)}`;
+  // min..max (reduce: a day's 86,400 samples are too many to spread)
+  const range = (xs) => `${xs.reduce((a, x) => Math.min(a, x)).toFixed(1)}..${xs.reduce((a, x) => Math.max(a, x)).toFixed(1)}`;
   const figures = (ps) => {
     const pl = ps.map((x) => x.press_to_loud_ms).filter(Number.isFinite);
     return {
@@ -127,9 +131,11 @@ try {
     skips: last.skips ?? null,
     chunks: last.chunks,
     tiers,
-    buffer_ms_after_30s: range(after30.map((s) => s.buffer_ms)),
+    // the buffer once settled; a run of 30 s or less has no such samples
+    buffer_ms_after_30s: after30.length ? range(after30.map((s) => s.buffer_ms)) : null,
+    ...(after30.length ? {} : { buffer_ms_after_30s_why: `n/a: the run was ${SECONDS} s, 31 s or more gives it` }),
     playback_rate_range: range(samples.map((s) => (s.playback_rate - 1) * 100)) + ' %',
-    jitter_ms_max: Math.max(...samples.map((s) => s.jitter_ms)),
+    jitter_ms_max: samples.reduce((a, s) => Math.max(a, s.jitter_ms), 0),
     page_errors: errors.length,
   };
   console.log(JSON.stringify(out, null, 2));

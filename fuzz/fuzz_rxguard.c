@@ -11,6 +11,8 @@
 #include "core/utf8.h"
 #include "server/rx_guard.h"
 
+#include "../tests/rxguard_reads.h"
+
 typedef struct {
     uint8_t *out;
     size_t out_n;
@@ -18,41 +20,36 @@ typedef struct {
     unsigned unmasked;
 } run_t;
 
+static void on_read(void *ctx, const uint8_t *buf, size_t len,
+                    const au_rxg_result *res)
+{
+    run_t *r = ctx;
+    r->unmasked += res->unmasked;
+    if (res->action != AU_RXG_PASS) {
+        if (res->at > len) __builtin_trap();
+        memcpy(r->out + r->out_n, buf, res->at);
+        r->out_n += res->at;
+        r->status = res->action == AU_RXG_ANSWER ? res->status : -1;
+        char reply[768];
+        size_t rn = au_rxguard_reply(res, reply, sizeof reply);
+        if (res->action == AU_RXG_ANSWER &&
+            (rn == 0 || !au_utf8_valid(reply, rn) ||
+             !strstr(reply, "\r\n\r\n{")))
+            __builtin_trap();
+        return;
+    }
+    if (res->hold > len || res->hold > AU_RXGUARD_NAME_MAX) __builtin_trap();
+    memcpy(r->out + r->out_n, buf, len - res->hold);
+    r->out_n += len - res->hold;
+}
+
 static void run(const uint8_t *msg, size_t n, size_t step, run_t *r)
 {
     static uint8_t buf[4096 + AU_RXGUARD_NAME_MAX];
-    au_rxguard g;
-    au_rxguard_reset(&g);
     r->out_n = 0;
     r->status = 0;
     r->unmasked = 0;
-    size_t stash = 0, off = 0;
-    while (off < n) {
-        size_t take = step < n - off ? step : n - off;
-        memcpy(buf + stash, msg + off, take);
-        off += take;
-        size_t len = stash + take;
-        au_rxg_result res = au_rxguard_feed(&g, buf, len);
-        r->unmasked += res.unmasked;
-        if (res.action != AU_RXG_PASS) {
-            if (res.at > len) __builtin_trap();
-            memcpy(r->out + r->out_n, buf, res.at);
-            r->out_n += res.at;
-            r->status = res.action == AU_RXG_ANSWER ? res.status : -1;
-            char reply[768];
-            size_t rn = au_rxguard_reply(&res, reply, sizeof reply);
-            if (res.action == AU_RXG_ANSWER &&
-                (rn == 0 || !au_utf8_valid(reply, rn) ||
-                 !strstr(reply, "\r\n\r\n{")))
-                __builtin_trap();
-            return;
-        }
-        if (res.hold > len || res.hold > AU_RXGUARD_NAME_MAX) __builtin_trap();
-        memcpy(r->out + r->out_n, buf, len - res.hold);
-        r->out_n += len - res.hold;
-        memmove(buf, buf + len - res.hold, res.hold);
-        stash = res.hold;
-    }
+    au_rxg_feed_reads(msg, n, step, buf, on_read, r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,6 +14,9 @@
 
 #include "core/utf8.h"
 #include "server/rx_guard.h"
+#include "server/rx_guard_names.h"
+
+#include "rxguard_reads.h"
 
 typedef struct {
     uint8_t out[131072]; /* bytes handed on, after rewrites */
@@ -23,37 +26,30 @@ typedef struct {
     int unmasked, renamed;
 } run_t;
 
+static void on_read(void *ctx, const uint8_t *buf, size_t len,
+                    const au_rxg_result *res)
+{
+    run_t *r = ctx;
+    r->last = *res;
+    r->unmasked += (int)res->unmasked;
+    r->renamed += (int)res->renamed;
+    if (res->action != AU_RXG_PASS) {
+        memcpy(r->out + r->out_n, buf, res->at);
+        r->out_n += res->at;
+        r->status = res->action == AU_RXG_ANSWER ? res->status : -1;
+        return;
+    }
+    assert_true(res->hold <= len);
+    memcpy(r->out + r->out_n, buf, len - res->hold);
+    r->out_n += len - res->hold;
+}
+
 /* Feeds msg in reads of `step` bytes (0: whole) the way rx_hook.c does. */
 static void run(const void *msg, size_t n, size_t step, run_t *r)
 {
-    au_rxguard g;
-    au_rxguard_reset(&g);
-    memset(r, 0, sizeof *r);
     static uint8_t buf[131072 + AU_RXGUARD_NAME_MAX];
-    size_t stash = 0, off = 0;
-    while (off < n || stash) {
-        size_t take = step ? step : n;
-        if (take > n - off) take = n - off;
-        if (!take && stash) break; /* the peer stopped mid-header */
-        memcpy(buf + stash, (const uint8_t *)msg + off, take);
-        off += take;
-        size_t len = stash + take;
-        au_rxg_result res = au_rxguard_feed(&g, buf, len);
-        r->last = res;
-        r->unmasked += (int)res.unmasked;
-        r->renamed += (int)res.renamed;
-        if (res.action != AU_RXG_PASS) {
-            memcpy(r->out + r->out_n, buf, res.at);
-            r->out_n += res.at;
-            r->status = res.action == AU_RXG_ANSWER ? res.status : -1;
-            return;
-        }
-        assert_true(res.hold <= len);
-        memcpy(r->out + r->out_n, buf, len - res.hold);
-        r->out_n += len - res.hold;
-        memmove(buf, buf + len - res.hold, res.hold);
-        stash = res.hold;
-    }
+    memset(r, 0, sizeof *r);
+    au_rxg_feed_reads(msg, n, step, buf, on_read, r);
 }
 
 static void same_at_every_cut(const char *msg, size_t n, int status,
@@ -132,13 +128,13 @@ static void malformed_heads_are_answered(void **state)
     assert_true(n > 0);
     assert_true(au_utf8_valid(out, n));
     assert_non_null(strstr(out, "HTTP/1.1 431 "));
-    assert_non_null(
-        strstr(out, "\r\ncross-origin-opener-policy: same-origin\r\n"));
-    assert_non_null(
-        strstr(out, "\r\ncross-origin-embedder-policy: require-corp\r\n"));
-    assert_non_null(
-        strstr(out, "\r\ncross-origin-resource-policy: same-origin\r\n"));
-    assert_non_null(strstr(out, "\r\nx-content-type-options: nosniff\r\n"));
+    static const char *const isolation[] = {
+        "\r\ncross-origin-opener-policy: same-origin\r\n",
+        "\r\ncross-origin-embedder-policy: require-corp\r\n",
+        "\r\ncross-origin-resource-policy: same-origin\r\n",
+        "\r\nx-content-type-options: nosniff\r\n"};
+    for (size_t i = 0; i < sizeof isolation / sizeof isolation[0]; i++)
+        if (!strstr(out, isolation[i])) fail_msg("no%s", isolation[i]);
     assert_non_null(strstr(out, "\"code\":\"headers_too_large\""));
 }
 
@@ -166,6 +162,80 @@ static void prefix_names_are_renamed(void **state)
     static const char want[] = "\r\n~~~~: 1\r\n~~: 2\r\nAccept: 3\r\n"
                                "~~~~~~~: 4\r\nHostname: 5";
     assert_non_null(memmem(r.out, r.out_n, want, sizeof want - 1));
+}
+
+/* The rule the table lookup must keep, written the plain way: 1 a known
+ * name, 2 a proper prefix of one (and not one), 0 neither. */
+#define AU_NAME_(n) n,
+static const char *const known_names[] = {AU_RXGUARD_KNOWN_NAMES(AU_NAME_)};
+#undef AU_NAME_
+enum { N_NAMES = sizeof known_names / sizeof known_names[0] };
+
+static int reference_state(const char *name, size_t n)
+{
+    int r = 0;
+    for (size_t k = 0; k < N_NAMES; k++) {
+        size_t kl = strlen(known_names[k]);
+        if (kl < n || memcmp(known_names[k], name, n)) continue;
+        if (kl == n) return 1;
+        r = 2;
+    }
+    return r;
+}
+
+/* The head with one header named `name`: renamed when the name is a proper
+ * prefix; held back whole when a read ends after it and it may still grow
+ * into a known name. */
+static void check_name(const char *name)
+{
+    size_t n = strlen(name);
+    int want = n < AU_RXGUARD_NAME_MAX ? reference_state(name, n) : 0;
+    char msg[128];
+    int len =
+        snprintf(msg, sizeof msg, "GET / HTTP/1.1\r\n%s: v\r\n\r\n", name);
+    assert_true(len > 0 && (size_t)len < sizeof msg);
+    static run_t r;
+    run(msg, (size_t)len, 0, &r);
+    assert_int_equal(r.status, 0);
+    if (r.renamed != (want == 2)) fail_msg("%s: renamed %d", name, r.renamed);
+    au_rxguard g;
+    au_rxguard_reset(&g);
+    uint8_t buf[128];
+    size_t head = 16 + n; /* the request line and the name */
+    memcpy(buf, msg, head);
+    au_rxg_result res = au_rxguard_feed(&g, buf, head);
+    assert_int_equal(res.action, AU_RXG_PASS);
+    if (res.hold != (want ? n : 0)) fail_msg("%s: held %zu", name, res.hold);
+}
+
+static void known_name_lookup_keeps_its_verdicts(void **state)
+{
+    (void)state;
+    /* the lookup is a binary search: the table must stay sorted */
+    for (size_t k = 1; k < N_NAMES; k++)
+        if (strcmp(known_names[k - 1], known_names[k]) >= 0)
+            fail_msg("rx_guard_names.h: %s before %s", known_names[k - 1],
+                     known_names[k]);
+    /* every prefix of every name, and each with one more byte */
+    static const char more[] = "abcdefghijklmnopqrstuvwxyz0123456789-_~";
+    char name[64];
+    for (size_t k = 0; k < N_NAMES; k++) {
+        size_t kl = strlen(known_names[k]);
+        for (size_t p = 1; p <= kl; p++) {
+            memcpy(name, known_names[k], p);
+            name[p] = 0;
+            check_name(name);
+            for (const char *c = more; *c; c++) {
+                name[p] = *c;
+                name[p + 1] = 0;
+                check_name(name);
+            }
+        }
+    }
+    /* before the first, after the last, and past the kept length */
+    check_name("a");
+    check_name("zz");
+    check_name("access-control-request-headers-and-more-x");
 }
 
 /* A client frame: masked (with a key of 1, 2, 3, 4) or not. */
@@ -226,6 +296,7 @@ int main(void)
         cmocka_unit_test(malformed_heads_are_answered),
         cmocka_unit_test(a_bad_request_after_good_ones_keeps_them),
         cmocka_unit_test(prefix_names_are_renamed),
+        cmocka_unit_test(known_name_lookup_keeps_its_verdicts),
         cmocka_unit_test(unmasked_frames_get_a_reserved_opcode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,13 +12,9 @@ station keeps playing; when the master comes back, publishing resumes.
 icecast2 refuses to run as root: as root it runs as the `icecast2` user the
 package creates (runuser). Every process is stopped by PID, also on failure.
 Skips (exit 0 with a message) only if icecast2 is not installed."""
-import base64
 import json
 import os
-import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,33 +25,14 @@ import urllib.request
 
 import numpy as np
 
+from cli_helpers import free_port, start_auralis, stop, wait_for, ws_upgrade
+
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/auralis")
 ICECAST = shutil.which("icecast2") or "/usr/bin/icecast2"
 SRC_PW = "src-secret-7"
 SEED = 777
 STATION = "relaytest"
 PROCS = []
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_for(pred, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            v = pred()
-            if v:
-                return v
-        except Exception:  # not up yet
-            pass
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for " + what)
 
 
 def http_get(url, timeout=5):
@@ -111,6 +88,7 @@ class Icecast:
         PROCS.append(self.proc)
         wait_for(lambda: http_get(self.url("/status-json.xsl")), 20,
                  "icecast2 on port %d" % self.port)
+        return self
 
     def stop(self):
         stop(self.proc)
@@ -131,40 +109,15 @@ class Icecast:
                    for s in self.sources())
 
 
-def stop(p):
-    if p is None:
-        return
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=8)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    if p.stdout:
-        p.stdout.close()
-
-
 class Auralis:
-    def __init__(self, tmp, icecast_url, password, stations):
+    def __init__(self, tmp, icecast_url, password, stations, args=()):
         self.err_path = os.path.join(tmp, "auralis-%d.err" % len(PROCS))
-        err = open(self.err_path, "w")
-        env = dict(os.environ)
-        env["AURALIS_ICECAST_PASSWORD"] = password
-        args = [BIN, "serve", "--port", "0", "--icecast", icecast_url]
+        env = dict(os.environ, AURALIS_ICECAST_PASSWORD=password)
+        args = ["--icecast", icecast_url] + list(args)
         for s in stations:
             args += ["--icecast-station", s]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
-                                     stderr=err, text=True, env=env)
-        err.close()  # the child has its own copy
-        PROCS.append(self.proc)
-        line = self.proc.stdout.readline()
-        while line and "listening on" not in line:
-            line = self.proc.stdout.readline()
-        m = re.search(r":(\d+)/", line)
-        if not m:
-            raise AssertionError("auralis did not start: " + self.stderr())
-        self.port = int(m.group(1))
+        with open(self.err_path, "w") as err:  # the child has its own copy
+            self.proc, self.port = start_auralis(BIN, args, PROCS, err, env)
 
     def metrics(self):
         return json.loads(http_get(
@@ -179,21 +132,9 @@ class Auralis:
 
 
 def ws_join_and_set(port, station, msg):
-    """A bare WebSocket client (no library): joins the station and sends
-    one control message. Returns the socket (the caller closes it)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(("GET /ws?station=%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
-               % (station, key)).encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        d = s.recv(4096)
-        if not d:
-            raise AssertionError("upgrade refused")
-        buf += d
-    assert b" 101 " in buf.split(b"\r\n")[0], buf[:200]
+    """Joins the station over a bare WebSocket and sends one control
+    message. Returns the socket (the caller closes it)."""
+    s, _ = ws_upgrade(port, "station=" + station, timeout=10)
     payload = json.dumps(msg).encode()
     assert len(payload) < 126
     mask = os.urandom(4)
@@ -238,6 +179,22 @@ def read_for(url, seconds, out, key):
                 buf += d
     finally:
         out[key] = bytes(buf)
+
+
+def relay_and_http_pages(relay, au_port):
+    """Reads the relay's mount (14 s) and /stream/NAME.opus (10 s) at once:
+    the whole Ogg pages of each."""
+    got = {}
+    readers = [threading.Thread(target=read_for, args=(
+                   relay.url("/%s.opus" % STATION), 14, got, "relay")),
+               threading.Thread(target=read_for, args=(
+                   "http://127.0.0.1:%d/stream/%s.opus" % (au_port, STATION),
+                   10, got, "http"))]
+    for t in readers:
+        t.start()
+    for t in readers:
+        t.join()
+    return ogg_pages(got["relay"]), ogg_pages(got["http"])
 
 
 def ogg_pages(data):
@@ -286,8 +243,7 @@ class IcecastRelay(unittest.TestCase):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def test_relay_listener_hears_the_station(self):
-        master = Icecast(self.tmp, "master")
-        master.start()
+        master = Icecast(self.tmp, "master").start()
         au = Auralis(self.tmp, "icecast://source@127.0.0.1:%d/" % master.port,
                      SRC_PW, ["%s?seed=%d" % (STATION, SEED)])
         wait_for(master.has_mount, 30, "the mount on the master")
@@ -295,27 +251,14 @@ class IcecastRelay(unittest.TestCase):
         wait_for(lambda: station_urls(au.port).get("icecast") ==
                  master.url("/%s.opus" % STATION), 30,
                  "the Icecast URL in /api/stations")
-        relay = Icecast(self.tmp, "relay", relay_of=master.port)
-        relay.start()
+        relay = Icecast(self.tmp, "relay", relay_of=master.port).start()
         wait_for(relay.has_mount, 30, "the mount on the relay")
 
         # one encode per station for every transport: what the relay
         # serves is, byte for byte, what /stream/NAME.opus serves - the same
         # header pages, then the same data pages (matched by granule
         # position where the two listeners' windows overlap)
-        got_bytes = {}
-        readers = [threading.Thread(target=read_for, args=(
-                       relay.url("/%s.opus" % STATION), 14, got_bytes,
-                       "relay")),
-                   threading.Thread(target=read_for, args=(
-                       "http://127.0.0.1:%d/stream/%s.opus" % (au.port,
-                                                                STATION),
-                       10, got_bytes, "http"))]
-        for t in readers:
-            t.start()
-        for t in readers:
-            t.join()
-        rp, hp = ogg_pages(got_bytes["relay"]), ogg_pages(got_bytes["http"])
+        rp, hp = relay_and_http_pages(relay, au.port)
         self.assertGreater(len(rp), 40)
         self.assertGreater(len(hp), 40)
         self.assertEqual(rp[:2], hp[:2], "the same OpusHead/OpusTags pages")
@@ -361,19 +304,7 @@ class IcecastRelay(unittest.TestCase):
         # the chained link carries the station's pages on, restamped: the
         # same lacing and packets at the same granule positions, only the
         # serial, page number and CRC differ
-        got_bytes = {}
-        readers = [threading.Thread(target=read_for, args=(
-                       relay.url("/%s.opus" % STATION), 14, got_bytes,
-                       "relay")),
-                   threading.Thread(target=read_for, args=(
-                       "http://127.0.0.1:%d/stream/%s.opus" % (au.port,
-                                                                STATION),
-                       10, got_bytes, "http"))]
-        for t in readers:
-            t.start()
-        for t in readers:
-            t.join()
-        rp, hp = ogg_pages(got_bytes["relay"]), ogg_pages(got_bytes["http"])
+        rp, hp = relay_and_http_pages(relay, au.port)
         self.assertIn(b"TITLE=%s: A aeolian" % STATION.encode(), rp[1])
         by_granule = {granule(p): p for p in hp[2:]}
         common = [p for p in rp[2:] if granule(p) in by_granule]
@@ -410,8 +341,7 @@ class IcecastRelay(unittest.TestCase):
         self.assertEqual(au.proc.returncode, 0, au.stderr())
 
     def test_wrong_password_is_logged_once_and_counted(self):
-        master = Icecast(self.tmp, "master")
-        master.start()
+        master = Icecast(self.tmp, "master").start()
         au = Auralis(self.tmp, "icecast://source@127.0.0.1:%d/live/"
                      % master.port, "not-the-password", [STATION])
         wait_for(lambda: au.metrics()["icecast"]["failures"] >= 2, 60,
@@ -432,19 +362,10 @@ class IcecastRelay(unittest.TestCase):
     def test_every_station_while_it_exists(self):
         """Without --icecast-station: each station is published while it
         exists, and unpublished when it ends."""
-        master = Icecast(self.tmp, "master")
-        master.start()
-        env = dict(os.environ, AURALIS_ICECAST_PASSWORD=SRC_PW)
-        p = subprocess.Popen([BIN, "serve", "--port", "0", "--station-linger",
-                              "1", "--icecast", "icecast://source@127.0.0.1:"
-                              "%d/all/" % master.port],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             text=True, env=env)
-        PROCS.append(p)
-        line = p.stdout.readline()
-        while line and "listening on" not in line:
-            line = p.stdout.readline()
-        port = int(re.search(r":(\d+)/", line).group(1))
+        master = Icecast(self.tmp, "master").start()
+        port = Auralis(self.tmp, "icecast://source@127.0.0.1:%d/all/"
+                       % master.port, SRC_PW, [],
+                       ["--station-linger", "1"]).port
         a = ws_join_and_set(port, "aaa", {"type": "ping"})
         b = ws_join_and_set(port, "bbb", {"type": "ping"})
         urls = lambda: sorted(x["listenurl"].split("/", 3)[3]

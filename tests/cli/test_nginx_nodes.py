@@ -12,13 +12,10 @@ offline render, also through nginx, and a resume by an id no node knows
 falls back to the description.
 Every process is stopped by PID, also on failure. Skips only if nginx is
 not installed."""
-import base64
 import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +24,8 @@ import unittest
 import urllib.error
 import urllib.parse
 import urllib.request
+
+from cli_helpers import free_port, start_auralis, stop, wait_for, ws_upgrade
 
 BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build/auralis")
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -37,79 +36,22 @@ STATIONS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
 PROCS = []
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_for(pred, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            v = pred()
-            if v:
-                return v
-        except Exception:  # not up yet
-            pass
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for " + what)
-
-
 def get(port, path, timeout=30):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path))
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return r.status, dict(r.headers), r.read()
 
 
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=8)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    if p.stdout:
-        p.stdout.close()
-
-
 def start_node():
     # as the recipe says for nodes behind a proxy
-    p = subprocess.Popen([BIN, "serve", "--port", "0",
-                          "--max-streams-per-address", "0",
-                          "--max-pending-per-address", "0"],
-                         stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, text=True)
-    PROCS.append(p)
-    line = p.stdout.readline()
-    while line and "listening on" not in line:
-        line = p.stdout.readline()
-    m = re.search(r":(\d+)/", line)
-    if not m:
-        raise AssertionError("a node did not start")
-    return int(m.group(1))
+    return start_auralis(BIN, ["--max-streams-per-address", "0",
+                               "--max-pending-per-address", "0"], PROCS)[1]
 
 
 def ws_join(port, query):
     """A bare WebSocket client: upgrade through nginx, return the socket
     and the first text frame (hello) as JSON."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=15)
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(("GET /ws?%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
-               % (query, key)).encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        d = s.recv(65536)
-        if not d:
-            raise AssertionError("connection closed during the upgrade")
-        buf += d
-    head, buf = buf.split(b"\r\n\r\n", 1)
-    assert b" 101 " in head.split(b"\r\n")[0], head
+    s, buf = ws_upgrade(port, query)
     while len(buf) < 4:
         buf += s.recv(65536)
     assert buf[0] == 0x81, "first frame is text"
