@@ -129,7 +129,7 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.18f, .rev = 1.2f),
             [AU_LAYER_PERCUSSION] = OFF,
             /* breath and air above the voices */
-            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 1.5f, .rev = 1.2f),
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 2.4f, .rev = 1.2f),
             [AU_LAYER_BELLS] = OFF,
         },
         .harmonic_rhythm = 2.0f, .density = 0.7f,
