@@ -49,17 +49,22 @@ NOTE_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 # ---------------------------------------------------------------- running
 
 
-def run_auralis(binary, cmd, out, seed, key, mode, bpm, intensity, seconds,
-                extra=()):
-    args = [binary, cmd, "--quiet", "--seed", str(seed), "--key", key,
-            "--mode", mode, "--bpm", str(bpm), "--intensity", str(intensity),
-            "--seconds", str(seconds), *extra, "-o", out]
+def run(binary, cmd, out, opts):
+    """`auralis CMD --quiet OPTS -o OUT` (render: float WAV); OUT"""
+    args = [binary, cmd, "--quiet", *opts, "-o", out]
     if cmd == "render":
         args.insert(2, "--float")
     r = subprocess.run(args, capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
         raise RuntimeError("%s failed: %s" % (" ".join(args), r.stderr))
     return out
+
+
+def run_auralis(binary, cmd, out, seed, key, mode, bpm, intensity, seconds,
+                extra=()):
+    return run(binary, cmd, out, ["--seed", str(seed), "--key", key, "--mode", mode,
+                                  "--bpm", str(bpm), "--intensity", str(intensity),
+                                  "--seconds", str(seconds), *extra])
 
 
 def read_wav(path):
@@ -514,6 +519,17 @@ def section_levels(x, rate, score):
     return out
 
 
+def section_figures(x, rate, score):
+    """sec_corr (section loudness against note rate: > 0 when the level
+    follows density) and sec_span (loudest - quietest section, dB)"""
+    sl = section_levels(x, rate, score)
+    if len(sl) < 3:
+        return {"sec_corr": float("nan"), "sec_span": float("nan")}
+    nr, lvl = np.array([s[0] for s in sl]), np.array([s[1] for s in sl])
+    return {"sec_corr": float(np.corrcoef(nr, lvl)[0, 1]) if np.std(nr) > 0 else float("nan"),
+            "sec_span": float(lvl.max() - lvl.min())}
+
+
 def thirds_of(x, rate=RATE):
     f, p = psd(x, rate)
     return thirds(f, p)
@@ -550,24 +566,33 @@ def pictures(x, rate, title, path_spec, results, path_lt):
     fig.savefig(path_spec, dpi=80)
     plt.close(fig)
     if results is not None:
-        fig, ax = plt.subplots(figsize=(9, 5))
-        for label, th in results:
-            ax.semilogx(THIRD, th, marker=".", label=label)
-        ref = -3.5 * np.log2(THIRD / 1000.0)
-        sel = (THIRD >= 100) & (THIRD <= 8000)
-        off = np.mean([np.mean(np.array(th)[sel] - ref[sel]) for _, th in results])
-        ax.semilogx(THIRD[sel], ref[sel] + off, "k--", label="-3.5 dB/oct")
-        ax.semilogx(THIRD[sel], ref[sel] + off + 6, "k:", lw=0.8)
-        ax.semilogx(THIRD[sel], ref[sel] + off - 6, "k:", lw=0.8)
-        ax.set_ylim(-70, 0)
-        ax.set_xlabel("Hz (1/3-octave bands)")
-        ax.set_ylabel("dB re total")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
-        ax.set_title("long-term spectrum")
-        fig.tight_layout()
-        fig.savefig(path_lt, dpi=80)
-        plt.close(fig)
+        plot_thirds(results, "long-term spectrum", path_lt)
+
+
+def plot_thirds(curves, title, path):
+    """long-term 1/3-octave spectra [(label, bands)] against the -3.5
+    dB/oct slope +-6 dB over 100 Hz-8 kHz (placed at the curves' mean)"""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for label, th in curves:
+        ax.semilogx(THIRD, th, marker=".", label=label)
+    ref = -3.5 * np.log2(THIRD / 1000.0)
+    sel = (THIRD >= 100) & (THIRD <= 8000)
+    off = np.mean([np.mean(np.array(th)[sel] - ref[sel]) for _, th in curves])
+    ax.semilogx(THIRD[sel], ref[sel] + off, "k--", label="-3.5 dB/oct +-6")
+    ax.semilogx(THIRD[sel], ref[sel] + off + 6, "k:", lw=0.8)
+    ax.semilogx(THIRD[sel], ref[sel] + off - 6, "k:", lw=0.8)
+    ax.set_ylim(-75, 0)
+    ax.set_xlabel("Hz (1/3-octave bands)")
+    ax.set_ylabel("dB re total")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------- driver
@@ -591,13 +616,7 @@ def analyse_piece(binary, out, seed, key, mode, bpm, inten, seconds, png=True,
     r.update(form_stats(score))
     r["first_sound"] = first_sound(x, rate)
     r["last10ms"] = last10ms(x, rate)
-    sl = section_levels(x, rate, score)
-    if len(sl) >= 3:
-        rate_, lvl = np.array([s[0] for s in sl]), np.array([s[1] for s in sl])
-        r["sec_corr"] = float(np.corrcoef(rate_, lvl)[0, 1]) if np.std(rate_) > 0 else float("nan")
-        r["sec_span"] = float(lvl.max() - lvl.min())
-    else:
-        r["sec_corr"] = r["sec_span"] = float("nan")
+    r.update(section_figures(x, rate, score))
     h = len(x) // 2
     r["half_dist"] = spectral_distance(thirds_of(x[:h]), thirds_of(x[h:]))
     if prominence:
@@ -648,12 +667,14 @@ sec_corr > 0 (level follows density); first_sound <= 0.3; last10ms < -50;
 seed-to-seed spectral distance > half_dist; >= 3 entry orders over 5 seeds"""
 
 
-def table(rows):
-    head = [c for c, _ in COLS]
+def table(rows, cols=None):
+    """a Markdown table of rows (dicts) in the columns [(name, format)]"""
+    cols = cols or COLS
+    head = [c for c, _ in cols]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         cells = []
-        for c, f in COLS:
+        for c, f in cols:
             v = r.get(c, "")
             try:
                 cells.append(f % v)
@@ -710,28 +731,10 @@ def main():
                                                            " ".join(orders)))
     if not a.no_png:
         for s in a.seeds.split(","):
-            res = [("%s" % r["intensity"], r["_x_thirds"]) for r in rows if r["seed"] == s]
-            import matplotlib
-            matplotlib.use("Agg")
-            import matplotlib.pyplot as plt
-            fig, ax = plt.subplots(figsize=(9, 5))
-            for label, t in res:
-                ax.semilogx(THIRD, t, marker=".", label="intensity " + label)
-            ref = -3.5 * np.log2(THIRD / 1000.0)
-            sel = (THIRD >= 100) & (THIRD <= 8000)
-            off = np.mean([np.mean(np.array(t)[sel] - ref[sel]) for _, t in res])
-            ax.semilogx(THIRD[sel], ref[sel] + off, "k--", label="-3.5 dB/oct +-6")
-            ax.semilogx(THIRD[sel], ref[sel] + off + 6, "k:", lw=0.8)
-            ax.semilogx(THIRD[sel], ref[sel] + off - 6, "k:", lw=0.8)
-            ax.set_ylim(-75, 0)
-            ax.grid(True, which="both", alpha=0.3)
-            ax.set_xlabel("Hz (1/3-octave bands)")
-            ax.set_ylabel("dB re total")
-            ax.set_title("long-term spectrum, seed %s" % s)
-            ax.legend()
-            fig.tight_layout()
-            fig.savefig(os.path.join(a.out, "s%s_spectrum.png" % s), dpi=80)
-            plt.close(fig)
+            res = [("intensity %s" % r["intensity"], r["_x_thirds"])
+                   for r in rows if r["seed"] == s]
+            plot_thirds(res, "long-term spectrum, seed %s" % s,
+                        os.path.join(a.out, "s%s_spectrum.png" % s))
     if a.json:
         with open(a.json, "w") as f:
             json.dump([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],

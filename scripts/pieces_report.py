@@ -6,8 +6,9 @@ functions (scripts/music_report.py), so pieces, tests and the default mix
 are measured the same way.
 
 Usage: scripts/pieces_report.py [--bin build/auralis] [--out build/pieces]
-       [--pieces drift,rooms,...] [--seeds 7,3] [--minutes 10]
+       [--pieces drift,rooms,...] [--seeds 7,3,11] [--minutes 10]
        [--intensity X] [--no-soundfont] [--endless] [--json FILE] [--png]
+       [--jobs 2]
 
 The figures a piece is held to (tests/cli/test_pieces_targets.py asserts
 them on shorter renders): above 5 kHz -40..-20 dB re total, tilt 1-10 kHz
@@ -18,7 +19,6 @@ LU, melody per-note prominence at least +5 dB."""
 import argparse
 import json
 import os
-import subprocess
 import sys
 
 import numpy as np
@@ -38,21 +38,18 @@ COLS = [("piece", "%s"), ("seed", "%s"), ("intensity", "%s"), ("above5k", "%.1f"
 
 
 def render(binary, cmd, out, piece, seed, seconds, extra=()):
-    args = [binary, cmd, "--quiet", "--piece", piece, "--seed", str(seed),
-            "--seconds", str(seconds), *extra, "-o", out]
-    if cmd == "render":
-        args.insert(2, "--float")
-    r = subprocess.run(args, capture_output=True, text=True, timeout=900)
-    if r.returncode != 0:
-        raise RuntimeError("%s failed: %s" % (" ".join(args), r.stderr))
-    return out
+    return mr.run(binary, cmd, out, ["--piece", piece, "--seed", str(seed),
+                                     "--seconds", str(seconds), *extra])
 
 
 def analyse(binary, out, piece, seed, seconds, intensity=None, soundfont=True,
-            prominence=True, png=False, bpm=None, endless=False):
+            prominence=True, png=False, bpm=None, endless=False, loud_seconds=None):
     """the issue 8 figures of one render of a piece (its defaults unless
     intensity is given); endless: no ending (a stream's music: the fade of
-    a file's ending would count as dynamics)"""
+    a file's ending would count as dynamics); loud_seconds: integrated
+    loudness, LRA and true peak from a render of that length (issue 8
+    defines them over 10 minutes or more; the render is cheap, the other
+    figures' analysis is what costs)"""
     extra = ["--endless"] if endless else []
     if intensity is not None:
         extra += ["--intensity", str(intensity)]
@@ -73,17 +70,17 @@ def analyse(binary, out, piece, seed, seconds, intensity=None, soundfont=True,
     r = {"piece": piece, "seed": seed,
          "intensity": intensity if intensity is not None else "def"}
     r.update(mr.spectrum_figures(x, rate))
-    r.update(mr.ebur128(wav))
+    if loud_seconds and loud_seconds != seconds:
+        lw = render(binary, "render", os.path.join(out, tag + "_loud.wav"), piece,
+                    seed, loud_seconds, extra)
+        r.update(mr.ebur128(lw))
+        os.unlink(lw)
+    else:
+        r.update(mr.ebur128(wav))
     r.update(mr.melody_stats(score, bpm))
     r.update(mr.form_stats(score))
     r["last10ms"] = mr.last10ms(x, rate)
-    sl = mr.section_levels(x, rate, score)
-    if len(sl) >= 3:
-        nr, lvl = np.array([s[0] for s in sl]), np.array([s[1] for s in sl])
-        r["sec_corr"] = float(np.corrcoef(nr, lvl)[0, 1]) if np.std(nr) > 0 else float("nan")
-        r["sec_span"] = float(lvl.max() - lvl.min())
-    else:
-        r["sec_corr"] = r["sec_span"] = float("nan")
+    r.update(mr.section_figures(x, rate, score))
     mel = score["notes"]["melody"]
     if prominence and mel:
         nm = render(binary, "render", os.path.join(out, tag + "_nomel.wav"), piece,
@@ -96,24 +93,17 @@ def analyse(binary, out, piece, seed, seconds, intensity=None, soundfont=True,
     if png:
         mr.pictures(x, rate, "%s seed %s" % (piece, seed),
                     os.path.join(out, tag + "_spectrogram.png"), None, None)
-    r["_thirds"] = mr.thirds_of(x, rate).tolist()
     os.unlink(wav)
     return r
 
 
-def table(rows):
-    head = [c for c, _ in COLS]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in rows:
-        cells = []
-        for c, f in COLS:
-            v = r.get(c, "")
-            try:
-                cells.append(f % v)
-            except (TypeError, ValueError):
-                cells.append(str(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def analyse_all(binary, out, jobs, seconds, workers=2, **kw):
+    """analyse (piece, seed) jobs, `workers` at a time (each is mostly its
+    subprocesses and numpy, which release the GIL); results in job order"""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(workers) as ex:
+        return list(ex.map(lambda j: analyse(binary, out, j[0], j[1], seconds, **kw),
+                           jobs))
 
 
 def main():
@@ -121,7 +111,7 @@ def main():
     ap.add_argument("--bin", default="build/auralis")
     ap.add_argument("--out", default="build/pieces")
     ap.add_argument("--pieces", default=",".join(PIECES))
-    ap.add_argument("--seeds", default="7,3")
+    ap.add_argument("--seeds", default="7,3,11")
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--intensity", type=float)
     ap.add_argument("--no-soundfont", action="store_true")
@@ -130,37 +120,25 @@ def main():
                     help="no ending (as a stream): LRA without the final fade")
     ap.add_argument("--json")
     ap.add_argument("--png", action="store_true")
+    ap.add_argument("--jobs", type=int, default=2, help="analyses at a time")
+    ap.add_argument("--loud-minutes", type=float,
+                    help="loudness figures from renders this long (default: --minutes)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    rows = []
-    for p in a.pieces.split(","):
-        for s in a.seeds.split(","):
-            rows.append(analyse(a.bin, a.out, p, s, a.minutes * 60, a.intensity,
-                                not a.no_soundfont, not a.no_prominence, a.png,
-                                endless=a.endless))
-            print("%s seed %s done" % (p, s), file=sys.stderr, flush=True)
-    print(table(rows))
+    jobs = [(p, s) for p in a.pieces.split(",") for s in a.seeds.split(",")]
+    rows = analyse_all(a.bin, a.out, jobs, a.minutes * 60, a.jobs,
+                       intensity=a.intensity, soundfont=not a.no_soundfont,
+                       prominence=not a.no_prominence, png=a.png, endless=a.endless,
+                       loud_seconds=a.loud_minutes * 60 if a.loud_minutes else None)
+    print(mr.table(rows, COLS))
     if a.png:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(10, 6))
-        for p in a.pieces.split(","):
-            th = np.mean([r["_thirds"] for r in rows if r["piece"] == p], axis=0)
-            ax.semilogx(mr.THIRD, th, marker=".", label=p)
-        ref = -3.5 * np.log2(mr.THIRD / 1000.0) - 15
-        ax.semilogx(mr.THIRD, ref, "k--", label="-3.5 dB/oct")
-        ax.set_ylim(-75, 0)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
-        ax.set_title("long-term spectrum per piece (mean over seeds)")
-        fig.tight_layout()
-        fig.savefig(os.path.join(a.out, "pieces_spectrum.png"), dpi=80)
-        plt.close(fig)
+        pieces = a.pieces.split(",")
+        mr.plot_thirds([(p, np.mean([r["thirds"] for r in rows if r["piece"] == p], axis=0))
+                        for p in pieces], "long-term spectrum per piece (mean over seeds)",
+                       os.path.join(a.out, "pieces_spectrum.png"))
     if a.json:
         with open(a.json, "w") as f:
-            json.dump([{k: v for k, v in r.items() if not k.startswith("_")}
-                       for r in rows], f, indent=1)
+            json.dump(rows, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@
 enum { P_PIANO = 0, P_EPIANO = 4, P_CELESTA = 8, P_VIBES = 11, P_HARP = 46,
        P_SLOW_STRINGS = 49, P_CHOIR = 52, P_OOHS = 53, P_FLUTE = 73,
        P_HALO = 94, P_CRYSTAL = 98, P_KALIMBA = 108, P_BRUSH_KIT = 40,
-       P_ORCH_KIT = 48 };
+       P_ORCH_KIT = 48, P_CHOIR_PAD = 91, P_BOWED_GLASS = 92 };
 
 static const au_piece pieces[AU_PIECE_COUNT] = {
     /* today's sound: every layer on Auralis's own instruments */
@@ -52,7 +52,12 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                    .lo = 64, .hi = 96,
                                    .vmin = 52, .vmax = 108, .gain = 1.9f,
                                    .rev = 1.2f, .dly = 0.6f),
-            [AU_LAYER_BASS] = OFF, /* the piano's left hand is enough */
+            /* the strings' low voice holding each chord's root (E2-E3),
+             * so the room has a floor under the piano */
+            [AU_LAYER_BASS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 40,
+                                 .hi = 52, .vmin = 28, .vmax = 56,
+                                 .attack_tc = 1200, .release_tc = 1200,
+                                 .gain = 0.8f, .rev = 1.1f, .dly = 0),
             [AU_LAYER_PERCUSSION] = OFF,
             /* the room: air and a little breath, mostly reverb */
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.85f, .rev = 1.3f),
@@ -60,7 +65,10 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         },
         .harmonic_rhythm = 1.5f, .density = 0.7f,
         .loop_s = {19.7f, 25.3f, 31.1f, 37.9f},
-        .space = 1.15f, .brightness = 0.25f,
+        .space = 1.15f, .brightness = 0.25f, .level_follow = 1.0f,
+        /* the room's tone: low noise under the strings' root */
+        .floor = 0.2f,
+        .level_db = -0.8f,
     },
     /* bells, celesta and glass on the mode's pentatonic, high and bright,
      * over a halo pad; no bass, no drums */
@@ -73,7 +81,11 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                    .alt = {10, 9}, .transpose = 12,
                                    .lo = 72, .hi = 98, .vmin = 40, .vmax = 96,
                                    .gain = 1.0f, .rev = 1.3f, .dly = 1.2f),
-            [AU_LAYER_BASS] = OFF,
+            /* bowed glass under the garden: a soft low note on each
+             * chord, so the glass has a floor */
+            [AU_LAYER_BASS] = SF(AU_GEN_DEFAULT, P_BOWED_GLASS, .lo = 40,
+                                 .hi = 52, .vmin = 28, .vmax = 60,
+                                 .gain = 1.1f, .rev = 1.3f, .dly = 0),
             /* glass percussion: the orchestra (or standard) kit's
              * triangles, ride bell and bell tree, mostly reverb */
             [AU_LAYER_PERCUSSION] = SF(AU_GEN_PERC, P_ORCH_KIT, .bank = 128,
@@ -97,29 +109,33 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                  .kmax = {2, 2, 3, 2}, .step_beats = 0.5f,
                  .renew_s = {80, 120}, .prob = 0.6f, .swing = 0.0f,
                  .dur_beats = 2.0f, .on_bars = {12, 28}, .off_bars = {10, 24}},
-        .space = 1.3f, .brightness = 0.2f,
+        .space = 1.3f, .brightness = 0.2f, .level_follow = 1.0f,
+        .level_db = -0.8f,
     },
     /* voices holding long chords over a deep drone; chords change half as
      * often; a second, softer voice sings now and then */
     [AU_PIECE_CHOIR] = {
         .layer = {
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR, .nalt = 1,
-                                 .alt = {91}, .lo = 53, .hi = 84,
+            /* the choir pad (FluidR3's "aahs" preset as a variant
+             * masked the "oohs" melody, +2.5 dB, and darkened the mix) */
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR_PAD, .lo = 48, .hi = 77,
                                  .vmin = 36, .vmax = 80, .attack_tc = 1800,
                                  .release_tc = 1200, .cutoff_cents = 1200,
-                                 .gain = 1.0f, .rev = 1.3f, .dly = 0),
+                                 .gain = 0.8f, .rev = 1.3f, .dly = 0),
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_OOHS, .lo = 64, .hi = 86,
                                    .vmin = 30, .vmax = 72, .attack_tc = 1200,
-                                   .release_tc = 600, .gain = 0.9f,
+                                   .release_tc = 600, .gain = 1.6f,
                                    .rev = 1.3f, .dly = 0.3f),
             [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.18f, .rev = 1.2f),
             [AU_LAYER_PERCUSSION] = OFF,
             /* breath and air above the voices */
-            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 1.5f, .rev = 1.2f),
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 2.4f, .rev = 1.2f),
             [AU_LAYER_BELLS] = OFF,
         },
         .harmonic_rhythm = 2.0f, .density = 0.7f,
-        .space = 1.5f, .brightness = 0.1f, .dynamics = 0.4f,
+        .space = 1.5f, .brightness = 0.1f, .level_follow = 1.0f,
+        /* the large space's low rumble between the drone's notes */
+        .floor = 0.15f,
         .level_db = -0.8f,
     },
     /* for sleep: low, dark strings and a few soft electric-piano notes far
@@ -134,16 +150,25 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_EPIANO, .nalt = 2,
                                    .alt = {P_HARP, P_VIBES},
                                    .lo = 60, .hi = 79, .vmin = 30, .vmax = 64,
-                                   .cutoff_cents = -1200, .gain = 1.6f,
+                                   .cutoff_cents = -1200, .gain = 3.2f,
                                    .rev = 1.3f, .dly = 0.8f),
-            [AU_LAYER_BASS] = DSP(AU_GEN_DRONE, .gain = 0.18f),
+            /* low strings holding the root (E2-E3), dark, under the
+             * strings' chords */
+            [AU_LAYER_BASS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 40,
+                                 .hi = 52, .vmin = 24, .vmax = 48,
+                                 .attack_tc = 1800, .release_tc = 1800,
+                                 .cutoff_cents = -1200, .gain = 0.7f,
+                                 .rev = 1.2f, .dly = 0),
             [AU_LAYER_PERCUSSION] = OFF,
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.7f),
             [AU_LAYER_BELLS] = OFF,
         },
         .harmonic_rhythm = 2.5f, .density = 0.35f, .reg_shift = -5,
-        .space = 1.4f, .brightness = -0.25f, .dynamics = 0.6f,
-        .level_db = -0.3f,
+        .space = 1.4f, .brightness = -0.25f, .level_follow = 1.0f,
+        /* a distant sea: low noise swelling slowly (brown noise is a
+         * sleep sound of its own) */
+        .floor = 0.2f,
+        .level_db = -0.8f,
     },
     /* a steady soft pulse: brush kit patterns renewed about every minute,
      * the drums coming and going every 16-40 bars, vibraphone and kalimba
@@ -179,8 +204,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                  .kmax = {3, 4, 8, 11}, .step_beats = 0.25f,
                  .renew_s = {50, 70}, .prob = 1.0f, .swing = 0.12f,
                  .dur_beats = 0.2f, .on_bars = {16, 40}, .off_bars = {8, 20}},
-        .space = 0.9f, .brightness = 0.1f, .dynamics = 0.8f,
-        .level_db = -0.5f,
+        .space = 0.9f, .brightness = 0.1f, .level_follow = 1.0f,
+        .level_db = -0.8f,
     },
 };
 
@@ -335,9 +360,11 @@ void au_drone_bar(au_drone *g, const au_piece *pc, au_score *s,
     double dur = bars * AU_BEATS_PER_BAR + 1.0;
     int vel = 46 + (int)(30 * x->intensity) + (int)au_rng_below(&g->rng, 9) - 4;
     au_score_note(s, AU_LAYER_BASS, tonic, vel, x->beat, x->beat + dur);
-    if (x->density > 0.45 && au_rng_chance(&g->rng, 0.5))
-        au_score_note(s, AU_LAYER_BASS, tonic + 7, vel - 14,
-                      x->beat + 2.0, x->beat + dur);
+    if (x->density > 0.45 ? au_rng_chance(&g->rng, 0.5)
+                          : au_rng_chance(&g->rng, 0.6))
+        au_score_note(s, AU_LAYER_BASS, tonic + 7,
+                      vel - (x->density > 0.45 ? 14 : 20), x->beat + 2.0,
+                      x->beat + dur);
     g->note[0] = (uint8_t)tonic;
     g->next_bar = x->bar + bars;
 }

@@ -88,6 +88,11 @@ typedef struct {
                           night) needs more to breathe */
     float level_db;    /* added to the section level: keeps a piece whose
                           sections sit denser than its intensity at -16 LUFS */
+    float floor;       /* low noise under the piece (engine: air), linear
+                          (0: none) */
+    float level_follow;/* 0..1: how far the section level's reference
+                          follows the piece's own slow mean density (0: the
+                          fixed reference of the default mix) */
 } au_piece;
 
 /* NULL if out of range */

@@ -18,7 +18,8 @@ static const au_piece_info pieces[AU_PIECE_COUNT] = {
                         0, AU_MODE_IONIAN, 64.0, 0.35},
     [AU_PIECE_GLASS] = {"glass", "Glass Garden",
                         "Bells, celesta and glass chiming on a five-note "
-                        "scale, bright and weightless, over a halo pad.",
+                        "scale, bright and weightless, over a halo pad and "
+                        "low bowed glass.",
                         7, AU_MODE_LYDIAN, 72.0, 0.45},
     [AU_PIECE_CHOIR] = {"choir", "Choir",
                         "Voices holding long chords in a large church over a "

@@ -52,6 +52,7 @@ static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
  * band rises with brightness (5.5 kHz when calm, 9 kHz when bright) */
 #define AIR_HZ 5000.0f
 #define AIR_LEVEL 0.06f
+#define FLOOR_HZ 130.0f
 /* pad bus: high-pass (the bass keeps its register), and a dip around
  * 2 kHz while the melody sounds (room for it) */
 #define PADBUS_HP_HZ 90.0f
@@ -91,6 +92,7 @@ struct au_engine {
     au_rng air_rng;
     au_svf air_f[2];
     au_svf_coef air_c;
+    au_svf_coef floor_c; /* a piece's low floor (air_f[1]) */
     float air_lfo, air_b;
     /* pad bus */
     au_svf pb_hp[2];
@@ -213,6 +215,7 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     }
     au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);
     e->air_b = -1.0f; /* designed at the first block */
+    e->floor_c = au_svf_design(FLOOR_HZ, 0.6f, rate);
     e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
     e->pb_dip_applied = 1.0f; /* forces the first design */
     e->pb_b0 = 1.0f;
@@ -335,6 +338,21 @@ static void air(au_engine *e, float bright)
         xr[i] += y;
     }
     e->air_f[0] = f;
+    /* a piece's floor: low noise (a band-pass near 130 Hz, about 70-250
+     * Hz), the room's tone or a distant sea under pieces whose instruments
+     * leave the lowest octaves empty, swelling against the air
+     * (pieces.md); drift has none, and draws no noise for it */
+    if (e->pc->floor > 0.0f) {
+        float gf = e->pc->floor * (1.0f - 0.3f * au_sin2pi(e->air_lfo));
+        nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+        f = e->air_f[1];
+        for (int i = 0; i < AU_BLOCK; i++) {
+            float y = gf * au_svf_bp(&f, &e->floor_c, nz[i]);
+            xl[i] += y;
+            xr[i] += y;
+        }
+        e->air_f[1] = f;
+    }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
 
@@ -461,14 +479,14 @@ static void dispatch(au_engine *e, const au_event *ev)
         case AU_CTL_LAYER_GAIN:
             if (ev->layer < AU_LAYER_COUNT) e->ctl_layer[ev->layer] = v;
             break;
-        case AU_CTL_DENSITY: e->ctl_density = v; break;
-        case AU_CTL_SECTION:
-            e->ctl_secoff = v - 0.5f;
+        case AU_CTL_DENSITY:
+            e->ctl_density = v;
             if (!e->sec_dev_set) {
-                e->sec_dev = e->ctl_secoff;
+                e->sec_dev = v - (float)e->params.intensity;
                 e->sec_dev_set = 1;
             }
             break;
+        case AU_CTL_SECTION: e->ctl_secoff = v - 0.5f; break;
         case AU_CTL_PIECE: switch_piece(e, (int)ev->u.control.value); break;
         default: break; /* density and intensity: the engine eases its own */
         }
@@ -531,33 +549,42 @@ static void render_block(au_engine *e)
             e->rel_applied = rel;
         }
     }
-    /* section level follows density: the section's own density offset
-     * (before the conductor clamps the density to 0..1) against its
-     * long-term mean, 30 dB per unit (a calm section about 3 dB under the
-     * target, a plateau 2.5-4 dB over it, a sparse one 5-6 dB under; 14 dB
-     * per unit left LRA under 5 LU once the melody and the bed were
-     * balanced). The clamped density made the top sections equally loud
-     * at intensity 0.9 (LRA under 5 LU, sparse sections no quieter). The
-     * reference (+0.03) puts the power mean of the sections, which the
-     * integrated loudness follows, at the target; it is reached over
-     * ~2.5 minutes from the first section's own offset, so a stream starts
-     * at the target level. Outside the rider, which would undo it. */
+    /* section level follows density. The default piece: the section's
+     * own density offset (before the conductor clamps the density to
+     * 0..1) against a fixed +0.03, 22 dB per unit (30 at 0.9): a calm
+     * section about 3 dB under the target, a plateau 2-4 dB over it, a
+     * sparse one 5-6 dB under. The clamped density made the top sections
+     * equally loud at intensity 0.9 (LRA under 5 LU, sparse sections no
+     * quieter). The +0.03 puts the power mean of the sections, which the
+     * integrated loudness follows, at the target. Outside the rider, which
+     * would undo it. */
     {
-        float slope = 22.0f + 20.0f * (inten > 0.5f ? inten - 0.5f : 0.0f);
-        float off = slope * (1.0f + e->pc->dynamics) * (e->ctl_secoff - 0.03f);
-        /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
-        if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
-        /* the dynamics fade in over the first two minutes: a stream starts
-         * at the target while its layers enter, and a short render is not
-         * just the low half of the opening rise */
-        {
+        float off;
+        if (e->piece == AU_PIECE_DRIFT) {
+            float slope = 22.0f + 20.0f * (inten > 0.5f ? inten - 0.5f : 0.0f);
+            off = slope * (1.0f + e->pc->dynamics) * (e->ctl_secoff - 0.03f);
+            /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
+            if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
+            /* the dynamics fade in over the first two minutes: a stream
+             * starts at the target while its layers enter, and a short
+             * render is not just the low half of the opening rise */
             float t = (float)e->pos_block / (float)e->rate;
             if (t < 120.0f) off *= t / 120.0f;
+        } else {
+            /* the other pieces (pieces.md): the clamped density against a
+             * reference relaxing from the first section's offset */
+            float want = 0.03f - (inten > 0.8f ? 0.35f * (inten - 0.8f) : 0.0f);
+            /* a piece may let the reference follow its own density (a slow
+             * mean, the same 150 s): sections then stand out against their
+             * neighbours and the level returns to the target over minutes,
+             * whichever sections a stream's first minutes bring (pieces.md) */
+            want += e->pc->level_follow * (e->ctl_density - inten - want);
+            e->sec_dev += (float)AU_BLOCK / (150.0f * (float)e->rate) * (want - e->sec_dev);
+            /* a piece may widen the swing (pieces.md: dynamics) */
+            off = 30.0f * (1.0f + e->pc->dynamics) * (e->ctl_density - inten - e->sec_dev);
+            /* a soft knee under -4 dB: a sparse section 5-6 dB down, not 8 */
+            if (off < -4.0f) off = -4.0f + 0.4f * (off + 4.0f);
         }
-        /* the other pieces were balanced on the first rule (14 dB per
-         * unit of the clamped density, x their own dynamics) */
-        if (e->piece != AU_PIECE_DRIFT)
-            off = 14.0f * (1.0f + e->pc->dynamics) * (e->ctl_density - inten);
         /* and the piece's own level trim (pieces.md) */
         au_master_set_offset(&e->master, off + e->pc->level_db);
     }

@@ -24,11 +24,11 @@ PIECES = ["drift", "rooms", "glass", "choir", "night", "pulse"]
 # what each piece's layers play (GM programs, 0-based): the seed picks one
 # of the patch variants
 PROGRAMS = {
-    "rooms": {"Pads": {49}, "Melody": {0, 1}},
+    "rooms": {"Pads": {49}, "Melody": {0, 1}, "Bass": {49}},
     "glass": {"Pads": {94}, "Melody": {8, 10, 9}, "Bells": {98, 14},
-              "Percussion": {48, 0}},
-    "choir": {"Pads": {52, 91}, "Melody": {53}},
-    "night": {"Pads": {49}, "Melody": {4, 46, 11}},
+              "Percussion": {48, 0}, "Bass": {92}},
+    "choir": {"Pads": {91}, "Melody": {53}},
+    "night": {"Pads": {49}, "Melody": {4, 46, 11}, "Bass": {49}},
     "pulse": {"Melody": {11, 12}, "Percussion": {40, 32, 8}, "Bells": {108, 10}},
     "drift": {"Pads": {89}, "Melody": {75}, "Bass": {38}},
 }

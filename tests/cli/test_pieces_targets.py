@@ -1,18 +1,22 @@
 #!/usr/bin/python3
 """Every piece against the produced-music targets of issue 8, measured
 with the music report's own functions (scripts/pieces_report.py and
-scripts/music_report.py) on one deterministic render per piece at its own
-defaults (key, mode, tempo, intensity): renders are bit-identical, so these
-figures are facts about the code, not samples that could flake.
+scripts/music_report.py) at three seeds, each piece at its own defaults
+(key, mode, tempo, intensity): renders are bit-identical, so these figures
+are facts about the code, not samples that could flake.
 
 Renders are endless (as a stream: a file's closing fade would count as
-dynamics) and 4 minutes long, so that the loudness range sees sections
-come and go. What a piece misses on purpose is written next to it (and in
-docs/pieces.md): glass and rooms have no bass, so their 1/3-octave spectrum
-falls away below 160 Hz and the smooth-slope figure is not asserted for
-any piece (the default mix misses it too); night is dark for sleep, so its
-1-10 kHz tilt is steeper than the -8 dB/oct asked of a mix at intensity 0.5
-(its defaults are at 0.12, where above 5 kHz must only reach -40 dB)."""
+dynamics). The spectrum and melody figures come from 4-minute renders;
+integrated loudness, LRA and true peak from 10-minute ones, as issue 8
+defines them ("over 10 minutes or more": in 4 minutes a stream may bring
+only calm sections, or a calm one and a rise). The renders are cheap; the
+analysis of the 4-minute ones is what costs, two at a time.
+
+What a piece misses on purpose is written next to it (and in
+docs/pieces.md), and so is the one target not yet met (the smooth slope,
+asserted against a looser bound): night is dark for sleep, so its 1-10 kHz tilt is steeper
+than the -8 dB/oct asked of a mix at intensity 0.5 (its defaults are at
+0.12, where above 5 kHz must only reach -40 dB)."""
 import os
 import shutil
 import sys
@@ -27,7 +31,8 @@ BIN = sys.argv[1] if len(sys.argv) > 1 else "build/auralis"
 TMP = tempfile.mkdtemp(prefix="auralis-pieces-targets-")
 SF = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 SECONDS = 240
-SEED = 7
+LOUD_SECONDS = 600
+SEEDS = (7, 3, 11)
 # drift is the default mix, held to these targets (at several seeds, keys
 # and modes) by tests/cli/test_music.py
 PIECES = [p for p in pr.PIECES if p != "drift"]
@@ -35,6 +40,13 @@ PIECES = [p for p in pr.PIECES if p != "drift"]
 # tilt 1-10 kHz: the issue's window at 0.5 is -8..-3 dB/oct; night (0.12,
 # for sleep) is allowed darker
 TILT = {"night": (-12.0, -3.0)}
+# the 1/3-octave long-term spectrum against a -3.5 dB/oct slope over 100
+# Hz-8 kHz (the report's slope_dev). The target is +-6 dB; NOT YET MET by
+# any piece at every seed (6.7-14.7 dB here; was 16-46 before the pieces'
+# low voices and floors). Their spectra arch: the mids 5-9 dB over the
+# slope, 100-160 Hz and 5-8 kHz 5-10 dB under it (glass at seed 11: a
+# chord-root gap at 125-160 Hz). This bound keeps what was reached.
+SLOPE_MAX = 15.0
 # melody prominence (per-note median, dB): at least 5 everywhere
 PROMINENCE = 5.0
 # share of melody notes above the top pad voice
@@ -46,18 +58,16 @@ R = {}
 def setUpModule():
     if not os.path.exists(SF):
         raise unittest.SkipTest("no FluidR3_GM SoundFont")
-    # two at a time: each is mostly a subprocess (render, ffmpeg)
-    from concurrent.futures import ThreadPoolExecutor
-    with ThreadPoolExecutor(2) as ex:
-        done = ex.map(lambda p: (p, pr.analyse(BIN, TMP, p, SEED, SECONDS,
-                                               endless=True)), PIECES)
-        R.update(dict(done))
-    for p in PIECES:
-        print("%s: above5k %.1f tilt %.1f b60_250 %.1f below60 %.1f lufs %.1f "
-              "lra %.1f tp %.1f prom %.1f above_pad %.0f" %
-              (p, R[p]["above5k"], R[p]["tilt1_10k"], R[p]["b60_250"],
-               R[p]["below60"], R[p]["lufs"], R[p]["lra"], R[p]["tp"],
-               R[p]["prom_med"], R[p]["above_pad"]), file=sys.stderr)
+    jobs = [(p, s) for p in PIECES for s in SEEDS]
+    rows = pr.analyse_all(BIN, TMP, jobs, SECONDS, endless=True,
+                          loud_seconds=LOUD_SECONDS)
+    R.update(zip(jobs, rows))
+    for (p, s), r in R.items():
+        print("%s seed %s: above5k %.1f tilt %.1f slope_dev %.1f b60_250 %.1f "
+              "below60 %.1f lufs %.1f lra %.1f tp %.1f prom %.1f above_pad %.0f" %
+              (p, s, r["above5k"], r["tilt1_10k"], r["slope_dev"], r["b60_250"],
+               r["below60"], r["lufs"], r["lra"], r["tp"], r["prom_med"],
+               r["above_pad"]), file=sys.stderr)
 
 
 def tearDownModule():
@@ -65,42 +75,52 @@ def tearDownModule():
 
 
 class PieceTargets(unittest.TestCase):
+    def each(self, check):
+        for (p, s), r in sorted(R.items()):
+            with self.subTest(piece=p, seed=s):
+                check(p, r)
+
     def test_top_end(self):
-        for p, r in R.items():
-            with self.subTest(piece=p):
-                self.assertGreaterEqual(r["above5k"], -40.0, r["above5k"])
-                self.assertLessEqual(r["above5k"], -20.0, r["above5k"])
-                # a piece at a middle intensity has the air of a mix at 0.5
-                if p != "night":
-                    self.assertGreaterEqual(r["above5k"], -32.0, r["above5k"])
+        def check(p, r):
+            self.assertGreaterEqual(r["above5k"], -40.0, r["above5k"])
+            self.assertLessEqual(r["above5k"], -20.0, r["above5k"])
+            # a piece at a middle intensity has the air of a mix at 0.5
+            if p != "night":
+                self.assertGreaterEqual(r["above5k"], -32.0, r["above5k"])
+        self.each(check)
 
     def test_tilt(self):
-        for p, r in R.items():
+        def check(p, r):
             lo, hi = TILT.get(p, (-8.0, -3.0))
-            with self.subTest(piece=p):
-                self.assertGreaterEqual(r["tilt1_10k"], lo, r["tilt1_10k"])
-                self.assertLessEqual(r["tilt1_10k"], hi, r["tilt1_10k"])
+            self.assertGreaterEqual(r["tilt1_10k"], lo, r["tilt1_10k"])
+            self.assertLessEqual(r["tilt1_10k"], hi, r["tilt1_10k"])
+        self.each(check)
+
+    def test_smooth_slope(self):
+        def check(p, r):
+            self.assertLessEqual(r["slope_dev"], SLOPE_MAX, r["slope_dev"])
+        self.each(check)
 
     def test_low_mid_mass(self):
-        for p, r in R.items():
-            with self.subTest(piece=p):
-                self.assertLessEqual(r["b60_250"], 60.0, r["b60_250"])
-                self.assertLessEqual(r["below60"], 8.0, r["below60"])
+        def check(p, r):
+            self.assertLessEqual(r["b60_250"], 60.0, r["b60_250"])
+            self.assertLessEqual(r["below60"], 8.0, r["below60"])
+        self.each(check)
 
     def test_loudness_and_range(self):
-        for p, r in R.items():
-            with self.subTest(piece=p):
-                self.assertAlmostEqual(r["lufs"], -16.0, delta=1.0)
-                self.assertLessEqual(r["tp"], -1.0, r["tp"])
-                self.assertGreaterEqual(r["lra"], 5.0, r["lra"])
-                self.assertLessEqual(r["lra"], 10.0, r["lra"])
+        def check(p, r):
+            self.assertAlmostEqual(r["lufs"], -16.0, delta=1.0)
+            self.assertLessEqual(r["tp"], -1.0, r["tp"])
+            self.assertGreaterEqual(r["lra"], 5.0, r["lra"])
+            self.assertLessEqual(r["lra"], 10.0, r["lra"])
+        self.each(check)
 
     def test_melody_sings(self):
-        for p, r in R.items():
-            with self.subTest(piece=p):
-                self.assertGreater(r["mel_notes"], 10)
-                self.assertGreaterEqual(r["prom_med"], PROMINENCE, r["prom_med"])
-                self.assertGreaterEqual(r["above_pad"], ABOVE_PAD, r["above_pad"])
+        def check(p, r):
+            self.assertGreater(r["mel_notes"], 10)
+            self.assertGreaterEqual(r["prom_med"], PROMINENCE, r["prom_med"])
+            self.assertGreaterEqual(r["above_pad"], ABOVE_PAD, r["above_pad"])
+        self.each(check)
 
 
 if __name__ == "__main__":
