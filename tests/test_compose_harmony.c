@@ -70,7 +70,7 @@ static void test_rhythm_and_colour_follow_intensity(void **state)
         au_chord c;
         for (int n = 0; n < 4000; n++) {
             au_harmony_next(&h, 2, AU_MODE_DORIAN, inten, 3.0, &c);
-            bars[k] += au_harmony_bars(&h, inten, 66.0);
+            bars[k] += au_harmony_bars(&h, inten, 66.0, 1.6);
             tones[k] += c.npcs;
             types[k][c.quality]++;
         }

@@ -134,6 +134,9 @@ static void generate_bar(au_composer *c)
         c->want_mode = wm;
     }
     const au_piece *pc = au_piece_get(c->live.piece);
+    /* the default piece's harmony and melody rules (composition.md); the
+     * other pieces keep the rules they were tuned on (pieces.md) */
+    bool drift = c->live.piece == AU_PIECE_DRIFT;
     double density = au_clampd(c->cond.density * pc->density, 0.0, 1.0);
     bool key_change = c->want_key != c->key || c->want_mode != c->mode;
     bool chord_new = false;
@@ -155,11 +158,12 @@ static void generate_bar(au_composer *c)
                 au_score_push(&c->score, beat, &r, c->score.next_id);
             }
         } else {
-            au_harmony_next(&c->harm, c->key, c->mode, density, c->orch.tonic_pull,
+            au_harmony_next(&c->harm, c->key, c->mode, density,
+                            drift ? c->orch.tonic_pull : c->orch.tonic_pull_piece,
                             &c->chord);
         }
         c->key_forced = false;
-        int hb = au_harmony_bars(&c->harm, density, c->tempo.bpm);
+        int hb = au_harmony_bars(&c->harm, density, c->tempo.bpm, drift ? 1.6 : 1.4);
         if (pc->harmonic_rhythm != 1.0f) /* the piece's harmonic rhythm */
             hb = (int)lround(hb * pc->harmonic_rhythm) < 1
                      ? 1 : (int)lround(hb * pc->harmonic_rhythm);
@@ -226,6 +230,7 @@ static void generate_bar(au_composer *c)
     }
     RUN(AU_LAYER_PADS, au_pads_bar, &c->pads)
     RUN(AU_LAYER_BASS, au_bass_bar, &c->bass)
+    c->melody.clear_turns = drift;
     RUN(AU_LAYER_MELODY, au_melody_bar, &c->melody)
     RUN(AU_LAYER_TEXTURES, au_texture_bar, &c->texture)
     RUN(AU_LAYER_BELLS, au_bells_bar, &c->bells)

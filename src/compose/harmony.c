@@ -157,12 +157,13 @@ void au_harmony_pivot(au_harmony *h, int old_key, int old_mode, int key,
     h->in_phrase = 1;
 }
 
-int au_harmony_bars(au_harmony *h, double density, double bpm)
+int au_harmony_bars(au_harmony *h, double density, double bpm, double home_hold)
 {
     /* in seconds, so the harmonic rhythm is calm at any tempo */
     double s = (20.0 - 10.5 * density) * au_rng_range(&h->rng, 0.75, 1.35);
-    /* home holds longest, over the pedal */
-    if (h->deg == 0) s *= 1.6;
+    /* home holds longest, over the pedal (drift x1.6; the other pieces
+     * were tuned on x1.4) */
+    if (h->deg == 0) s *= home_hold;
     double bar_s = AU_BEATS_PER_BAR_H * 60.0 / bpm;
     int b = (int)floor(s / bar_s + 0.5);
     int min = (int)ceil(7.0 / bar_s - 1e-9);

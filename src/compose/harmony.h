@@ -38,6 +38,6 @@ void au_harmony_pivot(au_harmony *h, int old_key, int old_mode, int key,
 /* How many bars the chord just chosen holds at this tempo: about 20 s when
  * calm, 9.5 s when dense (jittered), the tonic 1.4x longer, never under
  * 7 s or 2 bars. */
-int au_harmony_bars(au_harmony *h, double density, double bpm);
+int au_harmony_bars(au_harmony *h, double density, double bpm, double home_hold);
 
 #endif

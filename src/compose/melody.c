@@ -30,9 +30,10 @@ void au_melody_range(double density, int reg_shift, int *lo, int *hi)
  * semitones above the top pad voice (on a calm pentatonic that is three
  * or four notes), so that a line that must sing above the pads still has
  * room to move without turning back on itself (X-Y-X) */
-static void sing_range(const au_bar_ctx *ctx, int *lo, int *hi)
+static void sing_range(const au_melody *m, const au_bar_ctx *ctx, int *lo, int *hi)
 {
     au_melody_range(ctx->density, ctx->reg_shift, lo, hi);
+    if (!m->clear_turns) return;
     int want = ctx->pad_top + 9;
     if (*hi < want) *hi = want > 88 ? 88 : want;
 }
@@ -118,13 +119,13 @@ static int find_exact(au_melody *m, const au_bar_ctx *ctx, uint16_t scale, int l
         /* nor a turn back across the phrase junction (X-Y-X, A-B-A-B)
          * when the phrase follows the last one closely */
         int p0 = m->motif_p[0] + t;
-        if (fits && (p0 == m->prev || p0 == m->prev2)) fits = 0;
+        if (fits && m->clear_turns && (p0 == m->prev || p0 == m->prev2)) fits = 0;
         if (fits) ok[nok++] = t;
     }
     if (!nok) return 0;
     /* not twice in a row at the same pitch (a calm piece would otherwise
      * repeat a whole 8-bar stretch now and then) */
-    if (nok > 1)
+    if (nok > 1 && m->clear_turns)
         for (int i = 0; i < nok; i++)
             if (ok[i] == m->last_t) {
                 ok[i] = ok[--nok];
@@ -143,14 +144,15 @@ static void plan_phrase(au_melody *m, const au_bar_ctx *ctx, double start)
 {
     double d = ctx->density;
     int n = (int)lround(2.2 + 7.0 * d + au_rng_range(&m->rng, -1.0, 1.0));
-    n = au_clampi(n, 2, 10); /* a phrase is 2 to 3 notes when calm, never a lone note */
+    /* drift: a phrase is 2 to 3 notes when calm, never a lone note */
+    n = au_clampi(n, m->clear_turns ? 2 : 1, 10);
     m->exact = 0;
     m->fresh_motif = 0;
     int lo, hi;
-    sing_range(ctx, &lo, &hi);
+    sing_range(m, ctx, &lo, &hi);
     /* the motif returns: half the time exactly (its intervals, any
      * transposition that fits the scale, perhaps displaced), else varied */
-    if (m->motif.n > 1 && m->motif_np == m->motif.n && m->exact_run < 3 &&
+    if (m->motif.n > 1 && m->motif_np == m->motif.n && (!m->clear_turns || m->exact_run < 3) &&
         au_rng_chance(&m->rng, 0.65) && find_exact(m, ctx, sing_scale(ctx), lo, hi)) {
         m->plan = m->motif;
         m->exact = 1;
@@ -219,7 +221,7 @@ static int realise(au_melody *m, const au_bar_ctx *ctx, int step, int strong,
     /* a strong beat prefers a chord tone, but not at the price of turning
      * back (X-Y-X, and so trills): on a calm pentatonic the chord may
      * leave a single tone above the pads */
-    if (allowed != sing && best >= 0 && best == m->prev2) {
+    if (m->clear_turns && allowed != sing && best >= 0 && best == m->prev2) {
         double c2;
         int b2 = cheapest(m, ctx, sing, target, prev, lo, hi, &c2);
         if (b2 >= 0 && b2 != m->prev2) best = b2;
@@ -233,7 +235,7 @@ void au_melody_bar(au_melody *m, au_score *s, const au_bar_ctx *ctx)
     double bar_end = ctx->beat + AU_BEATS_PER_BAR;
     double d = ctx->density;
     int lo, hi;
-    sing_range(ctx, &lo, &hi);
+    sing_range(m, ctx, &lo, &hi);
     if (!ctx->active) {
         if (m->next_phrase < bar_end) m->next_phrase = bar_end;
         return;

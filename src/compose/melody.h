@@ -45,6 +45,11 @@ typedef struct {
      * row at the same pitch */
     int last_t;
     int exact_run; /* exact returns in a row: at most 3, then it varies */
+    /* the rules against turning back (range opened above the pads, no
+     * X-Y-X across a junction or on a strong beat, at most 3 exact
+     * returns in a row, phrases of 2 notes or more): the default piece
+     * (set per bar by the composer; the other pieces were tuned without) */
+    int clear_turns;
 } au_melody;
 
 void au_melody_init(au_melody *m, uint64_t seed);

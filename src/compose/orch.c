@@ -65,7 +65,12 @@ void au_orch_from_seed(au_orch *o, uint64_t seed)
     o->perc_prob = (float)au_rng_range(&r, 0.5, 0.9);
     /* the way home: x4.5-6 (with x2.5-4 the tonic sounded 31-47% of the
      * time over seeds and modes; the issue asks for 40% at least) */
-    o->tonic_pull = (float)au_rng_range(&r, 4.5, 6.0);
+    {
+        double u = au_rng_unit(&r);
+        o->tonic_pull = (float)(4.5 + (6.0 - 4.5) * u);
+        /* the other pieces were tuned on the first pull (x2.5-4) */
+        o->tonic_pull_piece = (float)(2.5 + (4.0 - 2.5) * u);
+    }
 }
 
 int au_orch_describe(const au_orch *o, char *buf, int n)

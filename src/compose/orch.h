@@ -22,7 +22,8 @@ typedef struct {
     float tex_cycle_s;             /* texture swell cycle when calm */
     float bell_cycle_s;            /* bell figure cycle when calm */
     float perc_prob;               /* chance a busy section has percussion */
-    float tonic_pull;              /* harmony: weight of going home */
+    float tonic_pull;              /* harmony: weight of going home (drift) */
+    float tonic_pull_piece;        /* ... for the other pieces */
 } au_orch;
 
 void au_orch_from_seed(au_orch *o, uint64_t seed);
