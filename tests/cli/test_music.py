@@ -8,24 +8,12 @@ a few minutes of CPU. Dynamics at full intensity, the 7-minute piece and
 the seeds-versus-halves comparison are in test_music_long.py."""
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import unittest
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-import music_report as mr  # noqa: E402
-
-BIN = sys.argv[1] if len(sys.argv) > 1 else "build/auralis"
-TMP = tempfile.mkdtemp(prefix="auralis-music-")
-
-
-def piece(seed, key, mode, bpm, inten, seconds, prominence=True):
-    return mr.analyse_piece(BIN, TMP, seed, key, mode, bpm, inten, seconds,
-                            png=False, prominence=prominence)
+from music_case import BIN, TMP, mr, piece  # noqa: E402
 
 
 class Produced(unittest.TestCase):

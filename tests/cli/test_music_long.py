@@ -2,31 +2,19 @@
 """The music's targets (issue 8) that need several 10-minute renders
 (dynamics at full intensity, a 7-minute piece that breathes, seeds that
 differ more than the halves of one piece); the rest is in test_music.py
-(split so that each file stays well inside ctest's 900 s on a loaded
+(split so that each file stays well inside its ctest timeout on a loaded
 machine). Renders are bit-identical for a seed, so these figures are facts
 about the code, not samples that could flake.
 Mostly 10-minute renders (renders are fast; the analysis is chunked):
 a few minutes of CPU."""
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import unittest
 
 import numpy as np
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "scripts"))
-import music_report as mr  # noqa: E402
-
-BIN = sys.argv[1] if len(sys.argv) > 1 else "build/auralis"
-TMP = tempfile.mkdtemp(prefix="auralis-music-")
-
-
-def piece(seed, key, mode, bpm, inten, seconds, prominence=True):
-    return mr.analyse_piece(BIN, TMP, seed, key, mode, bpm, inten, seconds,
-                            png=False, prominence=prominence)
+from music_case import BIN, TMP, mr, piece  # noqa: E402
 
 
 class Dynamics(unittest.TestCase):
