@@ -136,6 +136,11 @@ test('export bounds: per client and in total, refused with the reason', { timeou
   e = JSON.parse(r.body);
   assert.equal(e.code, 'too_many_exports');
   assert.match(e.message, /running 2 exports \(its limit\)/);
+  // a is taken by the one export thread (on a loaded machine that can
+  // come after b is queued: until then b is second in the queue)
+  const as = JSON.parse(a.body);
+  await waitFor('the first export to run', async () =>
+    JSON.parse((await get(srv.port, `/api/export/${as.job}`)).body.toString()).status === 'running');
   // never more than --export-threads processes at once; b waits its turn
   for (let i = 0; i < 5; i++) {
     assert.ok(exporters(srv.proc.pid).length <= 1);
