@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BIN, startServer, listen, get, post, sleep, refusedUpgrade, metrics, assertIsolated } from './helpers.mjs';
+import { BIN, startServer, listen, get, post, sleep, refusedUpgrade, metrics, assertIsolated, SLACK } from './helpers.mjs';
 
 
 async function exportDone(port, job, ms = 60000) {
@@ -29,7 +29,7 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test('layer volumes: query, set, state and validation', { timeout: 20000 }, async () => {
+test('layer volumes: query, set, state and validation', { timeout: 20000 * SLACK }, async () => {
   const a = listen(srv.port, 'seed=5&pads_volume=0.25');
   await a.until(() => a.chunks.length >= 6, 5000, 'audio');
   const hello = a.ofType('hello')[0];
@@ -51,7 +51,7 @@ test('layer volumes: query, set, state and validation', { timeout: 20000 }, asyn
   assert.match(JSON.parse(r.body).message, /bells_volume/);
 });
 
-test('export: FLAC and raw are the streamed PCM bit for bit; MIDI is a file', { timeout: 60000 }, async () => {
+test('export: FLAC and raw are the streamed PCM bit for bit; MIDI is a file', { timeout: 60000 * SLACK }, async () => {
   const a = listen(srv.port, 'seed=4242&intensity=0.6');
   await a.until(() => a.chunks.length >= 8, 5000, 'audio');
   a.send({ type: 'set', bpm: 75, volumes: { pads: 0.3 } });
@@ -115,7 +115,7 @@ test('export: FLAC and raw are the streamed PCM bit for bit; MIDI is a file', { 
   a.close();
 });
 
-test('resume: another server continues the performance with the same samples', { timeout: 90000 }, async () => {
+test('resume: another server continues the performance with the same samples', { timeout: 90000 * SLACK }, async () => {
   // the first server: a performance with a change, heard for 4 s
   const a = listen(srv.port, 'seed=99&key=F&mode=lydian&melody_volume=0.6');
   await a.until(() => a.chunks.length >= 6, 5000, 'audio');
@@ -174,7 +174,7 @@ test('resume: another server continues the performance with the same samples', {
   assert.ok(offline.equals(streamed), 'offline render differs from the stream');
 });
 
-test('station names: one rule, readable reasons', { timeout: 10000 }, async () => {
+test('station names: one rule, readable reasons', { timeout: 10000 * SLACK }, async () => {
   const h = JSON.parse((await get(srv.port, '/api/health')).body.toString());
   const re = new RegExp(h.station_name.pattern);
   for (const name of ['lobby', 'a.b', 'x'.repeat(32), '_-9']) assert.ok(re.test(name), name);
