@@ -50,6 +50,9 @@ static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
 
 /* a piece's low floor (piece.h: floor): noise band-passed here */
 #define FLOOR_HZ 130.0f
+/* a piece's calm floor (piece.h: floor_calm): a narrower band at 125 Hz */
+#define CALM_FLOOR_HZ 125.0f
+#define CALM_FLOOR_Q 2.0f
 /* pad bus: high-pass (the bass keeps its register), and a dip around
  * 2 kHz while the melody sounds (room for it) */
 #define PADBUS_HP_HZ 90.0f
@@ -91,6 +94,8 @@ struct au_engine {
     au_svf_coef air_c;
     au_svf floor_f; /* a piece's low floor */
     au_svf_coef floor_c;
+    au_svf calm_f; /* a piece's calm floor */
+    au_svf_coef calm_c;
     float air_lfo, air_b;
     /* pad bus */
     au_svf pb_hp[2];
@@ -214,6 +219,7 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);
     e->air_b = -1.0f; /* designed at the first block */
     e->floor_c = au_svf_design(FLOOR_HZ, 0.6f, rate);
+    e->calm_c = au_svf_design(CALM_FLOOR_HZ, CALM_FLOOR_Q, rate);
     e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
     e->pb_dip_applied = 1.0f; /* forces the first design */
     e->pb_b0 = 1.0f;
@@ -309,7 +315,7 @@ static void padbus(au_engine *e)
  * with brightness in the default piece), level with brightness and a
  * slow swell (0.05 Hz), on the textures bus (its switch and volume
  * apply; it is mostly reverb there) */
-static void air(au_engine *e, float bright)
+static void air(au_engine *e, float bright, float inten)
 {
     if (e->s_gain[AU_LAYER_TEXTURES].y < 1e-6f && !layer_on(&e->params, AU_LAYER_TEXTURES))
         return;
@@ -352,6 +358,23 @@ static void air(au_engine *e, float bright)
             xr[i] += y;
         }
         e->floor_f = f;
+    }
+    /* a piece's calm floor: noise in the third-octave between the bass
+     * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
+     * leaves empty (in D dorian nothing of D-F-A sounds in 112-140 Hz:
+     * the long-term spectrum had a notch 8-10 dB under the produced
+     * slope there when calm); fading out by intensity 0.6 */
+    float calm = 1.0f - inten * (1.0f / 0.6f);
+    if (e->pc->floor_calm > 0.0f && calm > 0.0f) {
+        float gc = e->pc->floor_calm * calm;
+        nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+        f = e->calm_f;
+        for (int i = 0; i < AU_BLOCK; i++) {
+            float y = gc * au_svf_bp(&f, &e->calm_c, nz[i]);
+            xl[i] += y;
+            xr[i] += y;
+        }
+        e->calm_f = f;
     }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
@@ -621,7 +644,7 @@ static void render_block(au_engine *e)
     }
     render_instruments(e, seg, AU_BLOCK);
     if (e->bus_used & (1u << AU_LAYER_PADS)) padbus(e);
-    air(e, cb);
+    air(e, cb, inten);
 
     /* mix: dry, reverb and delay sends, per-layer gains ramped; a layer
      * whose bus is silent this block adds nothing and is skipped. Layers
@@ -638,6 +661,10 @@ static void render_block(au_engine *e)
         /* the piece's trims of its kit and bass (piece.h) */
         if (l == AU_LAYER_PERCUSSION) want *= e->pc->kit_trim;
         if (l == AU_LAYER_BASS) want *= e->pc->bass_trim[0] + e->pc->bass_trim[1] * inten;
+        /* a piece may lift its textures bus (with the air) most when
+         * calm, least at full intensity (already bright) */
+        if (l == AU_LAYER_TEXTURES && e->pc->tex_lift_db != 0.0f)
+            want *= au_exp2(e->pc->tex_lift_db * (1.5f - 1.2f * inten) * (1.0f / 6.0206f));
         float g1 = au_smooth_step(&e->s_gain[l], want);
         /* the volume multiplies the switch/balance gain; at the default 1.0
          * the products are exact, so the output is unchanged bit for bit */

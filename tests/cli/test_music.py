@@ -37,13 +37,12 @@ class Produced(unittest.TestCase):
 
     def test_smooth_slope(self):
         # 1/3-octave long-term spectrum, 100 Hz-8 kHz, within +-6 dB of a
-        # -3.5 dB/oct slope at 0.5 and 0.9 (not yet at the calmest: seed 3
-        # A aeolian at 0.1 has a 125 Hz band 6.8 dB under it, where a calm
-        # modal piece sounds no pitch; asserted <= 7.5 there)
-        for r in (self.mid, self.busy):
+        # -3.5 dB/oct slope at every intensity (the calmest was 7.6: a 125
+        # Hz band where a calm modal piece sounds no pitch, now filled by
+        # the calm floor, and the top lifted by the breath)
+        for r in (self.calm, self.mid, self.busy):
             with self.subTest(seed=r["seed"], intensity=r["intensity"]):
                 self.assertLessEqual(r["slope_dev"], 6.0, r["slope_dev"])
-        self.assertLessEqual(self.calm["slope_dev"], 7.5, self.calm["slope_dev"])
 
     def test_low_mid_mass(self):
         for r in self.all:
