@@ -57,10 +57,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
          * pedal, and 60-250 Hz held 61-62% of the power at 0.1 (seeds 3
          * and 11; at most 60% is asked) */
         .kit_trim = 1.26f, .bass_trim = {0.82f, 0.2f},
-        /* the calm slope (synthesis.md): a floor filling 112-140 Hz and
-         * the breath +7.6 dB at 0.1, +5 at 0.5, +2.3 at 0.9 (the 4-8 kHz
-         * bands sat 5 dB under the produced slope when calm) */
-        .floor_calm = 0.12f, .tex_lift_db = 5.5f,
+        /* the calm slope (synthesis.md): a floor filling 112-140 Hz */
+        .floor_calm = 0.12f,
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
      * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new

@@ -109,8 +109,6 @@ typedef struct {
     float bass_trim[2];/* the bass layer's gain x ([0] + [1] x intensity) */
     float floor_calm;  /* noise at 125 Hz when calm (engine: air), linear,
                           fading out by intensity 0.6 (0: none) */
-    float tex_lift_db; /* the textures bus (with the air) x this many dB
-                          x (1.5 - 1.2 x intensity) */
 } au_piece;
 
 /* NULL if out of range */

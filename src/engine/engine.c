@@ -661,10 +661,6 @@ static void render_block(au_engine *e)
         /* the piece's trims of its kit and bass (piece.h) */
         if (l == AU_LAYER_PERCUSSION) want *= e->pc->kit_trim;
         if (l == AU_LAYER_BASS) want *= e->pc->bass_trim[0] + e->pc->bass_trim[1] * inten;
-        /* a piece may lift its textures bus (with the air) most when
-         * calm, least at full intensity (already bright) */
-        if (l == AU_LAYER_TEXTURES && e->pc->tex_lift_db != 0.0f)
-            want *= au_exp2(e->pc->tex_lift_db * (1.5f - 1.2f * inten) * (1.0f / 6.0206f));
         float g1 = au_smooth_step(&e->s_gain[l], want);
         /* the volume multiplies the switch/balance gain; at the default 1.0
          * the products are exact, so the output is unchanged bit for bit */
