@@ -37,9 +37,10 @@ class Produced(unittest.TestCase):
 
     def test_smooth_slope(self):
         # 1/3-octave long-term spectrum, 100 Hz-8 kHz, within +-6 dB of a
-        # -3.5 dB/oct slope at every intensity (the calmest was 7.6: a 125
-        # Hz band where a calm modal piece sounds no pitch, now filled by
-        # the calm floor, and the top lifted by the breath)
+        # -3.5 dB/oct slope at every intensity (the calm case was 6.8: a
+        # 125 Hz band where a calm modal piece sounds no pitch, partly
+        # filled now by drift's calm floor; 5.7. Not yet at every calm
+        # seed: D dorian seeds 7 and 11 at 0.1 are 6.7 and 7.1)
         for r in (self.calm, self.mid, self.busy):
             with self.subTest(seed=r["seed"], intensity=r["intensity"]):
                 self.assertLessEqual(r["slope_dev"], 6.0, r["slope_dev"])
