@@ -32,6 +32,7 @@
 #include "../synth/reverb.h"
 #include "../synth/sfont.h"
 #include "../synth/sfsynth.h"
+#include "../synth/tone.h"
 #include "../synth/simd.h"
 #include "../synth/wavetable.h"
 
@@ -86,6 +87,7 @@ struct au_engine {
     au_delay delay;
     au_reverb reverb;
     au_master master;
+    au_tone tone; /* the piece's master tone EQ (before the rider) */
     au_noise noise;
     const au_wavetables *wt; /* shared, read-only */
     /* air */
@@ -116,6 +118,14 @@ struct au_engine {
     au_sfsynth *sf;
     unsigned sf_ok[AU_PIECE_COUNT]; /* layers whose SoundFont preset exists */
 };
+
+static au_tone_shape tone_shape(const au_piece *pc)
+{
+    const au_piece_eq *q = &pc->eq;
+    return (au_tone_shape){q->low_db, q->low_hz, q->low_q, q->mid_db,
+                           q->mid_hz, q->mid_q, q->high_db, q->high_hz,
+                           q->high_q};
+}
 
 static int sf_chan(int piece, int layer)
 {
@@ -197,6 +207,10 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     }
     e->piece = p->piece;
     e->pc = au_piece_get(p->piece);
+    {
+        au_tone_shape ts = tone_shape(e->pc);
+        au_tone_init(&e->tone, (float)rate, &ts);
+    }
     if (au_sfont_loaded()) {
         if ((rc = au_sfsynth_create(&e->sf, sample_rate)) != 0) {
             free(e);
@@ -425,6 +439,8 @@ static void switch_piece(au_engine *e, int piece)
     }
     e->piece = piece;
     e->pc = au_piece_get(piece);
+    au_tone_shape ts = tone_shape(e->pc);
+    au_tone_set(&e->tone, &ts); /* glides there */
 }
 
 void au_engine_set(au_engine *e, const au_param_update *u)
@@ -689,6 +705,7 @@ static void render_block(au_engine *e)
     for (int c = 0; c < 2; c++)
         for (int i = 0; i < AU_BLOCK; i += AU_LANES)
             v8_store(dry[c] + i, v8_load(dry[c] + i) + v8_load(rout[c] + i));
+    au_tone_process(&e->tone, dry[0], dry[1], AU_BLOCK);
     au_master_process(&e->master, dry[0], dry[1], e->out, AU_BLOCK);
     e->pos_block = end;
     e->out_idx = 0;
