@@ -345,27 +345,44 @@ static void air(au_engine *e, float bright)
      * goes) makes it wide, and it costs half */
     const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
     float *xl = e->bus[AU_LAYER_TEXTURES][0], *xr = e->bus[AU_LAYER_TEXTURES][1];
-    au_svf f = e->air_f[0];
-    for (int i = 0; i < AU_BLOCK; i++) {
-        float y = g * au_svf_bp(&f, &e->air_c, nz[i]);
-        xl[i] += y;
-        xr[i] += y;
-    }
-    e->air_f[0] = f;
     /* a piece's floor: low noise (a band-pass near 130 Hz, about 70-250
      * Hz), the room's tone or a distant sea under pieces whose instruments
      * leave the lowest octaves empty, swelling against the air
      * (pieces.md); drift has none, and draws no noise for it */
     if (e->pc->floor > 0.0f) {
         float gf = e->pc->floor * (1.0f - 0.3f * au_sin2pi(e->air_lfo));
-        nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        f = e->air_f[1];
+        const float *nf = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+        /* the air and the floor as lanes 0 and 1 of one filter: each
+         * SVF's recursion is a latency chain (16 cycles a sample), so two
+         * side by side cost what one does; lane for lane the same IEEE
+         * operations as au_svf_bp, and the sums in the same order */
+        const au_svf_coef *ca = &e->air_c, *cf = &e->floor_c;
+        const v8f a1 = {ca->a1, cf->a1, 0, 0}, a2 = {ca->a2, cf->a2, 0, 0},
+                  a3 = {ca->a3, cf->a3, 0, 0}, gv = {g, gf, 0, 0},
+                  two = v8_set(2.0f);
+        v8f ic1 = {e->air_f[0].ic1, e->air_f[1].ic1, 0, 0};
+        v8f ic2 = {e->air_f[0].ic2, e->air_f[1].ic2, 0, 0};
         for (int i = 0; i < AU_BLOCK; i++) {
-            float y = gf * au_svf_bp(&f, &e->floor_c, nz[i]);
+            v8f x = {nz[i], nf[i], 0, 0};
+            v8f v3 = x - ic2;
+            v8f v1 = a1 * ic1 + a2 * v3;
+            v8f v2 = ic2 + a2 * ic1 + a3 * v3;
+            ic1 = two * v1 - ic1;
+            ic2 = two * v2 - ic2;
+            v8f y = gv * v1;
+            xl[i] = (xl[i] + y[0]) + y[1];
+            xr[i] = (xr[i] + y[0]) + y[1];
+        }
+        e->air_f[0] = (au_svf){ic1[0], ic2[0]};
+        e->air_f[1] = (au_svf){ic1[1], ic2[1]};
+    } else {
+        au_svf f = e->air_f[0];
+        for (int i = 0; i < AU_BLOCK; i++) {
+            float y = g * au_svf_bp(&f, &e->air_c, nz[i]);
             xl[i] += y;
             xr[i] += y;
         }
-        e->air_f[1] = f;
+        e->air_f[0] = f;
     }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
