@@ -2,6 +2,7 @@
 """Black-box tests of `auralis compose`: the MIDI file is read back with an
 independent parser (mido) and checked against the issue's promises."""
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -214,6 +215,10 @@ class BadInput(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stderr, r"seed: \d+")
+
+
+def tearDownModule():
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 tools (ffmpeg's ebur128 filter for loudness and true peak, libsndfile via the
 file itself read with numpy from WAV, ffprobe for tags)."""
 import os
+import shutil
 import re
 import subprocess
 import sys
@@ -173,6 +174,10 @@ class Render(unittest.TestCase):
         self.assertIn("48000", r.stderr)
         leftovers = [f for f in os.listdir(TMP) if ".part" in f or f.startswith("x.")]
         self.assertEqual(leftovers, [])
+
+
+def tearDownModule():
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ without ffprobe warnings."""
 import glob
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -84,6 +85,10 @@ class RenderCli(unittest.TestCase):
                           t.get("comment", ""), t)
             self.assertIn("seed=7", t.get("comment", ""))
             self.assertEqual(warnings.strip(), "", "ffprobe warns: " + warnings)
+
+
+def tearDownModule():
+    shutil.rmtree(TMP, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,10 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, listen, sleep, refusedUpgrade } from '../server/helpers.mjs';
+import { startServer, listen, sleep, refusedUpgrade, get } from '../server/helpers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DASHBOARDS = ['smooth-streaming.json', 'resource-usage.json'];
@@ -29,18 +28,10 @@ after(async () => {
   }
 });
 
-function getJson(port, p) {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: p, agent: false }, (res) => {
-      const parts = [];
-      res.on('data', (d) => parts.push(d));
-      res.on('end', () => {
-        try { resolve(JSON.parse(Buffer.concat(parts).toString())); } catch (e) { reject(e); }
-      });
-    });
-    req.on('error', reject);
-    req.setTimeout(10000, () => req.destroy(new Error('HTTP timeout')));
-  });
+// Prometheus's HTTP API answers JSON (the shared helper's GET, its
+// timeout scaled by SLACK like every other test's)
+async function getJson(port, p) {
+  return JSON.parse((await get(port, p)).body.toString());
 }
 
 // scripts/monitor.sh execs prometheus, so the child's PID is Prometheus's.
