@@ -283,23 +283,40 @@ def band_power(seg, rate, lo, hi):
 # ---------------------------------------------------------------- melody
 
 
-def melody_prominence(mix, nomel, rate, mel):
-    """median / quartiles of the per-note band difference (dB), rider gain
-    taken out by the melody-free band 40-220 Hz around each note"""
+def note_band_db(x, ref, rate, mel, start, span, band):
+    """Per melody note, the power of render x against render ref (same
+    piece, one layer changed) in band(note) = (lo, hi) Hz, over the note
+    from onset + start to at most onset + span seconds; the rider's gain
+    taken out by the melody-free 40-220 Hz band over the note +-3 s. A
+    list of dB, one per note long enough (0.1 s)."""
     diffs = []
+    n_end = min(len(x), len(ref))
     for on, off, n, _ in mel:
-        a = int((on + 0.05) * rate)
-        b = int(min(off, on + 1.5) * rate)
-        if b - a < rate // 10 or b > len(mix):
+        a = int((on + start) * rate)
+        b = int(min(off, on + span) * rate)
+        if b - a < rate // 10 or b > n_end:
             continue
-        f0 = 440.0 * 2 ** ((n - 69) / 12)
-        lo, hi = f0 * 2 ** (-1 / 6), f0 * 2 ** (1 / 6)
-        pm = band_power(mix[a:b], rate, lo, hi)
-        pn = band_power(nomel[a:b], rate, lo, hi)
-        ga, gb = max(0, a - 3 * rate), min(len(mix), b + 3 * rate)
-        gm = band_power(mix[ga:gb], rate, 40, 220)
-        gn = band_power(nomel[ga:gb], rate, 40, 220)
-        diffs.append(10 * np.log10(pm / pn) - 10 * np.log10(gm / gn))
+        lo, hi = band(n)
+        px = band_power(x[a:b], rate, lo, hi)
+        pr = band_power(ref[a:b], rate, lo, hi)
+        ga, gb = max(0, a - 3 * rate), min(n_end, b + 3 * rate)
+        gx = band_power(x[ga:gb], rate, 40, 220)
+        gr = band_power(ref[ga:gb], rate, 40, 220)
+        diffs.append(10 * np.log10(px / pr) - 10 * np.log10(gx / gr))
+    return diffs
+
+
+def _third_of_note(n):
+    f0 = 440.0 * 2 ** ((n - 69) / 12)
+    return f0 * 2 ** (-1 / 6), f0 * 2 ** (1 / 6)
+
+
+def melody_prominence(mix, nomel, rate, mel):
+    """median / quartiles of the per-note band difference (dB) between the
+    mix and a render without melody, in the third-octave band of each
+    note's fundamental (note_band_db); and over a fixed octave around the
+    melody's median pitch, the whole piece"""
+    diffs = note_band_db(mix, nomel, rate, mel, 0.05, 1.5, _third_of_note)
     if not diffs:
         return {"prom_med": float("nan"), "prom_q1": float("nan"),
                 "prom_q3": float("nan"), "prom_fixed": float("nan")}
@@ -318,23 +335,12 @@ def melody_prominence(mix, nomel, rate, mel):
 
 def melody_room(nomel, room, rate, mel, lo=1000.0, hi=3000.0):
     """How much room the bed makes in lo..hi while the melody sings: per
-    melody note, the bed's power in that band from a render where the
-    melody plays silently (`--volume melody=0`: its voices sound, so the
-    pads' dip follows them, but nothing of it is heard) against a render
-    without it (`--no-melody`: no dip), rider gain taken out by the
-    40-220 Hz band; median dB (negative: the bed steps back)"""
-    diffs = []
-    for on, off, n, _ in mel:
-        a = int((on + 0.3) * rate)
-        b = int(min(off, on + 2.0) * rate)
-        if b - a < rate // 10 or b > len(nomel):
-            continue
-        pr = band_power(room[a:b], rate, lo, hi)
-        pn = band_power(nomel[a:b], rate, lo, hi)
-        ga, gb = max(0, a - 3 * rate), min(len(nomel), b + 3 * rate)
-        gr = band_power(room[ga:gb], rate, 40, 220)
-        gn = band_power(nomel[ga:gb], rate, 40, 220)
-        diffs.append(10 * np.log10(pr / pn) - 10 * np.log10(gr / gn))
+    melody note (note_band_db), the bed's power in that band from a render
+    where the melody plays silently (`--volume melody=0`: its voices
+    sound, so the pads' dip follows them, but nothing of it is heard)
+    against a render without it (`--no-melody`: no dip); median dB
+    (negative: the bed steps back)"""
+    diffs = note_band_db(room, nomel, rate, mel, 0.3, 2.0, lambda n: (lo, hi))
     return float(np.median(diffs)) if diffs else float("nan")
 
 

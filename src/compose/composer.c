@@ -134,9 +134,6 @@ static void generate_bar(au_composer *c)
         c->want_mode = wm;
     }
     const au_piece *pc = au_piece_get(c->live.piece);
-    /* the default piece's harmony and melody rules (composition.md); the
-     * other pieces keep the rules they were tuned on (pieces.md) */
-    bool drift = c->live.piece == AU_PIECE_DRIFT;
     double density = au_clampd(c->cond.density * pc->density, 0.0, 1.0);
     bool key_change = c->want_key != c->key || c->want_mode != c->mode;
     bool chord_new = false;
@@ -158,12 +155,13 @@ static void generate_bar(au_composer *c)
                 au_score_push(&c->score, beat, &r, c->score.next_id);
             }
         } else {
-            au_harmony_next(&c->harm, c->key, c->mode, density,
-                            drift ? c->orch.tonic_pull : c->orch.tonic_pull_piece,
-                            &c->chord);
+            /* the piece's harmony rules (composition.md, pieces.md) */
+            float pull = (float)(pc->tonic_pull[0] +
+                                 (pc->tonic_pull[1] - pc->tonic_pull[0]) * c->orch.tonic_u);
+            au_harmony_next(&c->harm, c->key, c->mode, density, pull, &c->chord);
         }
         c->key_forced = false;
-        int hb = au_harmony_bars(&c->harm, density, c->tempo.bpm, drift ? 1.6 : 1.4);
+        int hb = au_harmony_bars(&c->harm, density, c->tempo.bpm, pc->home_hold);
         if (pc->harmonic_rhythm != 1.0f) /* the piece's harmonic rhythm */
             hb = (int)lround(hb * pc->harmonic_rhythm) < 1
                      ? 1 : (int)lround(hb * pc->harmonic_rhythm);
@@ -230,7 +228,7 @@ static void generate_bar(au_composer *c)
     }
     RUN(AU_LAYER_PADS, au_pads_bar, &c->pads)
     RUN(AU_LAYER_BASS, au_bass_bar, &c->bass)
-    c->melody.clear_turns = drift;
+    c->melody.clear_turns = pc->clear_turns;
     RUN(AU_LAYER_MELODY, au_melody_bar, &c->melody)
     RUN(AU_LAYER_TEXTURES, au_texture_bar, &c->texture)
     RUN(AU_LAYER_BELLS, au_bells_bar, &c->bells)
@@ -261,10 +259,10 @@ int au_composer_init(au_composer *c, const au_params *p, int sample_rate)
     /* one well-spread sub-seed per generator, each on its own stream */
     uint64_t x = p->seed;
     au_conductor_init(&c->cond, au_splitmix64(&x), p->key, p->mode);
-    /* the default piece opens with a rise: its layers enter one by one,
-     * so the opening grows from sparse to full, and its level with it
-     * (the section level follows density); the other pieces open calm */
-    if (p->piece == AU_PIECE_DRIFT) c->cond.first_type = AU_SEC_RISE;
+    /* a piece may open with a rise (the default: its layers enter one by
+     * one, so the opening grows from sparse to full, and its level with
+     * it, the section level following density); else it opens calm */
+    if (au_piece_get(p->piece)->open_rise) c->cond.first_type = AU_SEC_RISE;
     au_harmony_init(&c->harm, au_splitmix64(&x));
     au_pads_init(&c->pads, au_splitmix64(&x));
     au_bass_init(&c->bass, au_splitmix64(&x));

@@ -63,14 +63,8 @@ void au_orch_from_seed(au_orch *o, uint64_t seed)
     o->tex_cycle_s = (float)au_rng_range(&r, 19.0, 37.0);
     o->bell_cycle_s = (float)au_rng_range(&r, 13.0, 29.0);
     o->perc_prob = (float)au_rng_range(&r, 0.5, 0.9);
-    /* the way home: x4.5-6 (with x2.5-4 the tonic sounded 31-47% of the
-     * time over seeds and modes; the issue asks for 40% at least) */
-    {
-        double u = au_rng_unit(&r);
-        o->tonic_pull = (float)(4.5 + (6.0 - 4.5) * u);
-        /* the other pieces were tuned on the first pull (x2.5-4) */
-        o->tonic_pull_piece = (float)(2.5 + (4.0 - 2.5) * u);
-    }
+    /* the way home: the piece gives the range (piece.h: tonic_pull) */
+    o->tonic_u = au_rng_unit(&r);
 }
 
 int au_orch_describe(const au_orch *o, char *buf, int n)

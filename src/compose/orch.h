@@ -22,8 +22,9 @@ typedef struct {
     float tex_cycle_s;             /* texture swell cycle when calm */
     float bell_cycle_s;            /* bell figure cycle when calm */
     float perc_prob;               /* chance a busy section has percussion */
-    float tonic_pull;              /* harmony: weight of going home (drift) */
-    float tonic_pull_piece;        /* ... for the other pieces */
+    double tonic_u;                /* harmony: where this seed's weight of
+                                    * going home lies in the piece's
+                                    * tonic_pull range (0..1) */
 } au_orch;
 
 void au_orch_from_seed(au_orch *o, uint64_t seed);

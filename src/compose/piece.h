@@ -103,6 +103,20 @@ typedef struct {
     /* mastering: the piece's tone EQ on the master bus (src/synth/tone.h,
      * pieces.md says why each); all gains 0 (drift): none */
     au_piece_eq eq;
+    /* air (engine): noise band-passed at air_hz x 2^(air_track x
+     * brightness), at air_gain x (air_base + air_slope x brightness) */
+    float air_hz, air_track, air_gain, air_base, air_slope;
+    float warmup_tail; /* > 0: the rider stays quick until the last layer
+                          has entered + this many seconds (at least 16 s);
+                          0: the fixed 16 s warm-up */
+    bool open_rise;    /* the first section is a rise (else calm) */
+    bool clear_turns;  /* melody: the rules against turning back
+                          (composition.md) */
+    float tonic_pull[2]; /* harmony: the weight of going home, drawn by
+                            the seed between these */
+    double home_hold;  /* harmony: the tonic chord's length x this */
+    float kit_trim;    /* the percussion layer's gain x this */
+    float bass_trim[2];/* the bass layer's gain x ([0] + [1] x intensity) */
 } au_piece;
 
 /* NULL if out of range */

@@ -49,10 +49,7 @@ static const float mix_rev[AU_LAYER_COUNT] = {0.85f, 0.35f, 0.10f,
 static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
                                               0.05f, 0.2f,  0.4f};
 
-/* air: band-limited noise, always there, mostly into the reverb; its
- * band rises with brightness (5.5 kHz when calm, 9 kHz when bright) */
-#define AIR_HZ 5000.0f
-#define AIR_LEVEL 0.06f
+/* a piece's low floor (piece.h: floor): noise band-passed here */
 #define FLOOR_HZ 130.0f
 /* pad bus: high-pass (the bass keeps its register), and a dip around
  * 2 kHz while the melody sounds (room for it) */
@@ -92,9 +89,10 @@ struct au_engine {
     const au_wavetables *wt; /* shared, read-only */
     /* air */
     au_rng air_rng;
-    au_svf air_f[2];
+    au_svf air_f;
     au_svf_coef air_c;
-    au_svf_coef floor_c; /* a piece's low floor (air_f[1]) */
+    au_svf floor_f; /* a piece's low floor */
+    au_svf_coef floor_c;
     float air_lfo, air_b;
     /* pad bus */
     au_svf pb_hp[2];
@@ -247,14 +245,14 @@ void au_engine_set_orch(au_engine *e, const au_orch *o)
 {
     if (o != au_composer_orch(&e->comp)) au_composer_set_orch(&e->comp, o);
     for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_set_patch(&e->inst[l], o->patch[l]);
-    /* the default piece's layers enter one by one over a minute or two:
-     * the rider stays quick until they all sound (the other pieces were
-     * balanced on the 16 s warm-up) */
-    if (e->piece == AU_PIECE_DRIFT) {
-        float last = 0.0f;
+    /* a piece whose layers enter one by one over a minute or two (the
+     * default) keeps the rider quick until they all sound (the other
+     * pieces were balanced on the 16 s warm-up: warmup_tail 0) */
+    if (e->pc->warmup_tail > 0.0f) {
+        float last = 0.0f, tail = e->pc->warmup_tail;
         for (int l = 0; l < AU_LAYER_COUNT; l++)
             if (o->use[l] && o->entry_s[l] > last) last = o->entry_s[l];
-        au_master_set_warmup(&e->master, last + 15.0f < 16.0f ? 16.0f : last + 15.0f);
+        au_master_set_warmup(&e->master, last + tail < 16.0f ? 16.0f : last + tail);
     }
 }
 
@@ -321,8 +319,9 @@ static void padbus(au_engine *e)
     }
 }
 
-/* air: noise through a broad band-pass near 8 kHz, level with brightness
- * and a slow swell (0.05 Hz), on the textures bus (its switch and volume
+/* air: noise through a broad band-pass (the piece's, 5.5-9 kHz rising
+ * with brightness in the default piece), level with brightness and a
+ * slow swell (0.05 Hz), on the textures bus (its switch and volume
  * apply; it is mostly reverb there) */
 static void air(au_engine *e, float bright)
 {
@@ -330,16 +329,17 @@ static void air(au_engine *e, float bright)
         return;
     e->air_lfo += 0.05f * AU_BLOCK / (float)e->rate;
     e->air_lfo -= e->air_lfo >= 1.0f ? 1.0f : 0.0f;
-    /* the pieces other than the default were balanced on the first air
-     * (0.003 at 8 kHz): their SoundFont instruments bring their own top */
-    int drift = e->piece == AU_PIECE_DRIFT;
+    /* the piece's band and level (piece.h: air_*): the pieces other than
+     * the default were balanced on the first air (0.003 at 8 kHz, not
+     * tracking brightness): their SoundFont instruments bring their own
+     * top */
+    const au_piece *pc = e->pc;
     if (fabsf(bright - e->air_b) > 0.01f) {
-        float hz = drift ? AIR_HZ * au_exp2(0.85f * bright) : 8000.0f;
+        float hz = pc->air_hz * au_exp2(pc->air_track * bright);
         e->air_c = au_svf_design(hz, 0.5f, (float)e->rate);
         e->air_b = bright;
     }
-    float g = (drift ? AIR_LEVEL * (0.2f + 1.1f * bright)
-                     : 0.003f * (0.35f + 0.9f * bright)) *
+    float g = pc->air_gain * (pc->air_base + pc->air_slope * bright) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
     /* one channel of noise, into both sides: the reverb (where most of it
      * goes) makes it wide, and it costs half */
@@ -360,8 +360,8 @@ static void air(au_engine *e, float bright)
         const v8f a1 = {ca->a1, cf->a1, 0, 0}, a2 = {ca->a2, cf->a2, 0, 0},
                   a3 = {ca->a3, cf->a3, 0, 0}, gv = {g, gf, 0, 0},
                   two = v8_set(2.0f);
-        v8f ic1 = {e->air_f[0].ic1, e->air_f[1].ic1, 0, 0};
-        v8f ic2 = {e->air_f[0].ic2, e->air_f[1].ic2, 0, 0};
+        v8f ic1 = {e->air_f.ic1, e->floor_f.ic1, 0, 0};
+        v8f ic2 = {e->air_f.ic2, e->floor_f.ic2, 0, 0};
         for (int i = 0; i < AU_BLOCK; i++) {
             v8f x = {nz[i], nf[i], 0, 0};
             v8f v3 = x - ic2;
@@ -373,16 +373,16 @@ static void air(au_engine *e, float bright)
             xl[i] = (xl[i] + y[0]) + y[1];
             xr[i] = (xr[i] + y[0]) + y[1];
         }
-        e->air_f[0] = (au_svf){ic1[0], ic2[0]};
-        e->air_f[1] = (au_svf){ic1[1], ic2[1]};
+        e->air_f = (au_svf){ic1[0], ic2[0]};
+        e->floor_f = (au_svf){ic1[1], ic2[1]};
     } else {
-        au_svf f = e->air_f[0];
+        au_svf f = e->air_f;
         for (int i = 0; i < AU_BLOCK; i++) {
             float y = g * au_svf_bp(&f, &e->air_c, nz[i]);
             xl[i] += y;
             xr[i] += y;
         }
-        e->air_f[0] = f;
+        e->air_f = f;
     }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
@@ -668,14 +668,9 @@ static void render_block(au_engine *e)
     for (int l = 0; l < AU_LAYER_COUNT; l++) {
         float g0 = e->s_gain[l].y;
         float want = layer_on(&e->params, l) ? e->ctl_layer[l] : 0.0f;
-        /* the default piece's kit +2 dB: with the opening rise and the
-         * section rule the kit sat at -19 dB re the mix where it plays
-         * (seed 7, 0.5, 10 minutes); -18..-6 is audible and not on top */
-        if (l == AU_LAYER_PERCUSSION && e->piece == AU_PIECE_DRIFT) want *= 1.26f;
-        /* and its bass 1.5 dB lower when calm (0 dB at 0.9): a calm modal
-         * piece rests on its tonic pedal, and 60-250 Hz held 61-62% of the
-         * power at 0.1 (seeds 3 and 11; at most 60% is asked) */
-        if (l == AU_LAYER_BASS && e->piece == AU_PIECE_DRIFT) want *= 0.82f + 0.2f * inten;
+        /* the piece's trims of its kit and bass (piece.h) */
+        if (l == AU_LAYER_PERCUSSION) want *= e->pc->kit_trim;
+        if (l == AU_LAYER_BASS) want *= e->pc->bass_trim[0] + e->pc->bass_trim[1] * inten;
         float g1 = au_smooth_step(&e->s_gain[l], want);
         /* the volume multiplies the switch/balance gain; at the default 1.0
          * the products are exact, so the output is unchanged bit for bit */
