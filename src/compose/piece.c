@@ -117,8 +117,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             /* glass percussion: the orchestra (or standard) kit's
              * triangles, ride bell and bell tree, mostly reverb; after
              * its two beats a hit's own ring fades twice as fast (its
-             * tail is the reverb's): 4.8 -> 2.6 voices on average, the
-             * most of any layer of the piece (pieces.md: speed) */
+             * tail is the reverb's): 4.8 -> 2.6 FluidSynth voices on
+             * average over 140 s (pieces.md: speed) */
             [AU_LAYER_PERCUSSION] = SF(AU_GEN_PERC, P_ORCH_KIT, .bank = 128,
                                        .nalt = 1, .alt = {0}, .vmin = 12,
                                        .vmax = 80, .gain = 0.9f, .rev = 1.5f,
