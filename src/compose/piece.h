@@ -70,6 +70,13 @@ typedef struct {
     float gain, rev, dly;/* multipliers on the engine's dry, reverb, delay */
 } au_piece_layer;
 
+/* a master tone EQ (src/synth/tone.h): a low shelf (or a bell when low_q
+ * > 0), a mid bell, a high shelf (or a bell when high_q > 0); dB, Hz, Q */
+typedef struct {
+    float low_db, low_hz, low_q, mid_db, mid_hz, mid_q, high_db, high_hz,
+        high_q;
+} au_piece_eq;
+
 typedef struct {
     au_piece_layer layer[AU_LAYER_COUNT];
     /* composition */
@@ -93,6 +100,9 @@ typedef struct {
     float level_follow;/* 0..1: how far the section level's reference
                           follows the piece's own slow mean density (0: the
                           fixed reference of the default mix) */
+    /* mastering: the piece's tone EQ on the master bus (src/synth/tone.h,
+     * pieces.md says why each); all gains 0 (drift): none */
+    au_piece_eq eq;
     /* air (engine): noise band-passed at air_hz x 2^(air_track x
      * brightness), at air_gain x (air_base + air_slope x brightness) */
     float air_hz, air_track, air_gain, air_base, air_slope;

@@ -32,6 +32,7 @@
 #include "../synth/reverb.h"
 #include "../synth/sfont.h"
 #include "../synth/sfsynth.h"
+#include "../synth/tone.h"
 #include "../synth/simd.h"
 #include "../synth/wavetable.h"
 
@@ -86,6 +87,7 @@ struct au_engine {
     au_delay delay;
     au_reverb reverb;
     au_master master;
+    au_tone tone; /* the piece's master tone EQ (before the rider) */
     au_noise noise;
     const au_wavetables *wt; /* shared, read-only */
     /* air */
@@ -119,6 +121,14 @@ struct au_engine {
     au_sfsynth *sf;
     unsigned sf_ok[AU_PIECE_COUNT]; /* layers whose SoundFont preset exists */
 };
+
+static au_tone_shape tone_shape(const au_piece *pc)
+{
+    const au_piece_eq *q = &pc->eq;
+    return (au_tone_shape){q->low_db, q->low_hz, q->low_q, q->mid_db,
+                           q->mid_hz, q->mid_q, q->high_db, q->high_hz,
+                           q->high_q};
+}
 
 static int sf_chan(int piece, int layer)
 {
@@ -200,6 +210,10 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     }
     e->piece = p->piece;
     e->pc = au_piece_get(p->piece);
+    {
+        au_tone_shape ts = tone_shape(e->pc);
+        au_tone_init(&e->tone, (float)rate, &ts);
+    }
     if (au_sfont_loaded()) {
         if ((rc = au_sfsynth_create(&e->sf, sample_rate)) != 0) {
             free(e);
@@ -337,27 +351,44 @@ static void air(au_engine *e, float bright, float inten)
      * goes) makes it wide, and it costs half */
     const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
     float *xl = e->bus[AU_LAYER_TEXTURES][0], *xr = e->bus[AU_LAYER_TEXTURES][1];
-    au_svf f = e->air_f;
-    for (int i = 0; i < AU_BLOCK; i++) {
-        float y = g * au_svf_bp(&f, &e->air_c, nz[i]);
-        xl[i] += y;
-        xr[i] += y;
-    }
-    e->air_f = f;
     /* a piece's floor: low noise (a band-pass near 130 Hz, about 70-250
      * Hz), the room's tone or a distant sea under pieces whose instruments
      * leave the lowest octaves empty, swelling against the air
      * (pieces.md); drift has none, and draws no noise for it */
     if (e->pc->floor > 0.0f) {
         float gf = e->pc->floor * (1.0f - 0.3f * au_sin2pi(e->air_lfo));
-        nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        f = e->floor_f;
+        const float *nf = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+        /* the air and the floor as lanes 0 and 1 of one filter: each
+         * SVF's recursion is a latency chain (16 cycles a sample), so two
+         * side by side cost what one does; lane for lane the same IEEE
+         * operations as au_svf_bp, and the sums in the same order */
+        const au_svf_coef *ca = &e->air_c, *cf = &e->floor_c;
+        const v8f a1 = {ca->a1, cf->a1, 0, 0}, a2 = {ca->a2, cf->a2, 0, 0},
+                  a3 = {ca->a3, cf->a3, 0, 0}, gv = {g, gf, 0, 0},
+                  two = v8_set(2.0f);
+        v8f ic1 = {e->air_f.ic1, e->floor_f.ic1, 0, 0};
+        v8f ic2 = {e->air_f.ic2, e->floor_f.ic2, 0, 0};
         for (int i = 0; i < AU_BLOCK; i++) {
-            float y = gf * au_svf_bp(&f, &e->floor_c, nz[i]);
+            v8f x = {nz[i], nf[i], 0, 0};
+            v8f v3 = x - ic2;
+            v8f v1 = a1 * ic1 + a2 * v3;
+            v8f v2 = ic2 + a2 * ic1 + a3 * v3;
+            ic1 = two * v1 - ic1;
+            ic2 = two * v2 - ic2;
+            v8f y = gv * v1;
+            xl[i] = (xl[i] + y[0]) + y[1];
+            xr[i] = (xr[i] + y[0]) + y[1];
+        }
+        e->air_f = (au_svf){ic1[0], ic2[0]};
+        e->floor_f = (au_svf){ic1[1], ic2[1]};
+    } else {
+        au_svf f = e->air_f;
+        for (int i = 0; i < AU_BLOCK; i++) {
+            float y = g * au_svf_bp(&f, &e->air_c, nz[i]);
             xl[i] += y;
             xr[i] += y;
         }
-        e->floor_f = f;
+        e->air_f = f;
     }
     /* a piece's calm floor: noise in the third-octave between the bass
      * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
@@ -448,6 +479,8 @@ static void switch_piece(au_engine *e, int piece)
     }
     e->piece = piece;
     e->pc = au_piece_get(piece);
+    au_tone_shape ts = tone_shape(e->pc);
+    au_tone_set(&e->tone, &ts); /* glides there */
 }
 
 void au_engine_set(au_engine *e, const au_param_update *u)
@@ -707,6 +740,7 @@ static void render_block(au_engine *e)
     for (int c = 0; c < 2; c++)
         for (int i = 0; i < AU_BLOCK; i += AU_LANES)
             v8_store(dry[c] + i, v8_load(dry[c] + i) + v8_load(rout[c] + i));
+    au_tone_process(&e->tone, dry[0], dry[1], AU_BLOCK);
     au_master_process(&e->master, dry[0], dry[1], e->out, AU_BLOCK);
     e->pos_block = end;
     e->out_idx = 0;

@@ -1,0 +1,190 @@
+#include "tone.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "dsp.h"
+#include "simd.h"
+
+static float clampf(float x, float lo, float hi)
+{
+    return x != x ? lo : x < lo ? lo : x > hi ? hi : x;
+}
+
+static void shape_to(au_tone *t, const au_tone_shape *s,
+                     float w[AU_TONE_BANDS][3])
+{
+    float top = 0.45f * t->rate;
+    const float g[3] = {s->low_db, s->mid_db, s->high_db};
+    const float f[3] = {s->low_hz, s->mid_hz, s->high_hz};
+    const float q[3] = {s->low_q, s->mid_q, s->high_q};
+    for (int b = 0; b < AU_TONE_BANDS; b++) {
+        int bell = b == 1 || q[b] > 0.0f;
+        t->want_kind[b] = (unsigned char)(bell ? 1 : b);
+        w[b][0] = clampf(g[b], -18.0f, 18.0f);
+        w[b][1] = log2f(clampf(f[b], 20.0f, top));
+        w[b][2] = bell ? clampf(q[b], 0.1f, 10.0f) : 0.7071f;
+    }
+}
+
+/* RBJ cookbook: kind 0 low shelf, 1 peaking, 2 high shelf (S = 1) */
+static void design(au_tone *t, int b)
+{
+    int kind = t->kind[b];
+    double g = t->cur[b][0], f = exp2(t->cur[b][1]), q = t->cur[b][2];
+    double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * f / t->rate;
+    double cw = cos(w), sw = sin(w), b0, b1, b2, a0, a1, a2;
+    if (kind == 1) {
+        double al = sw / (2.0 * q);
+        b0 = 1.0 + al * A;
+        b1 = -2.0 * cw;
+        b2 = 1.0 - al * A;
+        a0 = 1.0 + al / A;
+        a1 = -2.0 * cw;
+        a2 = 1.0 - al / A;
+    } else {
+        double al = sw / 2.0 * sqrt(2.0), sa = 2.0 * sqrt(A) * al;
+        double s =
+            kind == 0 ? 1.0 : -1.0; /* low: +, high: - on the cos terms */
+        b0 = A * ((A + 1) - s * (A - 1) * cw + sa);
+        b1 = s * 2 * A * ((A - 1) - s * (A + 1) * cw);
+        b2 = A * ((A + 1) - s * (A - 1) * cw - sa);
+        a0 = (A + 1) + s * (A - 1) * cw + sa;
+        a1 = -s * 2 * ((A - 1) + s * (A + 1) * cw);
+        a2 = (A + 1) + s * (A - 1) * cw - sa;
+    }
+    t->co[b][0] = (float)(b0 / a0);
+    t->co[b][1] = (float)(b1 / a0);
+    t->co[b][2] = (float)(b2 / a0);
+    t->co[b][3] = (float)(a1 / a0);
+    t->co[b][4] = (float)(a2 / a0);
+}
+
+void au_tone_init(au_tone *t, float rate, const au_tone_shape *s)
+{
+    memset(t, 0, sizeof *t);
+    t->rate = rate;
+    /* ~0.5 s per e-fold at the control rate */
+    t->c_glide = au_tau_coef(0.5f, rate / 32.0f);
+    shape_to(t, s, t->want);
+    memcpy(t->cur, t->want, sizeof t->cur);
+    memcpy(t->kind, t->want_kind, sizeof t->kind);
+    for (int b = 0; b < AU_TONE_BANDS; b++) {
+        design(t, b);
+        if (t->cur[b][0] != 0.0f) t->live |= 1u << b;
+    }
+}
+
+void au_tone_set(au_tone *t, const au_tone_shape *s)
+{
+    shape_to(t, s, t->want);
+}
+
+/* one control step: glide, redesign what moved, decide what runs */
+static void control(au_tone *t)
+{
+    static const float snap[3] = {0.01f, 0.002f, 0.002f};
+    for (int b = 0; b < AU_TONE_BANDS; b++) {
+        int moved = 0;
+        if (t->kind[b] != t->want_kind[b] && t->cur[b][0] == 0.0f) {
+            t->kind[b] = t->want_kind[b]; /* flat either way */
+            moved = 1;
+        }
+        int same = t->kind[b] == t->want_kind[b];
+        for (int k = 0; k < 3; k++) {
+            /* another kind: first glide flat where the band is */
+            float w = same ? t->want[b][k] : k == 0 ? 0.0f : t->cur[b][k];
+            float d = w - t->cur[b][k];
+            if (d == 0.0f) continue;
+            t->cur[b][k] =
+                fabsf(d) < snap[k] ? w : t->cur[b][k] + t->c_glide * d;
+            moved = 1;
+        }
+        if (moved) design(t, b);
+        if (t->cur[b][0] != 0.0f) {
+            t->live |= 1u << b;
+        } else if (t->live >> b & 1) {
+            /* flat (b = a): y - x = a1 (x1 - y1) + a2 (x2 - y2), a tail
+             * that only decays; once it is under -120 dBFS the band stops
+             * (then the output is the input, bit for bit) */
+            float m = 0.0f;
+            for (int c = 0; c < 2; c++)
+                m += fabsf(t->st[b][0][c] - t->st[b][2][c]) +
+                     fabsf(t->st[b][1][c] - t->st[b][3][c]);
+            if (m < 1e-6f) {
+                memset(t->st[b], 0, sizeof t->st[b]);
+                t->live &= ~(1u << b);
+            }
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) void run_body(au_tone *t, float *L,
+                                                           float *R, int n)
+{
+    /* lanes L R of one vector per band; direct form I, so the only
+     * loop-carried chain of a band is y1 -> a1 y1 -> y */
+    for (int b = 0; b < AU_TONE_BANDS; b++) {
+        if (!(t->live >> b & 1)) continue;
+        const float *c = t->co[b];
+        const v8f b0 = v8_set(c[0]), b1 = v8_set(c[1]), b2 = v8_set(c[2]),
+                  a1 = v8_set(c[3]), a2 = v8_set(c[4]);
+        v8f x1 = {t->st[b][0][0], t->st[b][0][1], 0, 0};
+        v8f x2 = {t->st[b][1][0], t->st[b][1][1], 0, 0};
+        v8f y1 = {t->st[b][2][0], t->st[b][2][1], 0, 0};
+        v8f y2 = {t->st[b][3][0], t->st[b][3][1], 0, 0};
+        for (int i = 0; i < n; i++) {
+            v8f x = {L[i], R[i], 0, 0};
+            v8f y = (b0 * x + b1 * x1 + b2 * x2 - a2 * y2) - a1 * y1;
+            x2 = x1;
+            x1 = x;
+            y2 = y1;
+            y1 = y;
+            L[i] = y[0];
+            R[i] = y[1];
+        }
+        float *s = &t->st[b][0][0];
+        s[0] = x1[0], s[1] = x1[1], s[2] = x2[0], s[3] = x2[1];
+        s[4] = y1[0], s[5] = y1[1], s[6] = y2[0], s[7] = y2[1];
+    }
+}
+
+static void run_generic(au_tone *t, float *L, float *R, int n)
+{
+    run_body(t, L, R, n);
+}
+
+#if AU_SIMD_DISPATCH
+AU_TARGET_AVX2 static void run_avx2(au_tone *t, float *L, float *R, int n)
+{
+    run_body(t, L, R, n);
+}
+#endif
+
+void au_tone_process(au_tone *t, float *L, float *R, int n)
+{
+    control(t);
+    if (!t->live) return;
+#if AU_SIMD_DISPATCH
+    if (au_simd_avx2()) {
+        run_avx2(t, L, R, n);
+        return;
+    }
+#endif
+    run_generic(t, L, R, n);
+}
+
+float au_tone_response_db(const au_tone *t, float hz)
+{
+    double w = 2.0 * M_PI * hz / t->rate, db = 0.0;
+    for (int b = 0; b < AU_TONE_BANDS; b++) {
+        const float *c = t->co[b];
+        /* |B(e^jw)|^2 / |A(e^jw)|^2 */
+        double br = c[0] + c[1] * cos(w) + c[2] * cos(2 * w);
+        double bi = -c[1] * sin(w) - c[2] * sin(2 * w);
+        double ar = 1.0 + c[3] * cos(w) + c[4] * cos(2 * w);
+        double ai = -c[3] * sin(w) - c[4] * sin(2 * w);
+        db += 10.0 * log10((br * br + bi * bi) / (ar * ar + ai * ai));
+    }
+    return (float)db;
+}
