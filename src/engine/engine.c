@@ -399,7 +399,7 @@ static void air(au_engine *e, float bright, float inten)
     if (e->pc->floor_calm > 0.0f && calm > 0.0f) {
         float gc = e->pc->floor_calm * calm;
         nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        f = e->calm_f;
+        au_svf f = e->calm_f;
         for (int i = 0; i < AU_BLOCK; i++) {
             float y = gc * au_svf_bp(&f, &e->calm_c, nz[i]);
             xl[i] += y;
