@@ -41,6 +41,22 @@ static double sine_gain_db(double hz)
     return 10 * log10(out / in);
 }
 
+/* Runs t (silence in) for `seconds` and returns the largest change of its
+ * response at hz from one block to the next; *last: the response at the end. */
+static float glide_steps(float hz, int seconds, float *last)
+{
+    float l[BLK] = {0}, r[BLK] = {0};
+    float prev = au_tone_response_db(&t, hz), maxstep = 0;
+    for (int blk = 0; blk < seconds * RATE / BLK; blk++) {
+        au_tone_process(&t, l, r, BLK);
+        float g = au_tone_response_db(&t, hz);
+        maxstep = fabsf(g - prev) > maxstep ? fabsf(g - prev) : maxstep;
+        prev = g;
+    }
+    *last = prev;
+    return maxstep;
+}
+
 static void test_response(void **st)
 {
     (void)st;
@@ -123,14 +139,7 @@ static void test_bells(void **st)
     au_tone_init(&t, RATE, &a);
     s.high_db = 0;
     au_tone_set(&t, &s);
-    float l[BLK] = {0}, r[BLK] = {0};
-    float prev = au_tone_response_db(&t, 40), maxstep = 0;
-    for (int blk = 0; blk < 12 * RATE / BLK; blk++) {
-        au_tone_process(&t, l, r, BLK);
-        float g = au_tone_response_db(&t, 40);
-        maxstep = fabsf(g - prev) > maxstep ? fabsf(g - prev) : maxstep;
-        prev = g;
-    }
+    float prev, maxstep = glide_steps(40, 12, &prev);
     assert_true(maxstep < 0.05f);
     assert_true(fabsf(prev) < 0.3f); /* 40 Hz: under the bell, flat */
     assert_true(fabsf(au_tone_response_db(&t, 140) - 6) < 0.1f);
@@ -147,14 +156,7 @@ static void test_glide(void **st)
     au_tone_set(&t, &b);
     /* the response at 60 Hz moves by small steps per block, and gets
      * there within a few seconds */
-    float l[BLK] = {0}, r[BLK] = {0};
-    float prev = au_tone_response_db(&t, 60), maxstep = 0;
-    for (int blk = 0; blk < 4 * RATE / BLK; blk++) {
-        au_tone_process(&t, l, r, BLK);
-        float g = au_tone_response_db(&t, 60);
-        maxstep = fabsf(g - prev) > maxstep ? fabsf(g - prev) : maxstep;
-        prev = g;
-    }
+    float prev, maxstep = glide_steps(60, 4, &prev);
     assert_true(maxstep < 0.05f);
     assert_true(prev > 10.5f);
 }

@@ -325,6 +325,21 @@ static void padbus(au_engine *e)
     }
 }
 
+/* A block of noise through a band-pass, times g, added to both sides of
+ * a bus (mono: the reverb makes it wide). The state is copied in and out
+ * so that the loop keeps it in registers. */
+static inline void noise_band(au_svf *state, const au_svf_coef *c, float g,
+                              const float *nz, float *xl, float *xr)
+{
+    au_svf f = *state;
+    for (int i = 0; i < AU_BLOCK; i++) {
+        float y = g * au_svf_bp(&f, c, nz[i]);
+        xl[i] += y;
+        xr[i] += y;
+    }
+    *state = f;
+}
+
 /* air: noise through a broad band-pass (the piece's, 5.5-9 kHz rising
  * with brightness in the default piece), level with brightness and a
  * slow swell (0.05 Hz), on the textures bus (its switch and volume
@@ -382,13 +397,7 @@ static void air(au_engine *e, float bright, float inten)
         e->air_f = (au_svf){ic1[0], ic2[0]};
         e->floor_f = (au_svf){ic1[1], ic2[1]};
     } else {
-        au_svf f = e->air_f;
-        for (int i = 0; i < AU_BLOCK; i++) {
-            float y = g * au_svf_bp(&f, &e->air_c, nz[i]);
-            xl[i] += y;
-            xr[i] += y;
-        }
-        e->air_f = f;
+        noise_band(&e->air_f, &e->air_c, g, nz, xl, xr);
     }
     /* a piece's calm floor: noise in the third-octave between the bass
      * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
@@ -399,13 +408,7 @@ static void air(au_engine *e, float bright, float inten)
     if (e->pc->floor_calm > 0.0f && calm > 0.0f) {
         float gc = e->pc->floor_calm * calm;
         nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        au_svf f = e->calm_f;
-        for (int i = 0; i < AU_BLOCK; i++) {
-            float y = gc * au_svf_bp(&f, &e->calm_c, nz[i]);
-            xl[i] += y;
-            xr[i] += y;
-        }
-        e->calm_f = f;
+        noise_band(&e->calm_f, &e->calm_c, gc, nz, xl, xr);
     }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
