@@ -60,9 +60,9 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         /* the calm slope (synthesis.md): a floor filling 112-140 Hz, more
          * air, a lighter bass pedal, the pads' tonic pile-up eased, a
          * less pure lead */
-        .floor_calm = 0.24f,
-        .calm_air = 0.57f, .calm_bass = 0.47f, .calm_body_db = -4.0f,
-        .calm_lead = 0.5f,
+        .floor_calm = 0.25f,
+        .calm_air = 0.59f, .calm_bass = 0.49f, .calm_body_db = -4.2f,
+        .calm_lead = 0.52f,
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
      * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new

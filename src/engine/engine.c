@@ -64,10 +64,11 @@ static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
 #define CALM_BODY_Q 1.4f
 
 /* how calm the music is, for the calm rules of a piece (piece.h): 1 at
- * intensity 0, 0 from 0.6 up */
+ * intensity 0, 0 from 0.5 up (so the default mix at 0.5 pays nothing for
+ * them: the floor, the body's bell and the lead's index cost ~6% of it) */
 static inline float calm_of(float inten)
 {
-    float c = 1.0f - inten * (1.0f / 0.6f);
+    float c = 1.0f - inten * (1.0f / 0.5f);
     return c > 0.0f ? c : 0.0f;
 }
 
@@ -467,7 +468,7 @@ static void air(au_engine *e, float bright, float inten)
      * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
      * leaves empty (in D dorian nothing of D-F-A sounds in 112-140 Hz:
      * the long-term spectrum had a notch 8-10 dB under the produced
-     * slope there when calm); fading out by intensity 0.6 */
+     * slope there when calm); fading out by intensity 0.5 */
     float calm = calm_of(inten);
     if (e->pc->floor_calm > 0.0f && calm > 0.0f) {
         float gc = e->pc->floor_calm * calm;
