@@ -61,7 +61,7 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
          * air, a lighter bass pedal, the pads' tonic pile-up eased, a
          * less pure lead */
         .floor_calm = 0.25f,
-        .calm_air = 0.59f, .calm_bass = 0.49f, .calm_body_db = -4.2f,
+        .calm_air = 0.15f, .calm_bass = 0.49f, .calm_body_db = -4.2f,
         .calm_lead = 0.52f,
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
