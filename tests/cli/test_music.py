@@ -39,7 +39,7 @@ class Produced(unittest.TestCase):
         # 1/3-octave long-term spectrum, 100 Hz-8 kHz, within +-6 dB of a
         # -3.5 dB/oct slope at every intensity (the calm case was 6.8: a
         # 125 Hz band where a calm modal piece sounds no pitch; drift's
-        # calm rules, synthesis.md: 4.5)
+        # calm rules, synthesis.md: 4.9)
         for r in (self.calm, self.mid, self.busy):
             with self.subTest(seed=r["seed"], intensity=r["intensity"]):
                 self.assertLessEqual(r["slope_dev"], 6.0, r["slope_dev"])
