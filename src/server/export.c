@@ -5,12 +5,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <dirent.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +46,7 @@ typedef struct {
 struct au_exports {
     au_export_config cfg;
     char dir[512];
+    int lockfd; /* holds DIR/.lock for the server's life (default folder) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t *threads;
@@ -188,11 +191,75 @@ static void *job_main(void *arg)
 
 /* ------------------------------------------------------------ the table */
 
+/* ------------------------------------------- the folder and its orphans */
+
+#define ORPHAN_PREFIX "auralis-exports-"
+
+/* The default private folder is held by an flock on DIR/.lock for the
+ * server's whole life. The kernel drops the lock when the process ends,
+ * however it ends (SIGKILL, OOM, a crash, a test harness's timeout), so the
+ * next server can tell a dead server's folder, and the hour-long FLACs
+ * left in it, from a live one's. The lock is taken on a new name and then
+ * renamed into place, so `.lock` never exists unlocked while its owner
+ * lives. Returns the descriptor, or -1. */
+static int hold_dir(const char *dir)
+{
+    char tmp[600], lock[600];
+    snprintf(tmp, sizeof tmp, "%s/.lock.new", dir);
+    snprintf(lock, sizeof lock, "%s/.lock", dir);
+    int fd = open(tmp, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB) || rename(tmp, lock)) {
+        unlink(tmp);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Deletes the folders under parent that a dead server left: ours (same
+ * owner, a real directory, not a link), with a `.lock` nobody holds. A
+ * folder without `.lock` (a server starting this instant, or one older
+ * than the lock) is left alone. Start-up only. Returns how many went. */
+static int sweep_orphans(const char *parent, const char *own)
+{
+    DIR *d = opendir(parent);
+    if (!d) return 0;
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, ORPHAN_PREFIX, strlen(ORPHAN_PREFIX))) continue;
+        char p[600];
+        snprintf(p, sizeof p, "%s/%s", parent, e->d_name);
+        if (!strcmp(p, own)) continue;
+        int dfd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0) continue;
+        struct stat st;
+        int lfd = -1;
+        if (fstat(dfd, &st) == 0 && st.st_uid == geteuid())
+            lfd = openat(dfd, ".lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        if (lfd >= 0 && flock(lfd, LOCK_EX | LOCK_NB) == 0) {
+            DIR *in = fdopendir(dup(dfd));
+            struct dirent *f;
+            while (in && (f = readdir(in)))
+                if (strcmp(f->d_name, ".") && strcmp(f->d_name, ".."))
+                    unlinkat(dfd, f->d_name, 0);
+            if (in) closedir(in);
+            if (rmdir(p) == 0) removed++;
+        }
+        if (lfd >= 0) close(lfd);
+        close(dfd);
+    }
+    closedir(d);
+    return removed;
+}
+
 int au_exports_start(au_exports **out, const au_export_config *cfg)
 {
     au_exports *x = calloc(1, sizeof *x);
     if (!x) return AU_ENOMEM;
     x->cfg = *cfg;
+    x->lockfd = -1;
     if (x->cfg.threads < 1) x->cfg.threads = 1;
     if (cfg->dir) {
         snprintf(x->dir, sizeof x->dir, "%s", cfg->dir);
@@ -202,12 +269,24 @@ int au_exports_start(au_exports **out, const au_export_config *cfg)
         }
     } else {
         const char *tmp = getenv("TMPDIR");
-        snprintf(x->dir, sizeof x->dir, "%s/auralis-exports-XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
+        const char *parent = tmp && *tmp ? tmp : "/tmp";
+        snprintf(x->dir, sizeof x->dir, "%s/" ORPHAN_PREFIX "XXXXXX", parent);
         if (!mkdtemp(x->dir)) {
             free(x);
             return AU_EIO;
         }
+        x->lockfd = hold_dir(x->dir);
+        if (x->lockfd < 0) {
+            rmdir(x->dir);
+            free(x);
+            return AU_EIO;
+        }
+        int n = sweep_orphans(parent, x->dir);
+        if (n)
+            fprintf(stderr,
+                    "auralis: removed %d export folder%s left under %s by "
+                    "servers that did not shut down\n",
+                    n, n == 1 ? "" : "s", parent);
     }
     pthread_mutex_init(&x->mu, NULL);
     pthread_cond_init(&x->cv, NULL);
@@ -245,7 +324,13 @@ void au_exports_stop(au_exports *x)
         if (j->state == J_DONE) unlink(j->path);
         au_timeline_deinit(&j->t);
     }
+    if (x->lockfd >= 0) {
+        char lock[600];
+        snprintf(lock, sizeof lock, "%s/.lock", x->dir);
+        unlink(lock);
+    }
     rmdir(x->dir);
+    if (x->lockfd >= 0) close(x->lockfd);
     pthread_mutex_destroy(&x->mu);
     pthread_cond_destroy(&x->cv);
     free(x->threads);

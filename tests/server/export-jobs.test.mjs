@@ -198,3 +198,46 @@ test('a described performance exports the streamed samples on another node', { t
   assert.equal(pcm.length, (to - from) * 4);
   assert.ok(pcm.equals(streamed.subarray(from * 4, to * 4)), 'the other node exported other samples');
 });
+
+test('a server that died leaves no export files: the next server removes its folder, a live one\'s stays', { timeout: 120000 * SLACK }, async () => {
+  // each server renders into its own folder under $TMPDIR, held by an flock
+  // on .lock while it lives; SIGKILL (a crash, an OOM kill, a harness's
+  // timeout) runs no shutdown, so the folder and its exports used to stay
+  const td = fs.mkdtempSync(path.join(tmp, 'tmpdir-'));
+  const folders = () => fs.readdirSync(td).filter((n) => n.startsWith('auralis-exports-')).sort();
+  const dead = await startServer(['--workers', '1'], { env: { TMPDIR: td } });
+  servers.push(dead);
+  const [gone] = folders();
+  assert.ok(gone, 'the server made no export folder under $TMPDIR');
+  const r = await post(dead.port, '/api/export?seed=7&format=flac&to=240000');
+  assert.equal(r.status, 202, r.body);
+  const job = JSON.parse(r.body).job;
+  await waitFor('the export', async () =>
+    JSON.parse((await get(dead.port, `/api/export/${job}`)).body.toString()).status === 'done');
+  assert.ok(fs.readdirSync(path.join(td, gone)).some((n) => n.endsWith('.flac')), 'no export file');
+  // a folder that is not a server's (no .lock) is none of its business
+  const foreign = path.join(td, 'auralis-exports-foreign');
+  fs.mkdirSync(foreign);
+  fs.writeFileSync(path.join(foreign, 'keep.flac'), 'x');
+  dead.proc.kill('SIGKILL');
+  await dead.exited;
+  assert.deepEqual(folders(), [gone, 'auralis-exports-foreign'].sort(), 'SIGKILL ran a cleanup?');
+
+  const live = await startServer(['--workers', '1'], { env: { TMPDIR: td } });
+  servers.push(live);
+  const after1 = folders();
+  assert.ok(!after1.includes(gone), `the dead server's folder ${gone} is still there`);
+  assert.ok(after1.includes('auralis-exports-foreign'), 'a foreign folder was removed');
+  await waitFor('the notice', async () => /removed 1 export folder left under/.test(live.stderr));
+  const mine = after1.filter((n) => n !== 'auralis-exports-foreign');
+  assert.equal(mine.length, 1, after1.join(' '));
+  // a second server beside it leaves the live server's folder alone
+  const other = await startServer(['--workers', '1'], { env: { TMPDIR: td } });
+  servers.push(other);
+  assert.ok(folders().includes(mine[0]), 'a live server\'s folder was removed');
+  assert.equal(folders().length, 3);
+  await other.stop();
+  await live.stop();
+  // a clean shutdown removes its own folder
+  assert.deepEqual(folders(), ['auralis-exports-foreign']);
+});

@@ -21,10 +21,12 @@ const running = new Set();
 process.once('exit', () => { for (const p of running) { try { p.kill('SIGKILL'); } catch { /* gone */ } } });
 
 // Starts `auralis serve --port 0 ...` and resolves once it prints its URL.
-export function startServer(args = [], { timeoutMs = 10000 * SLACK } = {}) {
+// env: variables added to the server's environment (e.g. TMPDIR).
+export function startServer(args = [], { timeoutMs = 10000 * SLACK, env = {} } = {}) {
   return new Promise((resolve, reject) => {
     const proc = spawn(BIN, ['serve', '--port', '0', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     running.add(proc);
     proc.once('exit', () => running.delete(proc));
