@@ -3,7 +3,9 @@
  * glass stays on its pentatonic; rooms' melody repeats on its loop lengths;
  * the drones hold the tonic (and fifth); pulse's and glass's drums use
  * their kits, come and go and evolve; choir and night change chords more slowly than drift; night
- * is sparse; a live piece change releases everything and announces it. */
+ * is sparse; glass's bowed glass plays one chord tone at a time, the root
+ * and the tone above it in turn, and its pads three of the voicing's
+ * notes; a live piece change releases everything and announces it. */
 #include "compose_test_util.h"
 
 #include "compose/piece.h"
@@ -125,6 +127,53 @@ static void test_rooms_loops(void **st)
     assert_true(n > 40);
     assert_true(recur > n * 7 / 10);
     evlist_free(&l);
+}
+
+/* glass: the bowed glass (AU_GEN_BOWED) bows one note at a time, each a
+ * tone of the chord sounding, the root in F#2-F3 and, in turn, the tone
+ * above it (so the octave above the root is not left empty); the halo pad
+ * sounds at most three notes (au_piece.pad_voices) */
+static void test_glass_bowed_and_pads(void **st)
+{
+    (void)st;
+    const au_piece *pc = au_piece_get(AU_PIECE_GLASS);
+    assert_int_equal(pc->layer[AU_LAYER_BASS].gen, AU_GEN_BOWED);
+    assert_int_equal(pc->pad_voices, 3);
+    for (uint64_t seed = 1; seed <= 3; seed++) {
+        evlist l = piece_run(AU_PIECE_GLASS, seed, 600);
+        int sounding = -1, root = -1, notes = 0, roots = 0, uppers = 0;
+        int pads = 0, pads_max = 0;
+        uint16_t tones = 0;
+        for (size_t i = 0; i < l.n; i++) {
+            const au_event *e = &l.ev[i];
+            if (e->type == AU_EV_CHORD) {
+                root = e->u.chord.root;
+                tones = 0;
+                for (int k = 0; k < e->u.chord.ntones; k++)
+                    tones |= (uint16_t)(1u << (e->u.chord.tones[k] % 12));
+            } else if (e->layer == AU_LAYER_PADS && e->type == AU_EV_NOTE_ON) {
+                if (++pads > pads_max) pads_max = pads;
+            } else if (e->layer == AU_LAYER_PADS && e->type == AU_EV_NOTE_OFF) {
+                pads--;
+            } else if (e->layer == AU_LAYER_BASS && e->type == AU_EV_NOTE_ON) {
+                assert_int_equal(sounding, -1); /* the last one let go */
+                sounding = e->note;
+                assert_true(e->note >= 41 && e->note <= 61);
+                /* a chord tone (the pads' voicing may leave out the root) */
+                assert_true((tones | 1u << root) >> (e->note % 12) & 1);
+                notes++;
+                roots += e->note % 12 == root && e->note <= 52;
+                uppers += !(e->note % 12 == root && e->note <= 52);
+            } else if (e->layer == AU_LAYER_BASS && e->type == AU_EV_NOTE_OFF) {
+                assert_int_equal(e->note, sounding);
+                sounding = -1;
+            }
+        }
+        assert_true(notes > 30);
+        assert_true(roots > notes / 4 && uppers > notes / 4);
+        assert_true(pads_max >= 2 && pads_max <= 3);
+        evlist_free(&l);
+    }
 }
 
 /* the percussive pieces (pulse, glass): each its own kit and way of
@@ -256,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_layers_and_scales),
         cmocka_unit_test(test_rooms_loops),
         cmocka_unit_test(test_percussion_evolves),
+        cmocka_unit_test(test_glass_bowed_and_pads),
         cmocka_unit_test(test_harmonic_rhythm_and_density),
         cmocka_unit_test(test_live_change),
     };

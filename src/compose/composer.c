@@ -224,9 +224,20 @@ static void generate_bar(au_composer *c)
     case AU_GEN_LOOPS: au_loops_bar(&c->loops, pc, &c->score, &x); break; \
     case AU_GEN_DRONE: au_drone_bar(&c->drone, pc, &c->score, &x); break; \
     case AU_GEN_PERC: au_ptex_bar(&c->ptex, pc, &c->score, &x); break;    \
+    case AU_GEN_BOWED: au_bowed_bar(&c->bowed, pc, &c->score, &x); break;   \
     default: fn(st, &c->score, &x); break;                         \
     }
-    RUN(AU_LAYER_PADS, au_pads_bar, &c->pads)
+    if (pc->pad_voices) {
+        /* a piece whose pads play only some of the voicing's notes */
+        uint8_t pv[6];
+        x.nvoicing = au_piece_pad_voicing(pc, c->voicing, c->nvoicing, pv);
+        x.voicing = pv;
+        RUN(AU_LAYER_PADS, au_pads_bar, &c->pads)
+        x.voicing = c->voicing;
+        x.nvoicing = c->nvoicing;
+    } else {
+        RUN(AU_LAYER_PADS, au_pads_bar, &c->pads)
+    }
     RUN(AU_LAYER_BASS, au_bass_bar, &c->bass)
     c->melody.clear_turns = pc->clear_turns;
     RUN(AU_LAYER_MELODY, au_melody_bar, &c->melody)
@@ -273,6 +284,8 @@ int au_composer_init(au_composer *c, const au_params *p, int sample_rate)
     au_loops_init(&c->loops, au_splitmix64(&x));
     au_drone_init(&c->drone, au_splitmix64(&x));
     au_ptex_init(&c->ptex, au_splitmix64(&x));
+    /* seeded off the side, so the draws above stay as they were */
+    au_bowed_init(&c->bowed, p->seed ^ 0x626f776564000000ull);
     /* the orchestration: layers, entries, registers, patches, cycles */
     au_orch o;
     au_orch_from_seed(&o, p->seed);

@@ -77,6 +77,7 @@ struct au_composer {
     au_loops loops;
     au_drone drone;
     au_ptex ptex;
+    au_bowed bowed;
 };
 
 #endif

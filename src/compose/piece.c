@@ -4,6 +4,7 @@
 #include "piece.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tempo.h"
@@ -108,27 +109,35 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
      * over a halo pad; no bass, no drums */
     [AU_PIECE_GLASS] = {
         .layer = {
+            /* the halo pad (two voices a note) lets go twice as fast as
+             * its preset (6.7 -> 3.3 s; the reverb carries the tail) */
             [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_HALO, .lo = 52, .hi = 84,
                                  .vmin = 30, .vmax = 64, .attack_tc = 600,
+                                 .release_tc = -1200,
                                  .gain = 0.75f, .rev = 1.2f, .dly = 0.5f),
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_CELESTA, .nalt = 2,
                                    .alt = {10, 9}, .transpose = 12,
                                    .lo = 72, .hi = 98, .vmin = 40, .vmax = 96,
-                                   .gain = 1.0f, .rev = 1.3f, .dly = 1.2f),
-            /* bowed glass under the garden: a soft low note on each
-             * chord, so the glass has a floor */
-            [AU_LAYER_BASS] = SF(AU_GEN_DEFAULT, P_BOWED_GLASS, .lo = 40,
-                                 .hi = 52, .vmin = 28, .vmax = 60,
+                                   /* x0.7: it stood out +10..+16 dB and
+                                    * its few pitches made 1-2 kHz peaks */
+                                   .gain = 0.7f, .rev = 1.3f, .dly = 1.2f),
+            /* bowed glass under the garden: each chord's root, then the
+             * chord tone above it nearest C3, one note at a time (the
+             * preset plays three voices a note), so the glass has a floor
+             * and the octave above it is not empty (pieces.md) */
+            [AU_LAYER_BASS] = SF(AU_GEN_BOWED, P_BOWED_GLASS, .lo = 41,
+                                 .hi = 61, .vmin = 28, .vmax = 60,
+                                 .release_tc = -1200,
                                  .gain = 1.1f, .rev = 1.3f, .dly = 0),
             /* glass percussion: the orchestra (or standard) kit's
              * triangles, ride bell and bell tree, mostly reverb; after
-             * its two beats a hit's own ring fades twice as fast (its
-             * tail is the reverb's): 4.8 -> 2.6 FluidSynth voices on
-             * average over 140 s (pieces.md: speed) */
+             * its two beats a hit's own ring fades four times as fast as
+             * the preset's (its tail is the reverb's): 7.7 -> 4.3
+             * FluidSynth voices over 240 s at seed 7 (pieces.md: speed) */
             [AU_LAYER_PERCUSSION] = SF(AU_GEN_PERC, P_ORCH_KIT, .bank = 128,
                                        .nalt = 1, .alt = {0}, .vmin = 12,
                                        .vmax = 80, .gain = 0.9f, .rev = 1.5f,
-                                       .dly = 1.0f, .release_tc = -1200),
+                                       .dly = 1.0f, .release_tc = -2400),
             [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
             [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_CRYSTAL, .nalt = 1,
                                   .alt = {14}, .lo = 67,
@@ -148,12 +157,15 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                  .dur_beats = 2.0f, .on_bars = {12, 28}, .off_bars = {10, 24}},
         .space = 1.3f, .brightness = 0.2f, .level_follow = 1.0f,
         .level_db = -0.8f,
-        /* mastering (pieces.md): a lift where the bowed glass leaves a
-         * hole (110-150 Hz). Not yet within the slope at every seed: a
-         * low floor that filled the hole made glass sound like pulse
-         * (tests/cli/test_pieces.py distinctness) */
-        .eq = {.low_db = 4.8f, .low_hz = 127, .low_q = 2.0f},
+        /* mastering (pieces.md): a lift of the octave above the bowed
+         * glass's roots (its upper tone sounds half the time), and the
+         * halo pad's 250-400 Hz eased (it held 25-31% of the power) */
+        .eq = {.low_db = 4.1f, .low_hz = 133, .low_q = 2.8f, .mid_db = -4.9f,
+               .mid_hz = 311, .mid_q = 1.4f},
         FIRST_RULES,
+        /* the halo's middle voices piled up on 250-330 Hz; three of the
+         * voicing's notes also cost fewer FluidSynth voices */
+        .pad_voices = 3,
     },
     /* voices holding long chords over a deep drone; chords change half as
      * often; a second, softer voice sings now and then */
@@ -317,6 +329,25 @@ int au_piece_vel(const au_piece_layer *l, int vel)
     return v < 1 ? 1 : v > 127 ? 127 : v;
 }
 
+int au_piece_pad_voicing(const au_piece *pc, const uint8_t *v, int n,
+                         uint8_t *out)
+{
+    if (n > 6) n = 6;
+    if (n < 0) n = 0;
+    memcpy(out, v, (size_t)n);
+    if (!pc->pad_voices || n <= pc->pad_voices) return n;
+    /* sorted low to high (n <= 6), then the lowest and the top ones kept */
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
+            uint8_t t = out[j];
+            out[j] = out[j - 1];
+            out[j - 1] = t;
+        }
+    int k = pc->pad_voices;
+    memmove(out + 1, out + n - (k - 1), (size_t)(k - 1));
+    return k;
+}
+
 uint16_t au_pentatonic_mask(int key, int mode)
 {
     uint16_t m = au_scale_mask(key, mode);
@@ -431,6 +462,58 @@ void au_drone_bar(au_drone *g, const au_piece *pc, au_score *s,
                       x->beat + dur);
     g->note[0] = (uint8_t)tonic;
     g->next_bar = x->bar + bars;
+}
+
+/* ---- bowed: root and an upper chord tone in turn ---- */
+
+void au_bowed_init(au_bowed *g, uint64_t seed)
+{
+    memset(g, 0, sizeof *g);
+    au_rng_seed(&g->rng, seed, 0x626f7764);
+}
+
+void au_bowed_bar(au_bowed *g, const au_piece *pc, au_score *s,
+                  const au_bar_ctx *x)
+{
+    if (!x->active) return;
+    /* a release (layer switch, piece change) silenced what we held */
+    bool fresh = g->epoch != x->epoch || !g->id;
+    g->epoch = x->epoch;
+    if (x->chord_new || fresh) {
+        /* the root at its place in the layer's lowest octave, and the
+         * chord tone a minor third to a major sixth above it that lies
+         * nearest the octave's top (lo + 7: C3 for glass's F2-F3): a root
+         * alone left the octave above it empty for as long as a chord
+         * lasted (pieces.md) */
+        const au_chord *ch = x->chord;
+        const au_piece_layer *l = &pc->layer[AU_LAYER_BASS];
+        int root = l->lo + ((int)ch->root - l->lo % 12 + 12) % 12;
+        int up = -1;
+        for (int i = 0; i < ch->npcs; i++) {
+            int p = root + ((int)ch->pcs[i] - (int)ch->root + 12) % 12;
+            if (p < root + 3 || p > root + 9) continue;
+            if (up < 0 || abs(p - (l->lo + 7)) < abs(up - (l->lo + 7))) up = p;
+        }
+        g->tone[0] = (uint8_t)root;
+        g->tone[1] = (uint8_t)(up < 0 ? root : up);
+        g->turn = 0;
+    } else if (x->bar < g->next_bar) {
+        return;
+    } else {
+        g->turn ^= 1; /* the other tone of the pair */
+    }
+    /* one bowed note at a time, each held two bars (a new chord bows its
+     * root at once): the pair sounds in turn, a slow figure, at the cost
+     * of one note (the bowed glass plays three FluidSynth voices a note) */
+    g->next_bar = x->bar + 2;
+    int want = g->tone[g->turn];
+    if (!fresh && g->id && g->note == want) return; /* bowed on */
+    int vel = 48 + (int)(30 * x->density) + (int)au_rng_below(&g->rng, 7) - 3 -
+              6 * g->turn;
+    double at = x->beat + au_humanise(&g->rng, x->bpm, x->density, 0.08);
+    if (g->id) au_score_note_off(s, AU_LAYER_BASS, g->note, g->id, at);
+    g->id = au_score_note_on(s, AU_LAYER_BASS, want, vel, at);
+    g->note = (uint8_t)want;
 }
 
 /* ---- evolving percussion ---- */

@@ -24,6 +24,7 @@ enum {
     AU_GEN_LOOPS,   /* melody: short phrases looping at incommensurate lengths */
     AU_GEN_DRONE,   /* bass: a held tonic (and fifth), re-struck slowly */
     AU_GEN_PERC,    /* percussion: evolving kit patterns, entering and leaving */
+    AU_GEN_BOWED,   /* bass: the chord's root and an upper tone in turn */
 };
 
 /* Percussion kits: GM notes for the four roles (low, click, tick, shaker),
@@ -125,6 +126,9 @@ typedef struct {
      * calm_body_db x calm at the tonic in C4-B4, the lead's FM index x
      * 2^(calm_lead x calm) */
     float calm_air, calm_bass, calm_body_db, calm_lead;
+    uint8_t pad_voices;/* the pads play at most this many notes of each
+                          chord's voicing: its lowest and its highest, the
+                          middle ones left out (0: every note) */
 } au_piece;
 
 /* NULL if out of range */
@@ -142,6 +146,11 @@ int au_piece_program(const au_piece_layer *l, int layer, uint64_t seed);
  * the register, velocity mapped. */
 int au_piece_note(const au_piece_layer *l, int note);
 int au_piece_vel(const au_piece_layer *l, int vel);
+
+/* The notes of a voicing the piece's pads play (au_piece.pad_voices):
+ * writes them to out (room for 6) and returns how many. */
+int au_piece_pad_voicing(const au_piece *pc, const uint8_t *v, int n,
+                         uint8_t *out);
 
 /* The mode's pentatonic subset (drops the two tones a semitone above
  * another scale tone, keeping the tonic). */
@@ -174,11 +183,24 @@ typedef struct {
     bool playing;
 } au_ptex;
 
+typedef struct {
+    au_rng rng;
+    uint32_t id;      /* the note sounding (0: none) */
+    uint8_t note;
+    uint8_t tone[2];  /* the chord's root and upper tone */
+    int turn;         /* which of them sounds */
+    int64_t next_bar;
+    uint32_t epoch;
+} au_bowed;
+
 void au_loops_init(au_loops *g, uint64_t seed);
 void au_loops_bar(au_loops *g, const au_piece *pc, au_score *s,
                   const au_bar_ctx *x);
 void au_drone_init(au_drone *g, uint64_t seed);
 void au_drone_bar(au_drone *g, const au_piece *pc, au_score *s,
+                  const au_bar_ctx *x);
+void au_bowed_init(au_bowed *g, uint64_t seed);
+void au_bowed_bar(au_bowed *g, const au_piece *pc, au_score *s,
                   const au_bar_ctx *x);
 void au_ptex_init(au_ptex *g, uint64_t seed);
 void au_ptex_bar(au_ptex *g, const au_piece *pc, au_score *s,
