@@ -58,8 +58,12 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
          * pedal, and 60-250 Hz held 61-62% of the power at 0.1 (seeds 3
          * and 11; at most 60% is asked) */
         .kit_trim = 1.26f, .bass_trim = {0.82f, 0.2f},
-        /* the calm slope (synthesis.md): a floor filling 112-140 Hz */
-        .floor_calm = 0.12f,
+        /* the calm slope (synthesis.md): a floor filling 112-140 Hz, more
+         * air, a lighter bass pedal, the pads' tonic pile-up eased, a
+         * less pure lead */
+        .floor_calm = 0.25f,
+        .calm_air = 0.15f, .calm_bass = 0.49f, .calm_body_db = -4.2f,
+        .calm_lead = 0.52f,
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
      * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new

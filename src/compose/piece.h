@@ -119,7 +119,13 @@ typedef struct {
     float kit_trim;    /* the percussion layer's gain x this */
     float bass_trim[2];/* the bass layer's gain x ([0] + [1] x intensity) */
     float floor_calm;  /* noise at 125 Hz when calm (engine: air), linear,
-                          fading out by intensity 0.6 (0: none) */
+                          fading out by intensity 0.5 (0: none) */
+    /* the calm balance (engine; each x calm = 1 - intensity / 0.5, 0
+     * from 0.5 up; all 0: none): the air x (1 + calm_air x calm), the
+     * bass layer x (1 - calm_bass x calm), the pads' bus a bell of
+     * calm_body_db x calm at the tonic in C4-B4, the lead's FM index x
+     * 2^(calm_lead x calm) */
+    float calm_air, calm_bass, calm_body_db, calm_lead;
     uint8_t pad_voices;/* the pads play at most this many notes of each
                           chord's voicing: its lowest and its highest, the
                           middle ones left out (0: every note) */

@@ -59,6 +59,18 @@ static const float mix_dly[AU_LAYER_COUNT] = {0.06f, 0.30f, 0.0f,
 #define PADBUS_HP_HZ 90.0f
 #define PADBUS_DIP_HZ 2000.0f
 #define PADBUS_DIP_DB (-8.0f)
+/* a piece's calm body (piece.h: calm_body_db): a bell this wide (about
+ * 0.7 octave) at the tonic between C4 and B4 */
+#define CALM_BODY_Q 1.4f
+
+/* how calm the music is, for the calm rules of a piece (piece.h): 1 at
+ * intensity 0, 0 from 0.5 up (so the default mix at 0.5 pays nothing for
+ * them: the floor, the body's bell and the lead's index cost ~6% of it) */
+static inline float calm_of(float inten)
+{
+    float c = 1.0f - inten * (1.0f / 0.5f);
+    return c > 0.0f ? c : 0.0f;
+}
 
 struct au_engine {
     au_params params;
@@ -105,6 +117,10 @@ struct au_engine {
     float pb_b0, pb_b1, pb_b2, pb_a1, pb_a2; /* peaking EQ (RBJ) */
     float pb_x[2][2], pb_y[2][2];
     float pb_dip, pb_dip_applied;
+    /* a piece's calm body (piece.h: calm_body_db): a peaking bell on the
+     * pad bus after the dip, bypassed while flat */
+    float bd_b0, bd_b1, bd_b2, bd_a1, bd_a2, bd_x[2][2], bd_y[2][2];
+    float bd_hz, bd_db;
     float ctl_density;
     float ctl_secoff; /* the section's own density offset (unclamped) */
     /* section level: the density's expected offset from the intensity,
@@ -289,6 +305,52 @@ static void padbus_design(au_engine *e, float g)
     e->pb_a2 = (float)((1.0 - al / A) / a0);
 }
 
+/* RBJ peaking EQ (as the dip) for the calm body */
+static void body_design(au_engine *e, float hz, float g)
+{
+    double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * hz / e->rate;
+    double al = sin(w) / (2.0 * CALM_BODY_Q), cw = cos(w);
+    double a0 = 1.0 + al / A;
+    e->bd_b0 = (float)((1.0 + al * A) / a0);
+    e->bd_b1 = (float)(-2.0 * cw / a0);
+    e->bd_b2 = (float)((1.0 - al * A) / a0);
+    e->bd_a1 = (float)(-2.0 * cw / a0);
+    e->bd_a2 = (float)((1.0 - al / A) / a0);
+    e->bd_hz = hz;
+    e->bd_db = g;
+}
+
+/* the calm body on the pad bus; while flat its state follows the input
+ * (output = input), so it starts again without a step */
+static void padbody(au_engine *e)
+{
+    for (int c = 0; c < 2; c++) {
+        float *x = e->bus[AU_LAYER_PADS][c];
+        if (e->bd_db == 0.0f) {
+            e->bd_x[c][0] = e->bd_y[c][0] = x[AU_BLOCK - 1];
+            e->bd_x[c][1] = e->bd_y[c][1] = x[AU_BLOCK - 2];
+            continue;
+        }
+        float x1 = e->bd_x[c][0], x2 = e->bd_x[c][1];
+        float y1 = e->bd_y[c][0], y2 = e->bd_y[c][1];
+        const float b0 = e->bd_b0, b1 = e->bd_b1, b2 = e->bd_b2, a1 = e->bd_a1,
+                    a2 = e->bd_a2;
+        for (int i = 0; i < AU_BLOCK; i++) {
+            float h = x[i];
+            float y = b0 * h + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+            x2 = x1;
+            x1 = h;
+            y2 = y1;
+            y1 = y;
+            x[i] = y;
+        }
+        e->bd_x[c][0] = x1;
+        e->bd_x[c][1] = x2;
+        e->bd_y[c][0] = y1;
+        e->bd_y[c][1] = y2;
+    }
+}
+
 /* the pad bus: high-pass, then the melody's dip */
 static void padbus(au_engine *e)
 {
@@ -362,6 +424,9 @@ static void air(au_engine *e, float bright, float inten)
     }
     float g = pc->air_gain * (pc->air_base + pc->air_slope * bright) *
               (1.0f + 0.3f * au_sin2pi(e->air_lfo));
+    /* more air when calm (piece.h: calm_air): the 4-8 kHz bands sat 4-5
+     * dB under the produced slope at intensity 0.1 */
+    if (pc->calm_air > 0.0f) g *= 1.0f + pc->calm_air * calm_of(inten);
     /* one channel of noise, into both sides: the reverb (where most of it
      * goes) makes it wide, and it costs half */
     const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
@@ -403,8 +468,8 @@ static void air(au_engine *e, float bright, float inten)
      * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
      * leaves empty (in D dorian nothing of D-F-A sounds in 112-140 Hz:
      * the long-term spectrum had a notch 8-10 dB under the produced
-     * slope there when calm); fading out by intensity 0.6 */
-    float calm = 1.0f - inten * (1.0f / 0.6f);
+     * slope there when calm); fading out by intensity 0.5 */
+    float calm = calm_of(inten);
     if (e->pc->floor_calm > 0.0f && calm > 0.0f) {
         float gc = e->pc->floor_calm * calm;
         nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
@@ -592,6 +657,10 @@ static void render_block(au_engine *e)
     float b = 0.1f + 0.6f * inten + 0.3f * cb + e->pc->brightness;
     b = b < 0.0f ? 0.0f : b;
     au_inst_ctl ctl = {.brightness = b > 1.0f ? 1.0f : b, .intensity = inten};
+    /* a calm lead a little less pure (piece.h: calm_lead): its fundamental
+     * alone piled up in one third-octave band (seed 7, D dorian, 0.1: the
+     * 630 Hz band 6 dB over the produced slope) */
+    e->inst[AU_LAYER_MELODY].patch[2] = e->pc->calm_lead * calm_of(inten);
     for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_tick(&e->inst[l], &ctl);
     if (fabsf(sp - e->space_applied) > 0.01f) {
         /* long and bright enough to carry air: RT60 9..15 s, damping from
@@ -647,6 +716,16 @@ static void render_block(au_engine *e)
         /* and the piece's own level trim (pieces.md) */
         au_master_set_offset(&e->master, off + e->pc->level_db);
     }
+    /* the pads' calm body (piece.h: calm_body_db): a bell at the tonic
+     * in C4-B4, where a calm piece resting on its tonic piles up its
+     * pads' fundamentals and the octaves of its low voices (D dorian at
+     * 0.1: the 315 Hz band 6.5-7 dB over the produced slope); redesigned
+     * in steps of 0.05 dB as the intensity eases */
+    if (e->pc->calm_body_db != 0.0f || e->bd_db != 0.0f) {
+        float hz = 261.63f * au_exp2((float)e->key_pc * (1.0f / 12.0f));
+        float db = roundf(e->pc->calm_body_db * calm_of(inten) * 20.0f) * 0.05f;
+        if (hz != e->bd_hz || db != e->bd_db) body_design(e, hz, db);
+    }
     /* the pads' dip follows the melody */
     {
         float want = au_inst_active(&e->inst[AU_LAYER_MELODY]) ? PADBUS_DIP_DB : 0.0f;
@@ -679,7 +758,10 @@ static void render_block(au_engine *e)
         dispatch(e, &ev);
     }
     render_instruments(e, seg, AU_BLOCK);
-    if (e->bus_used & (1u << AU_LAYER_PADS)) padbus(e);
+    if (e->bus_used & (1u << AU_LAYER_PADS)) {
+        padbus(e);
+        if (e->pc->calm_body_db != 0.0f) padbody(e);
+    }
     air(e, cb, inten);
 
     /* mix: dry, reverb and delay sends, per-layer gains ramped; a layer
@@ -697,6 +779,10 @@ static void render_block(au_engine *e)
         /* the piece's trims of its kit and bass (piece.h) */
         if (l == AU_LAYER_PERCUSSION) want *= e->pc->kit_trim;
         if (l == AU_LAYER_BASS) want *= e->pc->bass_trim[0] + e->pc->bass_trim[1] * inten;
+        /* a lighter pedal when calm (piece.h: calm_bass): room in 60-250
+         * Hz for the calm floor */
+        if (l == AU_LAYER_BASS && e->pc->calm_bass > 0.0f)
+            want *= 1.0f - e->pc->calm_bass * calm_of(inten);
         float g1 = au_smooth_step(&e->s_gain[l], want);
         /* the volume multiplies the switch/balance gain; at the default 1.0
          * the products are exact, so the output is unchanged bit for bit */

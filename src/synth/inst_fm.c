@@ -2,7 +2,8 @@
  * frequency, or 2:1 / 3:1 by patch; an index per ratio, easing from a
  * bright attack to a soft sustain that opens with brightness) with vibrato that enters late in the note and a glide
  * from the previous note when phrases are legato.
- * Patch: melody [0] modulator ratio - 1, [1] index scale - 1; bells [0]
+ * Patch: melody [0] modulator ratio - 1, [1] index scale - 1, [2] index
+ * octaves (the engine's, for a piece's calm lead); bells [0]
  * added to the 1.4 ratio.
  * Bells: carrier to modulator 1:1.4 with a fast-decaying index (bright
  * strike, pure tail), free ring-out, the group high-passed at 300 Hz. */
@@ -73,6 +74,8 @@ static void mel_update(au_inst *in, int v)
     int ri = in->patch[0] > 1.5f ? 2 : in->patch[0] > 0.5f ? 1 : 0;
     in->dt[2][v] = in->mod[v] * mel_idx[ri] * (0.75f + 0.45f * in->ctl.brightness) *
                    (1.0f + 0.5f * in->patch[1]);
+    /* [2]: index x 2^[2], set by the engine (a piece's calm lead) */
+    if (in->patch[2] != 0.0f) in->dt[2][v] *= au_exp2(in->patch[2]);
 }
 
 /* Four voices per lane group (simd.h), both sines by the polynomial
