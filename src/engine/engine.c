@@ -72,6 +72,13 @@ static inline float calm_of(float inten)
     return c > 0.0f ? c : 0.0f;
 }
 
+/* an RBJ peaking bell: coefficients, and each channel's last two inputs
+ * and outputs */
+typedef struct {
+    float b0, b1, b2, a1, a2;
+    float x[2][2], y[2][2];
+} peak_eq;
+
 struct au_engine {
     au_params params;
     int rate;
@@ -114,12 +121,11 @@ struct au_engine {
     /* pad bus */
     au_svf pb_hp[2];
     au_svf_coef pb_hp_c;
-    float pb_b0, pb_b1, pb_b2, pb_a1, pb_a2; /* peaking EQ (RBJ) */
-    float pb_x[2][2], pb_y[2][2];
+    peak_eq pb; /* the melody's dip */
     float pb_dip, pb_dip_applied;
     /* a piece's calm body (piece.h: calm_body_db): a peaking bell on the
      * pad bus after the dip, bypassed while flat */
-    float bd_b0, bd_b1, bd_b2, bd_a1, bd_a2, bd_x[2][2], bd_y[2][2];
+    peak_eq bd;
     float bd_hz, bd_db;
     float ctl_density;
     float ctl_secoff; /* the section's own density offset (unclamped) */
@@ -252,7 +258,7 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     e->calm_c = au_svf_design(CALM_FLOOR_HZ, CALM_FLOOR_Q, rate);
     e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
     e->pb_dip_applied = 1.0f; /* forces the first design */
-    e->pb_b0 = 1.0f;
+    e->pb.b0 = 1.0f;
     e->ctl_density = (float)p->intensity;
     e->rel_applied = -1.0f;
     e->key_pc = p->key;
@@ -292,98 +298,78 @@ int au_engine_set_end(au_engine *e, int64_t frames)
     return 0;
 }
 
-/* RBJ peaking EQ at PADBUS_DIP_HZ, Q 0.7 (about 1.2-3.3 kHz), gain g dB */
-static void padbus_design(au_engine *e, float g)
+/* Designs an RBJ peaking bell of gain g dB at hz. */
+static void peak_design(peak_eq *q, double rate, double hz, double Q, float g)
 {
-    double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * PADBUS_DIP_HZ / e->rate;
-    double al = sin(w) / (2.0 * 0.7), cw = cos(w);
+    double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * hz / rate;
+    double al = sin(w) / (2.0 * Q), cw = cos(w);
     double a0 = 1.0 + al / A;
-    e->pb_b0 = (float)((1.0 + al * A) / a0);
-    e->pb_b1 = (float)(-2.0 * cw / a0);
-    e->pb_b2 = (float)((1.0 - al * A) / a0);
-    e->pb_a1 = (float)(-2.0 * cw / a0);
-    e->pb_a2 = (float)((1.0 - al / A) / a0);
+    q->b0 = (float)((1.0 + al * A) / a0);
+    q->b1 = (float)(-2.0 * cw / a0);
+    q->b2 = (float)((1.0 - al * A) / a0);
+    q->a1 = (float)(-2.0 * cw / a0);
+    q->a2 = (float)((1.0 - al / A) / a0);
 }
 
-/* RBJ peaking EQ (as the dip) for the calm body */
+/* Runs channel c of a bell over a block in place. flat: the bell is
+ * bypassed and its state follows the input (output = input), so that it
+ * starts again without a step. */
+static void peak_run(peak_eq *q, int c, float *x, bool flat)
+{
+    if (flat) {
+        q->x[c][0] = q->y[c][0] = x[AU_BLOCK - 1];
+        q->x[c][1] = q->y[c][1] = x[AU_BLOCK - 2];
+        return;
+    }
+    float x1 = q->x[c][0], x2 = q->x[c][1];
+    float y1 = q->y[c][0], y2 = q->y[c][1];
+    const float b0 = q->b0, b1 = q->b1, b2 = q->b2, a1 = q->a1, a2 = q->a2;
+    for (int i = 0; i < AU_BLOCK; i++) {
+        float h = x[i];
+        float y = b0 * h + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+        x2 = x1;
+        x1 = h;
+        y2 = y1;
+        y1 = y;
+        x[i] = y;
+    }
+    q->x[c][0] = x1;
+    q->x[c][1] = x2;
+    q->y[c][0] = y1;
+    q->y[c][1] = y2;
+}
+
+/* the melody's dip: at PADBUS_DIP_HZ, Q 0.7 (about 1.2-3.3 kHz) */
+static void padbus_design(au_engine *e, float g)
+{
+    peak_design(&e->pb, e->rate, PADBUS_DIP_HZ, 0.7, g);
+}
+
+/* the calm body: a bell at hz, Q CALM_BODY_Q */
 static void body_design(au_engine *e, float hz, float g)
 {
-    double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * hz / e->rate;
-    double al = sin(w) / (2.0 * CALM_BODY_Q), cw = cos(w);
-    double a0 = 1.0 + al / A;
-    e->bd_b0 = (float)((1.0 + al * A) / a0);
-    e->bd_b1 = (float)(-2.0 * cw / a0);
-    e->bd_b2 = (float)((1.0 - al * A) / a0);
-    e->bd_a1 = (float)(-2.0 * cw / a0);
-    e->bd_a2 = (float)((1.0 - al / A) / a0);
+    peak_design(&e->bd, e->rate, hz, CALM_BODY_Q, g);
     e->bd_hz = hz;
     e->bd_db = g;
 }
 
-/* the calm body on the pad bus; while flat its state follows the input
- * (output = input), so it starts again without a step */
+/* the calm body on the pad bus, bypassed while flat */
 static void padbody(au_engine *e)
 {
-    for (int c = 0; c < 2; c++) {
-        float *x = e->bus[AU_LAYER_PADS][c];
-        if (e->bd_db == 0.0f) {
-            e->bd_x[c][0] = e->bd_y[c][0] = x[AU_BLOCK - 1];
-            e->bd_x[c][1] = e->bd_y[c][1] = x[AU_BLOCK - 2];
-            continue;
-        }
-        float x1 = e->bd_x[c][0], x2 = e->bd_x[c][1];
-        float y1 = e->bd_y[c][0], y2 = e->bd_y[c][1];
-        const float b0 = e->bd_b0, b1 = e->bd_b1, b2 = e->bd_b2, a1 = e->bd_a1,
-                    a2 = e->bd_a2;
-        for (int i = 0; i < AU_BLOCK; i++) {
-            float h = x[i];
-            float y = b0 * h + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-            x2 = x1;
-            x1 = h;
-            y2 = y1;
-            y1 = y;
-            x[i] = y;
-        }
-        e->bd_x[c][0] = x1;
-        e->bd_x[c][1] = x2;
-        e->bd_y[c][0] = y1;
-        e->bd_y[c][1] = y2;
-    }
+    for (int c = 0; c < 2; c++)
+        peak_run(&e->bd, c, e->bus[AU_LAYER_PADS][c], e->bd_db == 0.0f);
 }
 
-/* the pad bus: high-pass, then the melody's dip */
+/* the pad bus: high-pass, then the melody's dip (flat, so bypassed, when
+ * there is no melody) */
 static void padbus(au_engine *e)
 {
     for (int c = 0; c < 2; c++) {
         float *x = e->bus[AU_LAYER_PADS][c];
         au_svf f = e->pb_hp[c];
-        float x1 = e->pb_x[c][0], x2 = e->pb_x[c][1];
-        float y1 = e->pb_y[c][0], y2 = e->pb_y[c][1];
-        const float b0 = e->pb_b0, b1 = e->pb_b1, b2 = e->pb_b2, a1 = e->pb_a1,
-                    a2 = e->pb_a2;
-        if (fabsf(e->pb_dip_applied) < 0.05f) {
-            /* no melody: the dip is flat (identity), only the high-pass;
-             * the EQ's state is what it would be (its output = input) */
-            for (int i = 0; i < AU_BLOCK; i++) x[i] = au_svf_hp(&f, &e->pb_hp_c, x[i]);
-            e->pb_hp[c] = f;
-            e->pb_x[c][0] = e->pb_y[c][0] = x[AU_BLOCK - 1];
-            e->pb_x[c][1] = e->pb_y[c][1] = x[AU_BLOCK - 2];
-            continue;
-        }
-        for (int i = 0; i < AU_BLOCK; i++) {
-            float h = au_svf_hp(&f, &e->pb_hp_c, x[i]);
-            float y = b0 * h + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-            x2 = x1;
-            x1 = h;
-            y2 = y1;
-            y1 = y;
-            x[i] = y;
-        }
+        for (int i = 0; i < AU_BLOCK; i++) x[i] = au_svf_hp(&f, &e->pb_hp_c, x[i]);
         e->pb_hp[c] = f;
-        e->pb_x[c][0] = x1;
-        e->pb_x[c][1] = x2;
-        e->pb_y[c][0] = y1;
-        e->pb_y[c][1] = y2;
+        peak_run(&e->pb, c, x, fabsf(e->pb_dip_applied) < 0.05f);
     }
 }
 
