@@ -36,12 +36,63 @@ static int place(const au_bass *b, int pc)
     return best;
 }
 
+/* a tenor t over bass pitch p sounds well: a third, fifth, sixth or
+ * octave above it (a fourth only beyond the octave), and at least a fifth
+ * above unless the bass is at G2 or higher (a third lower is mud) */
+static int tenor_fits(int t, int p)
+{
+    int iv = t - p, m = iv % 12;
+    if (iv < 3 || (iv < 7 && p < 43)) return 0;
+    return m == 0 || m == 3 || m == 4 || m == 7 || m == 8 || m == 9 ||
+           (m == 5 && iv > 12);
+}
+
+/* the tenor over bass pitch p: a chord tone in A#2..C#3 (117-139 Hz, the
+ * third-octave at 125 Hz between the bass and the pads' low voices: a
+ * modal piece's long-term spectrum had a hole there), nearest B2 first;
+ * 0: none fits */
+static int tenor_of(const au_chord *ch, int p)
+{
+    static const int pref[4] = {47, 48, 46, 49};
+    for (int i = 0; i < 4; i++)
+        if (((ch->mask >> (pref[i] % 12)) & 1) && tenor_fits(pref[i], p))
+            return pref[i];
+    return 0;
+}
+
+static void tenor_off(au_bass *b, au_score *s, double beat)
+{
+    if (b->ten) au_score_note_off(s, AU_LAYER_BASS, b->ten, b->ten_id, beat);
+    b->ten = 0;
+}
+
+/* the tenor's velocity re the root's: a little over it (it carries its
+ * band), less when dense (at 0.9 the busy lead and pads fill 125 Hz, and
+ * the 100 Hz band under it was the thin one) */
+static int tenor_vel(int vel, double d)
+{
+    return vel + 4 - (d > 0.6 ? (int)(40.0 * (d - 0.6)) : 0);
+}
+
+/* the tenor follows the chord over bass pitch p: held while it fits */
+static void tenor_set(au_bass *b, au_score *s, int t, int vel, double beat)
+{
+    if (t == b->ten) return;
+    tenor_off(b, s, beat);
+    if (!t) return;
+    uint32_t id = au_score_note_on(s, AU_LAYER_BASS, t, vel, beat);
+    if (!id) return;
+    b->ten = (uint8_t)t;
+    b->ten_id = id;
+}
+
 void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx)
 {
     if (!ctx->active) return;
     const au_chord *ch = ctx->chord;
     double d = ctx->density;
     int fresh = b->epoch != ctx->epoch || b->n == 0;
+    if (b->epoch != ctx->epoch) b->ten = 0; /* released with the layer */
     b->epoch = ctx->epoch;
     int fifth = (ch->root + 7) % 12;
     int has_fifth = (ch->mask >> fifth) & 1;
@@ -60,6 +111,9 @@ void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx)
         if (pedal_ok && d < 0.45 && au_rng_chance(&b->rng, 0.45)) pc = tonic;
         else if (has_fifth && au_rng_chance(&b->rng, 0.15)) pc = fifth;
         int p = place(b, pc);
+        if (ctx->tenor)
+            tenor_set(b, s, tenor_of(ch, p), tenor_vel(vel, d),
+                      ctx->beat + h + 0.03);
         if (!fresh && b->n && b->note[0] == p && d < 0.45) return; /* hold */
         release(b, s, ctx->beat + h);
         play(b, s, p, vel, ctx->beat + h);
@@ -71,6 +125,9 @@ void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx)
         /* busier: restrike the root, sometimes answer with the fifth */
         if (au_rng_chance(&b->rng, 0.4 + 0.5 * d)) {
             int p = place(b, ch->root);
+            if (ctx->tenor)
+                tenor_set(b, s, tenor_of(ch, p), tenor_vel(vel, d),
+                          ctx->beat + h + 0.03);
             release(b, s, ctx->beat + h);
             play(b, s, p, vel, ctx->beat + h);
             b->last = p;
@@ -79,6 +136,8 @@ void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx)
     if (d > 0.5 && has_fifth && au_rng_chance(&b->rng, d - 0.3)) {
         int p = place(b, fifth);
         double t = ctx->beat + 2.0 + au_humanise(&b->rng, ctx->bpm, d, 0.08);
+        /* the tenor stays only if it sounds well over the fifth too */
+        if (b->ten && !tenor_fits(b->ten, p)) tenor_off(b, s, t);
         release(b, s, t);
         play(b, s, p, vel - 8, t);
         b->last = p;

@@ -1,6 +1,8 @@
 /* Bass and drone: chord roots and fifths in 24-45, a tonic pedal held under
  * chords that do not clash with it when calm, a sub-octave drone below it,
- * more re-articulation as density grows. At most 2 notes at once.
+ * more re-articulation as density grows; where the piece asks (piece.h:
+ * bass_tenor) a tenor chord tone in A#2..C#3 over it. At most 2 notes at
+ * once, plus the tenor.
  * Plain value; not thread-safe. */
 #ifndef AU_BASS_H
 #define AU_BASS_H
@@ -16,6 +18,8 @@ typedef struct {
     uint32_t id[2];
     int n;
     int last;         /* last bass pitch, for smooth motion */
+    uint8_t ten;      /* the tenor sounding (0: none), and its id */
+    uint32_t ten_id;
     uint32_t epoch;
 } au_bass;
 

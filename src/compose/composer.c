@@ -214,6 +214,7 @@ static void generate_bar(au_composer *c)
     for (int i = 0; i < c->nvoicing; i++)
         if (c->voicing[i] > x.pad_top) x.pad_top = c->voicing[i];
     x.reg_shift += c->orch.reg_melody;
+    x.tenor = pc->bass_tenor;
     /* a piece may give a layer its own generator (piece.c); the seed's
      * orchestration decides which default-generator layers play */
 #define RUN(lyr, fn, st)                                            \

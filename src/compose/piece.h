@@ -129,6 +129,14 @@ typedef struct {
     uint8_t pad_voices;/* the pads play at most this many notes of each
                           chord's voicing: its lowest and its highest, the
                           middle ones left out (0: every note) */
+    /* the low end (issue 8, synthesis.md): the bass adds a tenor chord
+     * tone in A#2..C#3 (117-139 Hz, the third-octave at 125 Hz between the
+     * bass and the pads); the pads' sub-octave sine this much louder (re
+     * one saw) and starting this many semitones above A3's neighbour
+     * G#3; the bass's saw this much louder (re 0.75); the engine scales
+     * the three by intensity (engine.c). All 0: as before */
+    bool bass_tenor;
+    float pad_sub_gain, pad_sub_from, bass_saw_gain;
 } au_piece;
 
 /* NULL if out of range */

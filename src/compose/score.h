@@ -76,6 +76,7 @@ typedef struct {
     bool perc_on;         /* this section has percussion */
     const au_orch *orch;  /* the piece's orchestration */
     uint32_t epoch;       /* the layer's release epoch (see composer.c) */
+    bool tenor;           /* bass: add a tenor (piece.h: bass_tenor) */
 } au_bar_ctx;
 
 /* Late onset offset in beats: 25..100 ms when calm, less when dense, never

@@ -1,5 +1,6 @@
 /* Bass and drone: a sub sine with a quiet saw an octave up through a
- * low-pass (180..400 Hz), slow attack and long release, centred. */
+ * low-pass (180..400 Hz), slow attack and long release, centred.
+ * Patch: [0] added to the saw's level (0.75). */
 #include "inst_kinds.h"
 
 #define BASS_LEVEL 0.28f
@@ -36,7 +37,7 @@ static void update(au_inst *in, int v)
  * (inst_kinds.h); sounding voices run two at a time so their dependency
  * chains overlap. */
 typedef struct {
-    float env, tgt, er, dv, p, d, l1, l2, g;
+    float env, tgt, er, dv, p, d, l1, l2, g, saw;
     const float *ts;
     au_svf_ss c;
 } bass_voice;
@@ -51,7 +52,7 @@ static inline __attribute__((always_inline)) float bass_step(bass_voice *b, cons
     float saw2 = au_svf_ss_step(&b->c, &b->l1, &b->l2, au_wt_read(b->ts, b->p), &bp2);
     b->p += b->d;
     b->p -= b->p >= 1.0f ? 1.0f : 0.0f;
-    return b->env * b->g * (0.55f * s + 0.75f * saw2); /* 1.5 x the low-pass: fills 100-250 Hz */
+    return b->env * b->g * (0.55f * s + b->saw * saw2); /* 1.5 x the low-pass: fills 100-250 Hz */
 }
 
 static void bass_load(const au_inst *in, int v, bass_voice *b)
@@ -68,6 +69,7 @@ static void bass_load(const au_inst *in, int v, bass_voice *b)
     b->l2 = in->fl[v].ic2;
     b->c = au_svf_ss_of(&in->fc[v]);
     b->g = in->gl[v];
+    b->saw = 0.75f + in->patch[0]; /* piece.h: bass_saw_gain */
 }
 
 static void bass_store(au_inst *in, int v, const bass_voice *b)

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The music's targets (issue 8) that need several 10-minute renders
 (dynamics at full intensity, a 7-minute piece that breathes, seeds that
-differ more than the halves of one piece); the rest is in test_music.py
+differ more than the halves of one piece, the slope and the low-mid share
+at more seeds and keys); the rest is in test_music.py
 (split so that each file stays well inside its ctest timeout on a loaded
 machine). Renders are bit-identical for a seed, so these figures are facts
 about the code, not samples that could flake.
@@ -50,6 +51,26 @@ class FullIntensity(unittest.TestCase):
                 self.assertGreaterEqual(r["chord_s"], 7.0, r["chord_s"])
 
 
+_RENDERS = {}
+
+
+def spectrum(seed, key, mode, bpm, inten="0.5", seconds=600):
+    """one render's long-term figures and the distance between its halves,
+    rendered once for every test that asks (renders are deterministic)"""
+    k = (seed, key, mode, bpm, inten, seconds)
+    if k not in _RENDERS:
+        p = mr.run_auralis(BIN, "render", os.path.join(TMP, "w%s%s.wav" % (seed, key)),
+                           seed, key, mode, bpm, inten, seconds)
+        rate, x = mr.read_wav(p)
+        os.unlink(p)
+        f = mr.spectrum_figures(x, rate)
+        f["th"] = np.array(f["thirds"])
+        h = len(x) // 2
+        f["halves"] = mr.spectral_distance(mr.thirds_of(x[:h], rate), mr.thirds_of(x[h:], rate))
+        _RENDERS[k] = f
+    return _RENDERS[k]
+
+
 class Seeds(unittest.TestCase):
     def test_seeds_differ_more_than_halves(self):
         # 10 minutes each (renders are fast; the analysis is chunked): on
@@ -57,18 +78,34 @@ class Seeds(unittest.TestCase):
         # without, and the ending make the halves of a piece differ more
         # than two seeds do. Not yet at every set of seeds: D dorian seeds
         # 7, 3 and 11 (which draw alike: a 3:1 lead, the same registers)
-        # differ by 1.30 dB against 1.65 between halves (synthesis.md)
-        th, halves = [], []
-        for s in ("21", "22", "23"):
-            p = mr.run_auralis(BIN, "render", os.path.join(TMP, "d%s.wav" % s), s,
-                               "E", "dorian", 66, "0.5", 600)
-            rate, x = mr.read_wav(p)
-            th.append(mr.thirds_of(x, rate))
-            h = len(x) // 2
-            halves.append(mr.spectral_distance(mr.thirds_of(x[:h]), mr.thirds_of(x[h:])))
-            os.unlink(p)
-        between = [mr.spectral_distance(th[i], th[j]) for i in range(3) for j in range(i + 1, 3)]
+        # differ by 1.20 dB against 1.68 between halves (synthesis.md)
+        r = [spectrum(s, "E", "dorian", 66) for s in ("21", "22", "23")]
+        between = [mr.spectral_distance(r[i]["th"], r[j]["th"])
+                   for i in range(3) for j in range(i + 1, 3)]
+        halves = [x["halves"] for x in r]
         self.assertGreater(np.median(between), np.median(halves), (between, halves))
+
+
+class WiderGrid(unittest.TestCase):
+    """The produced slope and the low-mid share at intensity 0.5 beyond
+    the seeds of test_music.py: seeds and keys whose long-term spectrum had
+    a hole at 125 Hz (7-8 dB under the line: D dorian seed 3, A aeolian
+    seeds 1 and 3) or held 62-65% in 60-250 Hz (E dorian 22 and 23, A
+    aeolian 4 and 5) before the bass's tenor (synthesis.md). E dorian 21
+    is not here: its 2.5-4 kHz sits 6.3 dB under the line (a pure 1:1 lead
+    low in its register and no texture layer), not yet fixed."""
+
+    def test_slope_and_low_mid_share(self):
+        cases = [("3", "D", "dorian", 66), ("1", "A", "aeolian", 72),
+                 ("3", "A", "aeolian", 72), ("4", "A", "aeolian", 72),
+                 ("5", "A", "aeolian", 72), ("22", "E", "dorian", 66),
+                 ("23", "E", "dorian", 66)]
+        for seed, key, mode, bpm in cases:
+            f = spectrum(seed, key, mode, bpm)
+            with self.subTest(seed=seed, key=key, mode=mode):
+                self.assertLessEqual(f["slope_dev"], 6.0, f["slope_dev"])
+                self.assertLessEqual(f["b60_250"], 60, f["b60_250"])
+                self.assertLessEqual(f["below60"], 8, f["below60"])
 
 
 def tearDownModule():
