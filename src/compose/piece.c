@@ -65,10 +65,9 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         .calm_air = 0.15f, .calm_bass = 0.49f, .calm_body_db = -4.2f,
         .calm_lead = 0.52f,
         /* the 125 Hz hole at 0.5 (synthesis.md): a tenor from the bass;
-         * A3's sub at 110 Hz (and all pad subs) lighter and the bass's saw
-         * lighter, so that 60-250 Hz keeps at most 60% */
-        .bass_tenor = true, .pad_sub_gain = -0.1f, .pad_sub_from = 0.5f,
-        .bass_saw_gain = -0.13f,
+         * the pads' subs and the bass's saw lighter, so that 60-250 Hz
+         * makes room for it */
+        .bass_tenor = true, .pad_sub_gain = -0.1f, .bass_saw_gain = -0.13f,
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
      * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new

@@ -132,11 +132,10 @@ typedef struct {
     /* the low end (issue 8, synthesis.md): the bass adds a tenor chord
      * tone in A#2..C#3 (117-139 Hz, the third-octave at 125 Hz between the
      * bass and the pads); the pads' sub-octave sine this much louder (re
-     * one saw) and starting this many semitones above A3's neighbour
-     * G#3; the bass's saw this much louder (re 0.75); the engine scales
-     * the three by intensity (engine.c). All 0: as before */
+     * one saw, 0.5) and the bass's saw this much louder (re 0.75), both
+     * scaled by intensity (engine.c). All 0: as before */
     bool bass_tenor;
-    float pad_sub_gain, pad_sub_from, bass_saw_gain;
+    float pad_sub_gain, bass_saw_gain;
 } au_piece;
 
 /* NULL if out of range */

@@ -635,17 +635,15 @@ static void render_block(au_engine *e)
      * alone piled up in one third-octave band (seed 7, D dorian, 0.1: the
      * 630 Hz band 6 dB over the produced slope) */
     e->inst[AU_LAYER_MELODY].patch[2] = e->pc->calm_lead * calm_of(inten);
-    /* the piece's low end (piece.h: pad_sub_gain, pad_sub_from,
-     * bass_saw_gain; inst_pads.c and inst_bass.c say which patch slot),
-     * fully from 0.5 to 0.6, half at 0.1 (a calm piece rests on its
-     * bass) and gone at 0.9 (a full piece keeps its weight at 100 Hz) */
-    if (e->pc->bass_saw_gain != 0.0f || e->pc->pad_sub_gain != 0.0f ||
-        e->pc->pad_sub_from != 0.0f) {
+    /* the piece's low end (piece.h: pad_sub_gain, bass_saw_gain;
+     * inst_pads.c and inst_bass.c say which patch slot), fully from 0.5
+     * to 0.6, half at 0.1 (a calm piece rests on its bass) and gone at
+     * 0.9 (a full piece keeps its weight at 100 Hz) */
+    if (e->pc->bass_saw_gain != 0.0f || e->pc->pad_sub_gain != 0.0f) {
         float m = fminf(fminf(0.375f + 1.25f * inten, (0.9f - inten) / 0.3f), 1.0f);
         m = m < 0.0f ? 0.0f : m;
         const au_orch *o = au_composer_orch(&e->comp);
         e->inst[AU_LAYER_PADS].patch[1] = o->patch[AU_LAYER_PADS][1] + e->pc->pad_sub_gain * m;
-        e->inst[AU_LAYER_PADS].patch[2] = e->pc->pad_sub_from * m;
         e->inst[AU_LAYER_BASS].patch[0] = e->pc->bass_saw_gain * m;
     }
     for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_tick(&e->inst[l], &ctl);

@@ -3,8 +3,7 @@
  * quiet sub-octave sine in the middle for voices from A3 up. The cutoff
  * tracks the note fully and follows the envelope, a slow per-voice LFO
  * (0.02..0.15 Hz) and the brightness control.
- * Patch: [0] cutoff offset in octaves, [1] sub level added to PAD_SUB,
- * [2] semitones the sub's fade-in starts above G#3 (piece.h: pad_sub_from). */
+ * Patch: [0] cutoff offset in octaves, [1] sub level added to PAD_SUB. */
 #include <string.h>
 
 #include "inst_kinds.h"
@@ -136,7 +135,7 @@ update_group(au_inst *in, int o, const int *mask, const int all)
     SETL(ss, ss * nrm); SETL(sc, sc * nrm); SETL(rs, sx); SETL(rc, cx);
     /* the sub-octave only under voices from A3 up (its sub at 110 Hz and
      * above): low voices leave the bass its register */
-    v8f subk = v8_max(v8_min((vn - v8_set(56.0f + in->patch[2])) * v8_set(1.0f / 3.0f), one),
+    v8f subk = v8_max(v8_min((vn - v8_set(56.0f)) * v8_set(1.0f / 3.0f), one),
                       v8_set(0.0f));
     SETL(amp, v8_set(PAD_LEVEL * (PAD_SUB + in->patch[1])) * subk * v8_load(vel));
 #undef SETL
