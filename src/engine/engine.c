@@ -149,7 +149,7 @@ static au_tone_shape tone_shape(const au_piece *pc)
     const au_piece_eq *q = &pc->eq;
     return (au_tone_shape){q->low_db, q->low_hz, q->low_q, q->mid_db,
                            q->mid_hz, q->mid_q, q->high_db, q->high_hz,
-                           q->high_q};
+                           q->high_q, q->top_db, q->top_hz, q->top_q};
 }
 
 static int sf_chan(int piece, int layer)
