@@ -75,7 +75,7 @@ static inline float calm_of(float inten)
 /* an RBJ peaking bell: coefficients, and each channel's last two inputs
  * and outputs */
 typedef struct {
-    float b0, b1, b2, a1, a2;
+    float co[5]; /* b0 b1 b2 a1 a2 (au_rbj_design) */
     float x[2][2], y[2][2];
 } peak_eq;
 
@@ -258,7 +258,7 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     e->calm_c = au_svf_design(CALM_FLOOR_HZ, CALM_FLOOR_Q, rate);
     e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
     e->pb_dip_applied = 1.0f; /* forces the first design */
-    e->pb.b0 = 1.0f;
+    e->pb.co[0] = 1.0f;
     e->ctl_density = (float)p->intensity;
     e->rel_applied = -1.0f;
     e->key_pc = p->key;
@@ -298,19 +298,6 @@ int au_engine_set_end(au_engine *e, int64_t frames)
     return 0;
 }
 
-/* Designs an RBJ peaking bell of gain g dB at hz. */
-static void peak_design(peak_eq *q, double rate, double hz, double Q, float g)
-{
-    double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * hz / rate;
-    double al = sin(w) / (2.0 * Q), cw = cos(w);
-    double a0 = 1.0 + al / A;
-    q->b0 = (float)((1.0 + al * A) / a0);
-    q->b1 = (float)(-2.0 * cw / a0);
-    q->b2 = (float)((1.0 - al * A) / a0);
-    q->a1 = (float)(-2.0 * cw / a0);
-    q->a2 = (float)((1.0 - al / A) / a0);
-}
-
 /* Runs channel c of a bell over a block in place. flat: the bell is
  * bypassed and its state follows the input (output = input), so that it
  * starts again without a step. */
@@ -323,7 +310,8 @@ static void peak_run(peak_eq *q, int c, float *x, bool flat)
     }
     float x1 = q->x[c][0], x2 = q->x[c][1];
     float y1 = q->y[c][0], y2 = q->y[c][1];
-    const float b0 = q->b0, b1 = q->b1, b2 = q->b2, a1 = q->a1, a2 = q->a2;
+    const float b0 = q->co[0], b1 = q->co[1], b2 = q->co[2], a1 = q->co[3],
+                a2 = q->co[4];
     for (int i = 0; i < AU_BLOCK; i++) {
         float h = x[i];
         float y = b0 * h + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
@@ -342,13 +330,13 @@ static void peak_run(peak_eq *q, int c, float *x, bool flat)
 /* the melody's dip: at PADBUS_DIP_HZ, Q 0.7 (about 1.2-3.3 kHz) */
 static void padbus_design(au_engine *e, float g)
 {
-    peak_design(&e->pb, e->rate, PADBUS_DIP_HZ, 0.7, g);
+    au_rbj_design(1, e->rate, PADBUS_DIP_HZ, 0.7, g, e->pb.co);
 }
 
 /* the calm body: a bell at hz, Q CALM_BODY_Q */
 static void body_design(au_engine *e, float hz, float g)
 {
-    peak_design(&e->bd, e->rate, hz, CALM_BODY_Q, g);
+    au_rbj_design(1, e->rate, hz, CALM_BODY_Q, g, e->bd.co);
     e->bd_hz = hz;
     e->bd_db = g;
 }

@@ -29,12 +29,10 @@ static void shape_to(au_tone *t, const au_tone_shape *s,
     }
 }
 
-/* RBJ cookbook: kind 0 low shelf, 1 peaking, 2 high shelf (S = 1) */
-static void design(au_tone *t, int b)
+void au_rbj_design(int kind, double rate, double hz, double q, double db,
+                   float co[5])
 {
-    int kind = t->kind[b];
-    double g = t->cur[b][0], f = exp2(t->cur[b][1]), q = t->cur[b][2];
-    double A = pow(10.0, g / 40.0), w = 2.0 * M_PI * f / t->rate;
+    double A = pow(10.0, db / 40.0), w = 2.0 * M_PI * hz / rate;
     double cw = cos(w), sw = sin(w), b0, b1, b2, a0, a1, a2;
     if (kind == 1) {
         double al = sw / (2.0 * q);
@@ -55,11 +53,17 @@ static void design(au_tone *t, int b)
         a1 = -s * 2 * ((A - 1) + s * (A + 1) * cw);
         a2 = (A + 1) + s * (A - 1) * cw - sa;
     }
-    t->co[b][0] = (float)(b0 / a0);
-    t->co[b][1] = (float)(b1 / a0);
-    t->co[b][2] = (float)(b2 / a0);
-    t->co[b][3] = (float)(a1 / a0);
-    t->co[b][4] = (float)(a2 / a0);
+    co[0] = (float)(b0 / a0);
+    co[1] = (float)(b1 / a0);
+    co[2] = (float)(b2 / a0);
+    co[3] = (float)(a1 / a0);
+    co[4] = (float)(a2 / a0);
+}
+
+static void design(au_tone *t, int b)
+{
+    au_rbj_design(t->kind[b], t->rate, exp2(t->cur[b][1]), t->cur[b][2],
+                  t->cur[b][0], t->co[b]);
 }
 
 void au_tone_init(au_tone *t, float rate, const au_tone_shape *s)
