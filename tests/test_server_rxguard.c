@@ -131,7 +131,7 @@ static void malformed_heads_are_answered(void **state)
     static const char *const isolation[] = {
         "\r\ncross-origin-opener-policy: same-origin\r\n",
         "\r\ncross-origin-embedder-policy: require-corp\r\n",
-        "\r\ncross-origin-resource-policy: same-origin\r\n",
+        "\r\ncross-origin-resource-policy: cross-origin\r\n",
         "\r\nx-content-type-options: nosniff\r\n"};
     for (size_t i = 0; i < sizeof isolation / sizeof isolation[0]; i++)
         if (!strstr(out, isolation[i])) fail_msg("no%s", isolation[i]);

@@ -59,13 +59,15 @@ int au_guard_refuse_raw(struct lws *wsi);
 int au_guard_peer_close(void *in, size_t len);
 
 /* The headers every response carries (COOP/COEP so the player may use
- * SharedArrayBuffer, CORP so the page's own resources pass COEP, as
- * docs/protocol.md promises; nosniff). The one list: X(name, value) is
+ * SharedArrayBuffer; CORP cross-origin so that other sites may embed the
+ * streams in <audio> elements (no-cors requests, which a same-origin CORP
+ * blocks) while the player's own resources still pass its COEP; nosniff),
+ * as docs/protocol.md promises. The one list: X(name, value) is
  * applied to each, name lowercase without its colon. */
 #define AU_ISOLATION_HEADERS(X)                                                \
     X("cross-origin-opener-policy", "same-origin")                             \
     X("cross-origin-embedder-policy", "require-corp")                          \
-    X("cross-origin-resource-policy", "same-origin")                           \
+    X("cross-origin-resource-policy", "cross-origin")                          \
     X("x-content-type-options", "nosniff")
 #define AU_ISOLATION_HEADER_LINE_(name, value) name ": " value "\r\n"
 /* The same headers as raw HTTP/1.1 header lines, one string literal, for

@@ -861,7 +861,8 @@ static void http_reset(pss_t *pss)
 }
 
 /* Headers for every response: COOP/COEP so the player may use
- * SharedArrayBuffer, CORP so the page's own resources pass COEP. */
+ * SharedArrayBuffer, CORP so that pages (ours and other sites') may load
+ * what we serve. */
 static int http_start(struct lws *wsi, pss_t *pss, unsigned status,
                       const char *ctype, const unsigned char *body, size_t len,
                       unsigned char *owned, const char *cache, const char *etag)

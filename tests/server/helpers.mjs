@@ -168,7 +168,7 @@ export function post(port, path, localAddress = '127.0.0.1') {
 export function assertIsolated(headers, what) {
   assert.equal(headers['cross-origin-opener-policy'], 'same-origin', `${what}: COOP`);
   assert.equal(headers['cross-origin-embedder-policy'], 'require-corp', `${what}: COEP`);
-  assert.equal(headers['cross-origin-resource-policy'], 'same-origin', `${what}: CORP`);
+  assert.equal(headers['cross-origin-resource-policy'], 'cross-origin', `${what}: CORP`);
   assert.equal(headers['x-content-type-options'], 'nosniff', `${what}: nosniff`);
 }
 

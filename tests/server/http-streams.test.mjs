@@ -1,12 +1,14 @@
 // Stations as HTTP streams: /stream/NAME.opus (Ogg Opus, the very packets
 // WebSocket Opus listeners get) and .mp3 decoded by ffmpeg, Icecast headers
 // and ICY StreamTitle blocks, playlists, /api/stations, a station kept
-// alive by HTTP listeners alone, clear 400/404s, and a stalled reader that
-// does not hold up anyone else.
+// alive by HTTP listeners alone, clear 400/404s, a stalled reader that
+// does not hold up anyone else, and an <audio> element on another site that
+// plays the stream in headless Chromium (CORP cross-origin).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { startServer, listen, get, sleep, SLACK } from './helpers.mjs';
 import { oggPages, oggPackets, opusPacketsOf } from './ogg.mjs';
 
@@ -237,4 +239,44 @@ test('an HTTP stream outlives the server\'s request timeout (endless response)',
   const { body } = await readStream(srv.port, '/stream/long.opus', 150000);
   assert.ok(body.length >= 150000);
   ws.close();
+});
+
+// Another site embeds the stream in a plain <audio> element (a no-cors
+// request): Chromium refuses it unless the response's
+// Cross-Origin-Resource-Policy allows other origins (it did not: the
+// stream failed with ERR_BLOCKED_BY_RESPONSE.NotSameOrigin). The page comes
+// from a second local server, so its origin differs by port only.
+test('an <audio> element on another site plays the Opus and MP3 streams (Chromium)', { timeout: 180000 * SLACK }, async () => {
+  const { chromium } = createRequire(import.meta.url)('playwright-core');
+  const ws = listen(srv.port, 'station=embed&seed=8');
+  await ws.until(() => ws.chunks.length >= 2, 5000, 'audio');
+  const site = http.createServer((req, res) => {
+    const ext = req.url === '/mp3.html' ? 'mp3' : 'opus';
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!doctype html><title>embed</title><audio id="a" autoplay
+      src="http://127.0.0.1:${srv.port}/stream/embed.${ext}"></audio>`);
+  });
+  await new Promise((ok) => site.listen(0, '127.0.0.1', ok));
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium',
+    args: ['--autoplay-policy=no-user-gesture-required', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  try {
+    for (const ext of ['opus', 'mp3']) {
+      const page = await browser.newPage();
+      const failed = [];
+      page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+      await page.goto(`http://127.0.0.1:${site.address().port}/${ext}.html`);
+      // plays: currentTime passes 2 s of audio, or the element fails
+      await page.waitForFunction(() => { const a = document.getElementById('a'); return a.error || a.currentTime > 2; },
+        null, { timeout: 60000 * SLACK, polling: 250 });
+      const st = await page.evaluate(() => { const a = document.getElementById('a'); return { error: a.error && a.error.code, t: a.currentTime }; });
+      assert.deepEqual(failed, [], `${ext}: failed requests`);
+      assert.equal(st.error, null, `${ext}: media error`);
+      assert.ok(st.t > 2, `${ext}: currentTime ${st.t}`);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await new Promise((ok) => site.close(ok));
+    ws.close();
+  }
 });
