@@ -145,6 +145,22 @@ static void test_bells(void **st)
     assert_true(fabsf(au_tone_response_db(&t, 140) - 6) < 0.1f);
 }
 
+static void test_top_band(void **st)
+{
+    (void)st;
+    /* the fourth band: a presence bell with the top octave rolled off
+     * above it (choir's shape), each where it was asked */
+    au_tone_shape s = {.mid_hz = 1000, .mid_q = 1, .high_db = 5,
+                       .high_hz = 6000, .high_q = 0.8f, .top_db = -8,
+                       .top_hz = 13000};
+    au_tone_init(&t, RATE, &s);
+    assert_true(fabs(sine_gain_db(200)) < 0.3);
+    assert_true(fabs(sine_gain_db(6000) - au_tone_response_db(&t, 6000)) < 0.05);
+    assert_true(au_tone_response_db(&t, 6000) > 4.5f);
+    assert_true(au_tone_response_db(&t, 20000) < -4.0f);
+    assert_true(fabs(sine_gain_db(16000) - au_tone_response_db(&t, 16000)) < 0.05);
+}
+
 static void test_glide(void **st)
 {
     (void)st;
@@ -167,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_response),
         cmocka_unit_test(test_flat_is_bit_identical),
         cmocka_unit_test(test_bells),
+        cmocka_unit_test(test_top_band),
         cmocka_unit_test(test_glide),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

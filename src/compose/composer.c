@@ -228,8 +228,8 @@ static void generate_bar(au_composer *c)
     case AU_GEN_BOWED: au_bowed_bar(&c->bowed, pc, &c->score, &x); break;   \
     default: fn(st, &c->score, &x); break;                         \
     }
-    if (pc->pad_voices) {
-        /* a piece whose pads play only some of the voicing's notes */
+    if (pc->pad_voices || pc->pad_open) {
+        /* a piece whose pads play the voicing their own way */
         uint8_t pv[6];
         x.nvoicing = au_piece_pad_voicing(pc, c->voicing, c->nvoicing, pv);
         x.voicing = pv;

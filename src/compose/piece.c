@@ -204,11 +204,20 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         .floor = 0.15f,
         .level_db = -0.8f,
         /* mastering (pieces.md): a lift between the drone's tonic and
-         * fifth (125 Hz), the voices' low middle eased, air on top */
-        .eq = {.low_db = 4.2f, .low_hz = 123, .low_q = 2.0f, .mid_db = -1.0f,
-               .mid_hz = 300, .mid_q = 0.5f, .high_db = 3.2f,
-               .high_hz = 5500},
+         * fifth (125 Hz); the "oohs" and breath's 1.6 kHz eased; the
+         * voices' presence and air lifted (3-8 kHz) and the octave above
+         * them rolled off, as a large hall's air does (it also keeps
+         * choir apart from night, whose low voices the open voicings
+         * came near) */
+        .eq = {.low_db = 4.2f, .low_hz = 123, .low_q = 2.0f, .mid_db = -2.0f,
+               .mid_hz = 1600, .mid_q = 1.4f, .high_db = 5.0f,
+               .high_hz = 6000, .high_q = 0.8f, .top_db = -8.0f,
+               .top_hz = 13000},
         FIRST_RULES,
+        /* open voicings ("drop 2"): a close chord on A3-E4 stood +5..+7
+         * dB over the slope at 250-315 Hz (seed 1) and left 110-140 Hz
+         * under it; spread, it sits near the line at every seed */
+        .pad_open = true,
     },
     /* for sleep: low, dark strings and a few soft electric-piano notes far
      * apart over a drone; no beat, no bells */
@@ -343,7 +352,7 @@ int au_piece_pad_voicing(const au_piece *pc, const uint8_t *v, int n,
     if (n > 6) n = 6;
     if (n < 0) n = 0;
     memcpy(out, v, (size_t)n);
-    if (!pc->pad_voices || n <= pc->pad_voices) return n;
+    if (!pc->pad_open && (!pc->pad_voices || n <= pc->pad_voices)) return n;
     /* sorted low to high (n <= 6), then the lowest and the top ones kept */
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
@@ -351,6 +360,20 @@ int au_piece_pad_voicing(const au_piece *pc, const uint8_t *v, int n,
             out[j] = out[j - 1];
             out[j - 1] = t;
         }
+    /* open ("drop 2"): the second-highest note an octave down when it
+     * stays in the layer's register, the others where they are (the top
+     * stays the top: the melody sings above it) */
+    if (pc->pad_open && n >= 3 &&
+        out[n - 2] - 12 >= pc->layer[AU_LAYER_PADS].lo) {
+        int down = out[n - 2] - 12, dup = 0;
+        for (int i = 0; i < n - 2; i++) dup |= out[i] == down;
+        if (!dup) {
+            int i = n - 2;
+            for (; i > 0 && out[i - 1] > down; i--) out[i] = out[i - 1];
+            out[i] = (uint8_t)down;
+        }
+    }
+    if (!pc->pad_voices || n <= pc->pad_voices) return n;
     int k = pc->pad_voices;
     memmove(out + 1, out + n - (k - 1), (size_t)(k - 1));
     return k;

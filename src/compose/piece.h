@@ -72,10 +72,12 @@ typedef struct {
 } au_piece_layer;
 
 /* a master tone EQ (src/synth/tone.h): a low shelf (or a bell when low_q
- * > 0), a mid bell, a high shelf (or a bell when high_q > 0); dB, Hz, Q */
+ * > 0), a mid bell, a high shelf (or a bell when high_q > 0), a second
+ * high shelf for the top octave (or a bell when top_q > 0); dB, Hz, Q */
 typedef struct {
     float low_db, low_hz, low_q, mid_db, mid_hz, mid_q, high_db, high_hz,
         high_q;
+    float top_db, top_hz, top_q;
 } au_piece_eq;
 
 typedef struct {
@@ -129,6 +131,8 @@ typedef struct {
     uint8_t pad_voices;/* the pads play at most this many notes of each
                           chord's voicing: its lowest and its highest, the
                           middle ones left out (0: every note) */
+    bool pad_open;     /* the pads' second-highest note an octave down (an
+                          open voicing) when it stays in the register */
     /* the low end (issue 8, synthesis.md): the bass adds a tenor chord
      * tone in A#2..C#3 (117-139 Hz, the third-octave at 125 Hz between the
      * bass and the pads); the pads' sub-octave sine this much louder (re

@@ -15,12 +15,14 @@ static void shape_to(au_tone *t, const au_tone_shape *s,
                      float w[AU_TONE_BANDS][3])
 {
     float top = 0.45f * t->rate;
-    const float g[3] = {s->low_db, s->mid_db, s->high_db};
-    const float f[3] = {s->low_hz, s->mid_hz, s->high_hz};
-    const float q[3] = {s->low_q, s->mid_q, s->high_q};
+    const float g[AU_TONE_BANDS] = {s->low_db, s->mid_db, s->high_db,
+                                    s->top_db};
+    const float f[AU_TONE_BANDS] = {s->low_hz, s->mid_hz, s->high_hz,
+                                    s->top_hz};
+    const float q[AU_TONE_BANDS] = {s->low_q, s->mid_q, s->high_q, s->top_q};
     for (int b = 0; b < AU_TONE_BANDS; b++) {
         int bell = b == 1 || q[b] > 0.0f;
-        t->want_kind[b] = (unsigned char)(bell ? 1 : b);
+        t->want_kind[b] = (unsigned char)(bell ? 1 : b ? 2 : 0);
         w[b][0] = clampf(g[b], -18.0f, 18.0f);
         w[b][1] = log2f(clampf(f[b], 20.0f, top));
         w[b][2] = bell ? clampf(q[b], 0.1f, 10.0f) : 0.7071f;

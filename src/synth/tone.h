@@ -1,6 +1,7 @@
 /* Master tone EQ: a piece's mastering curve on the master bus, before the
- * rider (which so keeps the loudness): a low shelf, a broad mid bell and a
- * high shelf (RBJ biquads, shelves at slope S = 1), both channels alike.
+ * rider (which so keeps the loudness): a low shelf, a broad mid bell, a
+ * high shelf and a second high shelf for the top octave (RBJ biquads,
+ * shelves at slope S = 1), both channels alike.
  *
  * A change of shape glides (gains, log frequencies and Q relax over about
  * half a second, the coefficients redesigned once per block while they
@@ -18,14 +19,17 @@ typedef struct {
     float mid_db, mid_hz, mid_q;    /* bell: gain at mid_hz, width Q */
     float high_db, high_hz, high_q; /* high shelf above high_hz (q 0), or a
                                        bell */
+    float top_db, top_hz, top_q;    /* a second high shelf (q 0) or bell:
+                                       the top octave's own (a roll-off
+                                       above a lifted presence) */
 } au_tone_shape;
 
-enum { AU_TONE_BANDS = 3 };
+enum { AU_TONE_BANDS = 4 };
 
 typedef struct {
     float rate;
     /* per band: gain dB, log2 of the frequency, Q; cur glides toward
-     * want. kind: 0 low shelf, 1 bell, 2 high shelf; a new kind waits
+     * want. kind: 0 low shelf, 1 bell, 2 high shelf (bands 2, 3); a new kind waits
      * until the band has glided flat (its gain 0 dB), then glides on */
     float want[AU_TONE_BANDS][3], cur[AU_TONE_BANDS][3];
     float c_glide;
