@@ -298,35 +298,6 @@ int au_engine_set_end(au_engine *e, int64_t frames)
     return 0;
 }
 
-/* Runs channel c of a bell over a block in place. flat: the bell is
- * bypassed and its state follows the input (output = input), so that it
- * starts again without a step. */
-static void peak_run(peak_eq *q, int c, float *x, bool flat)
-{
-    if (flat) {
-        q->x[c][0] = q->y[c][0] = x[AU_BLOCK - 1];
-        q->x[c][1] = q->y[c][1] = x[AU_BLOCK - 2];
-        return;
-    }
-    float x1 = q->x[c][0], x2 = q->x[c][1];
-    float y1 = q->y[c][0], y2 = q->y[c][1];
-    const float b0 = q->co[0], b1 = q->co[1], b2 = q->co[2], a1 = q->co[3],
-                a2 = q->co[4];
-    for (int i = 0; i < AU_BLOCK; i++) {
-        float h = x[i];
-        float y = b0 * h + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-        x2 = x1;
-        x1 = h;
-        y2 = y1;
-        y1 = y;
-        x[i] = y;
-    }
-    q->x[c][0] = x1;
-    q->x[c][1] = x2;
-    q->y[c][0] = y1;
-    q->y[c][1] = y2;
-}
-
 /* the melody's dip: at PADBUS_DIP_HZ, Q 0.7 (about 1.2-3.3 kHz) */
 static void padbus_design(au_engine *e, float g)
 {
@@ -341,24 +312,110 @@ static void body_design(au_engine *e, float hz, float g)
     e->bd_db = g;
 }
 
-/* the calm body on the pad bus, bypassed while flat */
-static void padbody(au_engine *e)
+/* A flat bell is bypassed: its state follows its input (output = input),
+ * so that it starts again without a step; x1, x2: the last two inputs,
+ * channels as lanes */
+static void peak_follow(peak_eq *q, v8f x1, v8f x2)
 {
-    for (int c = 0; c < 2; c++)
-        peak_run(&e->bd, c, e->bus[AU_LAYER_PADS][c], e->bd_db == 0.0f);
+    for (int c = 0; c < 2; c++) {
+        q->x[c][0] = q->y[c][0] = x1[c];
+        q->x[c][1] = q->y[c][1] = x2[c];
+    }
+}
+
+/* One bell's biquad, both channels as lanes 0 and 1: lane for lane the
+ * IEEE operations of the scalar direct form I, in the same order */
+typedef struct {
+    v8f b0, b1, b2, a1, a2, x1, x2, y1, y2;
+} peak_lanes;
+
+static inline peak_lanes peak_load(const peak_eq *q)
+{
+    const float *k = q->co;
+    return (peak_lanes){v8_set(k[0]), v8_set(k[1]), v8_set(k[2]),
+                        v8_set(k[3]), v8_set(k[4]),
+                        (v8f){q->x[0][0], q->x[1][0], 0, 0},
+                        (v8f){q->x[0][1], q->x[1][1], 0, 0},
+                        (v8f){q->y[0][0], q->y[1][0], 0, 0},
+                        (v8f){q->y[0][1], q->y[1][1], 0, 0}};
+}
+
+static inline void peak_save(peak_eq *q, const peak_lanes *p)
+{
+    for (int c = 0; c < 2; c++) {
+        q->x[c][0] = p->x1[c];
+        q->x[c][1] = p->x2[c];
+        q->y[c][0] = p->y1[c];
+        q->y[c][1] = p->y2[c];
+    }
+}
+
+static inline v8f peak_tick(peak_lanes *p, v8f h)
+{
+    v8f y = p->b0 * h + p->b1 * p->x1 + p->b2 * p->x2 - p->a1 * p->y1 -
+            p->a2 * p->y2;
+    p->x2 = p->x1;
+    p->x1 = h;
+    p->y2 = p->y1;
+    p->y1 = y;
+    return y;
+}
+
+/* The pad bus in one pass, both channels as lanes of one vector (each
+ * stage's recursion is a latency chain; two channels and three stages
+ * side by side cost little more than one): the high-pass, then the
+ * melody's dip, then the calm body, each bell only where it is not flat
+ * (dip, body). Lane for lane the operations of the stages run one after
+ * the other over the block, so the output is the same to the bit. */
+static inline __attribute__((always_inline)) void
+padbus_pass(au_engine *e, bool dip, bool body)
+{
+    float *xl = e->bus[AU_LAYER_PADS][0], *xr = e->bus[AU_LAYER_PADS][1];
+    const au_svf_coef *hc = &e->pb_hp_c;
+    const v8f a1 = v8_set(hc->a1), a2 = v8_set(hc->a2), a3 = v8_set(hc->a3),
+              k = v8_set(hc->k), two = v8_set(2.0f);
+    v8f ic1 = {e->pb_hp[0].ic1, e->pb_hp[1].ic1, 0, 0};
+    v8f ic2 = {e->pb_hp[0].ic2, e->pb_hp[1].ic2, 0, 0};
+    peak_lanes pd = peak_load(&e->pb), bd = peak_load(&e->bd);
+    v8f h1 = v8_set(0.0f), h2 = h1, o1 = h1, o2 = h1;
+    for (int i = 0; i < AU_BLOCK; i++) {
+        v8f x = {xl[i], xr[i], 0, 0};
+        v8f v3 = x - ic2;
+        v8f v1 = a1 * ic1 + a2 * v3;
+        v8f v2 = ic2 + a2 * ic1 + a3 * v3;
+        ic1 = two * v1 - ic1;
+        ic2 = two * v2 - ic2;
+        v8f y = x - k * v1 - v2;
+        h2 = h1;
+        h1 = y;
+        if (dip) y = peak_tick(&pd, y);
+        o2 = o1;
+        o1 = y;
+        if (body) y = peak_tick(&bd, y);
+        xl[i] = y[0];
+        xr[i] = y[1];
+    }
+    e->pb_hp[0] = (au_svf){ic1[0], ic2[0]};
+    e->pb_hp[1] = (au_svf){ic1[1], ic2[1]};
+    /* a bypassed bell's state follows its input: the high-pass's output
+     * for the dip, the dip's output for the body */
+    if (dip) peak_save(&e->pb, &pd);
+    else peak_follow(&e->pb, h1, h2);
+    if (body) peak_save(&e->bd, &bd);
+    else if (e->pc->calm_body_db != 0.0f) peak_follow(&e->bd, o1, o2);
 }
 
 /* the pad bus: high-pass, then the melody's dip (flat, so bypassed, when
- * there is no melody) */
+ * there is no melody), then the calm body (piece.h: calm_body_db;
+ * bypassed while flat; a piece without one never has it) */
 static void padbus(au_engine *e)
 {
-    for (int c = 0; c < 2; c++) {
-        float *x = e->bus[AU_LAYER_PADS][c];
-        au_svf f = e->pb_hp[c];
-        for (int i = 0; i < AU_BLOCK; i++) x[i] = au_svf_hp(&f, &e->pb_hp_c, x[i]);
-        e->pb_hp[c] = f;
-        peak_run(&e->pb, c, x, fabsf(e->pb_dip_applied) < 0.05f);
-    }
+    bool dip = fabsf(e->pb_dip_applied) >= 0.05f;
+    bool has_body = e->pc->calm_body_db != 0.0f, body = has_body && e->bd_db != 0.0f;
+    if (dip && body) padbus_pass(e, true, true);
+    else if (dip) padbus_pass(e, true, false);
+    else if (body) padbus_pass(e, false, true);
+    else padbus_pass(e, false, false);
 }
 
 /* A block of noise through a band-pass, times g, added to both sides of
@@ -374,6 +431,36 @@ static inline void noise_band(au_svf *state, const au_svf_coef *c, float g,
         xr[i] += y;
     }
     *state = f;
+}
+
+/* Two noise bands (state, coefficients, gain and noise each) added to
+ * both sides of a bus, as lanes 0 and 1 of one filter: each SVF's
+ * recursion is a latency chain (16 cycles a sample), so two side by side
+ * cost what one does. Lane for lane the same IEEE operations as
+ * au_svf_bp, and the sums in the order of two noise_band calls. */
+static inline void noise_band2(au_svf *s0, const au_svf_coef *c0, float g0,
+                               const float *n0, au_svf *s1,
+                               const au_svf_coef *c1, float g1,
+                               const float *n1, float *xl, float *xr)
+{
+    const v8f a1 = {c0->a1, c1->a1, 0, 0}, a2 = {c0->a2, c1->a2, 0, 0},
+              a3 = {c0->a3, c1->a3, 0, 0}, gv = {g0, g1, 0, 0},
+              two = v8_set(2.0f);
+    v8f ic1 = {s0->ic1, s1->ic1, 0, 0};
+    v8f ic2 = {s0->ic2, s1->ic2, 0, 0};
+    for (int i = 0; i < AU_BLOCK; i++) {
+        v8f x = {n0[i], n1[i], 0, 0};
+        v8f v3 = x - ic2;
+        v8f v1 = a1 * ic1 + a2 * v3;
+        v8f v2 = ic2 + a2 * ic1 + a3 * v3;
+        ic1 = two * v1 - ic1;
+        ic2 = two * v2 - ic2;
+        v8f y = gv * v1;
+        xl[i] = (xl[i] + y[0]) + y[1];
+        xr[i] = (xr[i] + y[0]) + y[1];
+    }
+    *s0 = (au_svf){ic1[0], ic2[0]};
+    *s1 = (au_svf){ic1[1], ic2[1]};
 }
 
 /* air: noise through a broad band-pass (the piece's, 5.5-9 kHz rising
@@ -409,45 +496,29 @@ static void air(au_engine *e, float bright, float inten)
      * Hz), the room's tone or a distant sea under pieces whose instruments
      * leave the lowest octaves empty, swelling against the air
      * (pieces.md); drift has none, and draws no noise for it */
+    float calm = calm_of(inten);
+    bool calm_on = e->pc->floor_calm > 0.0f && calm > 0.0f;
     if (e->pc->floor > 0.0f) {
         float gf = e->pc->floor * (1.0f - 0.3f * au_sin2pi(e->air_lfo));
         const float *nf = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        /* the air and the floor as lanes 0 and 1 of one filter: each
-         * SVF's recursion is a latency chain (16 cycles a sample), so two
-         * side by side cost what one does; lane for lane the same IEEE
-         * operations as au_svf_bp, and the sums in the same order */
-        const au_svf_coef *ca = &e->air_c, *cf = &e->floor_c;
-        const v8f a1 = {ca->a1, cf->a1, 0, 0}, a2 = {ca->a2, cf->a2, 0, 0},
-                  a3 = {ca->a3, cf->a3, 0, 0}, gv = {g, gf, 0, 0},
-                  two = v8_set(2.0f);
-        v8f ic1 = {e->air_f.ic1, e->floor_f.ic1, 0, 0};
-        v8f ic2 = {e->air_f.ic2, e->floor_f.ic2, 0, 0};
-        for (int i = 0; i < AU_BLOCK; i++) {
-            v8f x = {nz[i], nf[i], 0, 0};
-            v8f v3 = x - ic2;
-            v8f v1 = a1 * ic1 + a2 * v3;
-            v8f v2 = ic2 + a2 * ic1 + a3 * v3;
-            ic1 = two * v1 - ic1;
-            ic2 = two * v2 - ic2;
-            v8f y = gv * v1;
-            xl[i] = (xl[i] + y[0]) + y[1];
-            xr[i] = (xr[i] + y[0]) + y[1];
+        noise_band2(&e->air_f, &e->air_c, g, nz, &e->floor_f, &e->floor_c, gf,
+                    nf, xl, xr);
+        if (calm_on) {
+            nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+            noise_band(&e->calm_f, &e->calm_c, e->pc->floor_calm * calm, nz, xl, xr);
         }
-        e->air_f = (au_svf){ic1[0], ic2[0]};
-        e->floor_f = (au_svf){ic1[1], ic2[1]};
+    } else if (calm_on) {
+        /* a piece's calm floor: noise in the third-octave between the bass
+         * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
+         * leaves empty (in D dorian nothing of D-F-A sounds in 112-140 Hz:
+         * the long-term spectrum had a notch 8-10 dB under the produced
+         * slope there when calm); fading out by intensity 0.5. Beside the
+         * air as the second lane of one filter. */
+        const float *nc = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+        noise_band2(&e->air_f, &e->air_c, g, nz, &e->calm_f, &e->calm_c,
+                    e->pc->floor_calm * calm, nc, xl, xr);
     } else {
         noise_band(&e->air_f, &e->air_c, g, nz, xl, xr);
-    }
-    /* a piece's calm floor: noise in the third-octave between the bass
-     * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
-     * leaves empty (in D dorian nothing of D-F-A sounds in 112-140 Hz:
-     * the long-term spectrum had a notch 8-10 dB under the produced
-     * slope there when calm); fading out by intensity 0.5 */
-    float calm = calm_of(inten);
-    if (e->pc->floor_calm > 0.0f && calm > 0.0f) {
-        float gc = e->pc->floor_calm * calm;
-        nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        noise_band(&e->calm_f, &e->calm_c, gc, nz, xl, xr);
     }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
@@ -732,10 +803,7 @@ static void render_block(au_engine *e)
         dispatch(e, &ev);
     }
     render_instruments(e, seg, AU_BLOCK);
-    if (e->bus_used & (1u << AU_LAYER_PADS)) {
-        padbus(e);
-        if (e->pc->calm_body_db != 0.0f) padbody(e);
-    }
+    if (e->bus_used & (1u << AU_LAYER_PADS)) padbus(e);
     air(e, cb, inten);
 
     /* mix: dry, reverb and delay sends, per-layer gains ramped; a layer
