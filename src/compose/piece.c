@@ -143,7 +143,15 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                        .nalt = 1, .alt = {0}, .vmin = 12,
                                        .vmax = 80, .gain = 0.9f, .rev = 1.5f,
                                        .dly = 1.0f, .release_tc = -2400),
-            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 0.6f),
+            /* the breath an octave lower (x1.75: a constant-Q band an
+             * octave down carries half the power): its band and shimmer
+             * (four times the note) sat on the lead's own pitches, the
+             * tonic G6 at 1.6 kHz (+6 dB over the slope at seed 5),
+             * masking the glockenspiel (prominence +2.5 dB); now at
+             * 0.6-1.2 kHz, where the pentatonic leaves the garden's
+             * middle thin (1 kHz -4.8 dB at seed 5) */
+            [AU_LAYER_TEXTURES] = DSP(AU_GEN_DEFAULT, .gain = 1.05f,
+                                      .transpose = -12),
             [AU_LAYER_BELLS] = SF(AU_GEN_DEFAULT, P_CRYSTAL, .nalt = 1,
                                   .alt = {14}, .lo = 67,
                                   .hi = 100, .vmin = 30, .vmax = 80,

@@ -12,7 +12,7 @@ defines them ("over 10 minutes or more": in 4 minutes a stream may bring
 only calm sections, or a calm one and a rise). The renders are cheap; the
 analysis of the 4-minute ones is what costs, two at a time. The smooth
 slope is also checked at seeds 1 and 5, which no mastering EQ was fitted
-on (4-minute renders, the slope alone).
+on (4-minute renders: the slope and the 60-250 Hz share).
 
 What a piece misses on purpose is written next to it (and in
 docs/pieces.md): night is dark for sleep, so its 1-10 kHz tilt is steeper
@@ -50,12 +50,11 @@ TILT = {"night": (-12.0, -3.0)}
 # the octave above the root (it had a chord-root hole at 110-160 Hz that
 # no EQ could fill: 6.7-11.5 dB).
 SLOPE_TARGET = 6.0
-# seeds no EQ was fitted on: the slope alone (240 s endless), the check that
-# the mastering follows the music and not three performances. NOT YET:
-# glass at seed 5 (its glockenspiel lead puts +6.3 dB at 1.6 kHz: 6.3);
-# this bound keeps what was reached
+# seeds no EQ was fitted on: the slope and the 60-250 Hz share (240 s
+# endless), the check that the mastering follows the music and not three
+# performances (choir needed open voicings for it, glass its breath an
+# octave lower: docs/pieces.md)
 CHECK_SEEDS = (1, 5)
-CHECK_MAX = {("glass", 5): 7.0}
 # melody prominence (per-note median, dB): at least 5 everywhere
 PROMINENCE = 5.0
 # share of melody notes above the top pad voice
@@ -71,7 +70,8 @@ def slope_at(job):
     pr.render(BIN, "render", wav, piece, seed, SECONDS, ["--endless"])
     rate, x = pr.mr.read_wav(wav)
     os.unlink(wav)
-    return pr.mr.spectrum_figures(x, rate)["slope_dev"]
+    f = pr.mr.spectrum_figures(x, rate)
+    return f["slope_dev"], f["b60_250"]
 
 
 def setUpModule():
@@ -84,8 +84,9 @@ def setUpModule():
     checks = [(p, s) for p in PIECES for s in CHECK_SEEDS]
     with concurrent.futures.ThreadPoolExecutor(2) as ex:
         CHECK.update(zip(checks, ex.map(slope_at, checks)))
-    for (p, s), v in sorted(CHECK.items()):
-        print("%s seed %s: slope_dev %.1f" % (p, s, v), file=sys.stderr)
+    for (p, s), (v, b) in sorted(CHECK.items()):
+        print("%s seed %s: slope_dev %.1f b60_250 %.1f" % (p, s, v, b),
+              file=sys.stderr)
     for (p, s), r in R.items():
         print("%s seed %s: above5k %.1f tilt %.1f slope_dev %.1f b60_250 %.1f "
               "below60 %.1f lufs %.1f lra %.1f tp %.1f prom %.1f above_pad %.0f" %
@@ -127,9 +128,14 @@ class PieceTargets(unittest.TestCase):
         self.each(check)
 
     def test_smooth_slope_at_other_seeds(self):
-        for (p, s), v in sorted(CHECK.items()):
+        for (p, s), (v, _) in sorted(CHECK.items()):
             with self.subTest(piece=p, seed=s):
-                self.assertLessEqual(v, CHECK_MAX.get((p, s), SLOPE_TARGET), v)
+                self.assertLessEqual(v, SLOPE_TARGET, v)
+
+    def test_low_mid_mass_at_other_seeds(self):
+        for (p, s), (_, b) in sorted(CHECK.items()):
+            with self.subTest(piece=p, seed=s):
+                self.assertLessEqual(b, 60.0, b)
 
     def test_low_mid_mass(self):
         def check(p, r):
