@@ -361,6 +361,21 @@ static inline v8f peak_tick(peak_lanes *p, v8f h)
     return y;
 }
 
+/* au_svf_tick on lanes, each with its own coefficients: lane for lane
+ * the same IEEE operations in the same order (so bit-identical to the
+ * scalar filter); returns v1 (the band-pass), v2 in *v2 */
+static inline v8f svf_lanes(v8f *ic1, v8f *ic2, v8f a1, v8f a2, v8f a3,
+                            v8f x, v8f *v2)
+{
+    const v8f two = v8_set(2.0f);
+    v8f v3 = x - *ic2;
+    v8f v1 = a1 * *ic1 + a2 * v3;
+    *v2 = *ic2 + a2 * *ic1 + a3 * v3;
+    *ic1 = two * v1 - *ic1;
+    *ic2 = two * *v2 - *ic2;
+    return v1;
+}
+
 /* The pad bus in one pass, both channels as lanes of one vector (each
  * stage's recursion is a latency chain; two channels and three stages
  * side by side cost little more than one): the high-pass, then the
@@ -373,18 +388,14 @@ padbus_pass(au_engine *e, bool dip, bool body)
     float *xl = e->bus[AU_LAYER_PADS][0], *xr = e->bus[AU_LAYER_PADS][1];
     const au_svf_coef *hc = &e->pb_hp_c;
     const v8f a1 = v8_set(hc->a1), a2 = v8_set(hc->a2), a3 = v8_set(hc->a3),
-              k = v8_set(hc->k), two = v8_set(2.0f);
+              k = v8_set(hc->k);
     v8f ic1 = {e->pb_hp[0].ic1, e->pb_hp[1].ic1, 0, 0};
     v8f ic2 = {e->pb_hp[0].ic2, e->pb_hp[1].ic2, 0, 0};
     peak_lanes pd = peak_load(&e->pb), bd = peak_load(&e->bd);
     v8f h1 = v8_set(0.0f), h2 = h1, o1 = h1, o2 = h1;
     for (int i = 0; i < AU_BLOCK; i++) {
-        v8f x = {xl[i], xr[i], 0, 0};
-        v8f v3 = x - ic2;
-        v8f v1 = a1 * ic1 + a2 * v3;
-        v8f v2 = ic2 + a2 * ic1 + a3 * v3;
-        ic1 = two * v1 - ic1;
-        ic2 = two * v2 - ic2;
+        v8f x = {xl[i], xr[i], 0, 0}, v2;
+        v8f v1 = svf_lanes(&ic1, &ic2, a1, a2, a3, x, &v2);
         v8f y = x - k * v1 - v2;
         h2 = h1;
         h1 = y;
@@ -444,18 +455,12 @@ static inline void noise_band2(au_svf *s0, const au_svf_coef *c0, float g0,
                                const float *n1, float *xl, float *xr)
 {
     const v8f a1 = {c0->a1, c1->a1, 0, 0}, a2 = {c0->a2, c1->a2, 0, 0},
-              a3 = {c0->a3, c1->a3, 0, 0}, gv = {g0, g1, 0, 0},
-              two = v8_set(2.0f);
+              a3 = {c0->a3, c1->a3, 0, 0}, gv = {g0, g1, 0, 0};
     v8f ic1 = {s0->ic1, s1->ic1, 0, 0};
     v8f ic2 = {s0->ic2, s1->ic2, 0, 0};
     for (int i = 0; i < AU_BLOCK; i++) {
-        v8f x = {n0[i], n1[i], 0, 0};
-        v8f v3 = x - ic2;
-        v8f v1 = a1 * ic1 + a2 * v3;
-        v8f v2 = ic2 + a2 * ic1 + a3 * v3;
-        ic1 = two * v1 - ic1;
-        ic2 = two * v2 - ic2;
-        v8f y = gv * v1;
+        v8f x = {n0[i], n1[i], 0, 0}, v2;
+        v8f y = gv * svf_lanes(&ic1, &ic2, a1, a2, a3, x, &v2);
         xl[i] = (xl[i] + y[0]) + y[1];
         xr[i] = (xr[i] + y[0]) + y[1];
     }
