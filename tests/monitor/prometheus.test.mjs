@@ -146,8 +146,16 @@ test('every dashboard panel query returns data from a real Prometheus scraping a
     }, 500);
     cleanups.push(() => clearInterval(drive));
 
-    // Prometheus up, target healthy
+    // Prometheus ready (it listens before its storage is open, and answers
+    // 503 "Service Unavailable" until then: seen beside stress-ng), then
+    // the target healthy
     const deadline0 = Date.now() + 120000;
+    for (;;) {
+      const ready = await get(prom.port, '/-/ready');
+      if (ready.status === 200) break;
+      assert.ok(Date.now() < deadline0, `prometheus never ready: ${ready.status} ${ready.body}\n${prom.log}`);
+      await sleep(500);
+    }
     for (;;) {
       const r = await getJson(prom.port, '/api/v1/query?query=' + encodeURIComponent('up{job="auralis"}'));
       if (r.data?.result?.[0]?.value?.[1] === '1') break;
