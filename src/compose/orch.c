@@ -65,6 +65,10 @@ void au_orch_from_seed(au_orch *o, uint64_t seed)
     o->perc_prob = (float)au_rng_range(&r, 0.5, 0.9);
     /* the way home: the piece gives the range (piece.h: tonic_pull) */
     o->tonic_u = au_rng_unit(&r);
+    /* the lead's colour, from nearly a sine to reedy (a piece sets how
+     * far: piece.h lead_colour); drawn after everything else so that no
+     * earlier choice moves */
+    o->lead_u = (float)au_rng_range(&r, -1.0, 1.0);
 }
 
 int au_orch_describe(const au_orch *o, char *buf, int n)

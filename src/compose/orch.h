@@ -25,6 +25,9 @@ typedef struct {
     double tonic_u;                /* harmony: where this seed's weight of
                                     * going home lies in the piece's
                                     * tonic_pull range (0..1) */
+    float lead_u;                  /* the lead's colour, -1..1: its FM
+                                    * index x 2^(piece's lead_colour x
+                                    * this), drawn last (engine.c) */
 } au_orch;
 
 void au_orch_from_seed(au_orch *o, uint64_t seed);

@@ -68,6 +68,9 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
          * the pads' subs and the bass's saw lighter, so that 60-250 Hz
          * makes room for it */
         .bass_tenor = true, .pad_sub_gain = -0.1f, .bass_saw_gain = -0.13f,
+        /* the seed's lead colour (synthesis.md, seventh round): seeds
+         * whose leads differ in timbre differ in spectrum */
+        .lead_colour = {2.0f, 1.0f, 0.5f, 1.0f},
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
      * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new

@@ -140,6 +140,13 @@ typedef struct {
      * scaled by intensity (engine.c). All 0: as before */
     bool bass_tenor;
     float pad_sub_gain, bass_saw_gain;
+    /* the seed's lead colour (issue 8, synthesis.md): the lead's FM index
+     * x 2^(lead_colour[i] x u), u the orchestration's lead_u in -1..1:
+     * [0] for u < 0 (darker, growing in as the calm lead's brightening
+     * fades out: x (intensity / 0.5)^2 under 0.5), [1] for u > 0 with a
+     * 1:1 lead, [2] with a 2:1 and [3] with a 3:1 lead; u > 0 fades
+     * out from intensity 0.5 to 0.9. All 0: none */
+    float lead_colour[4];
 } au_piece;
 
 /* NULL if out of range */

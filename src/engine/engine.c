@@ -16,7 +16,6 @@
 #if __has_include("../compose/composer_state.h")
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
@@ -710,7 +709,25 @@ static void render_block(au_engine *e)
     /* a calm lead a little less pure (piece.h: calm_lead): its fundamental
      * alone piled up in one third-octave band (seed 7, D dorian, 0.1: the
      * 630 Hz band 6 dB over the produced slope) */
-    e->inst[AU_LAYER_MELODY].patch[2] = e->pc->calm_lead * calm_of(inten);
+    float lead = e->pc->calm_lead * calm_of(inten);
+    /* the seed's lead colour (piece.h: lead_colour; orch.h: lead_u): a
+     * darker lead only as the calm lead's own brightening fades (a calm
+     * lead near a sine piled up in one band), a brighter one fading out
+     * by 0.9, where the lead is bright already (seed 11 F lydian at 0.9
+     * went 7.0 dB off the produced slope with it) */
+    if (e->pc->lead_colour[0] != 0.0f) {
+        const au_orch *o = au_composer_orch(&e->comp);
+        float u = o->lead_u, c = 1.0f - calm_of(inten);
+        if (u < 0.0f) {
+            u *= e->pc->lead_colour[0] * c * c;
+        } else {
+            float k = inten < 0.5f ? 1.0f : inten > 0.9f ? 0.0f : (0.9f - inten) / 0.4f;
+            float r = o->patch[AU_LAYER_MELODY][0]; /* 0, 1, 2: 1:1, 2:1, 3:1 */
+            u *= k * e->pc->lead_colour[r > 1.5f ? 3 : r > 0.5f ? 2 : 1];
+        }
+        lead += u;
+    }
+    e->inst[AU_LAYER_MELODY].patch[2] = lead;
     /* the piece's low end (piece.h: pad_sub_gain, bass_saw_gain;
      * inst_pads.c and inst_bass.c say which patch slot), fully from 0.5
      * to 0.6, half at 0.1 (a calm piece rests on its bass) and gone at
