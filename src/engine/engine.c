@@ -117,6 +117,7 @@ struct au_engine {
     au_svf_coef floor_c;
     au_svf calm_f; /* a piece's calm floor */
     au_svf_coef calm_c;
+    au_svf_blk air_k, floor_k, calm_k; /* the three in four-sample steps */
     float air_lfo, air_b;
     /* pad bus */
     au_svf pb_hp[2];
@@ -256,6 +257,8 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     e->air_b = -1.0f; /* designed at the first block */
     e->floor_c = au_svf_design(FLOOR_HZ, 0.6f, rate);
     e->calm_c = au_svf_design(CALM_FLOOR_HZ, CALM_FLOOR_Q, rate);
+    au_svf_blk_design(&e->floor_k, &e->floor_c);
+    au_svf_blk_design(&e->calm_k, &e->calm_c);
     e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
     e->pb_dip_applied = 1.0f; /* forces the first design */
     e->pb.co[0] = 1.0f;
@@ -352,8 +355,10 @@ static inline void peak_save(peak_eq *q, const peak_lanes *p)
 
 static inline v8f peak_tick(peak_lanes *p, v8f h)
 {
-    v8f y = p->b0 * h + p->b1 * p->x1 + p->b2 * p->x2 - p->a1 * p->y1 -
-            p->a2 * p->y2;
+    /* the older samples' terms first: the loop-carried chain is y1 ->
+     * a1 y1 -> subtract (two operations a sample, not four) */
+    v8f y = ((p->b0 * h + p->b1 * p->x1) + (p->b2 * p->x2 - p->a2 * p->y2)) -
+            p->a1 * p->y1;
     p->x2 = p->x1;
     p->x1 = h;
     p->y2 = p->y1;
@@ -361,50 +366,69 @@ static inline v8f peak_tick(peak_lanes *p, v8f h)
     return y;
 }
 
-/* au_svf_tick on lanes, each with its own coefficients: lane for lane
- * the same IEEE operations in the same order (so bit-identical to the
- * scalar filter); returns v1 (the band-pass), v2 in *v2 */
-static inline v8f svf_lanes(v8f *ic1, v8f *ic2, v8f a1, v8f a2, v8f a3,
-                            v8f x, v8f *v2)
+/* The pad bus's high-pass: the SVF of au_svf_tick written as its state
+ * update (ic' = M ic + N x) and output (x - k v1 - v2 = C ic + D x). The
+ * loop-carried chain is then one product and two sums a sample, where
+ * the SVF's own form chains five operations. Equal within float
+ * rounding. */
+typedef struct {
+    v8f m11, m12, n1, m21, m22, n2, c1, c2, d;
+} hp_lanes;
+
+static hp_lanes hp_load(const au_svf_coef *c)
 {
-    const v8f two = v8_set(2.0f);
-    v8f v3 = x - *ic2;
-    v8f v1 = a1 * *ic1 + a2 * v3;
-    *v2 = *ic2 + a2 * *ic1 + a3 * v3;
-    *ic1 = two * v1 - *ic1;
-    *ic2 = two * *v2 - *ic2;
-    return v1;
+    double a1 = c->a1, a2 = c->a2, a3 = c->a3, k = c->k;
+    return (hp_lanes){v8_set((float)(2 * a1 - 1)), v8_set((float)(-2 * a2)),
+                      v8_set((float)(2 * a2)),     v8_set((float)(2 * a2)),
+                      v8_set((float)(1 - 2 * a3)), v8_set((float)(2 * a3)),
+                      v8_set((float)(-k * a1 - a2)), v8_set((float)(k * a2 - 1 + a3)),
+                      v8_set((float)(1 - k * a2 - a3))};
 }
 
-/* The pad bus in one pass, both channels as lanes of one vector (each
- * stage's recursion is a latency chain; two channels and three stages
- * side by side cost little more than one): the high-pass, then the
- * melody's dip, then the calm body, each bell only where it is not flat
- * (dip, body). Lane for lane the operations of the stages run one after
- * the other over the block, so the output is the same to the bit. */
+static inline v8f hp_tick(const hp_lanes *h, v8f *ic1, v8f *ic2, v8f x)
+{
+    v8f y = (h->c1 * *ic1 + h->c2 * *ic2) + h->d * x;
+    v8f n1 = (h->m12 * *ic2 + h->n1 * x) + h->m11 * *ic1;
+    v8f n2 = (h->m21 * *ic1 + h->n2 * x) + h->m22 * *ic2;
+    *ic1 = n1;
+    *ic2 = n2;
+    return y;
+}
+
+/* The pad bus in one pass, both channels as lanes 0 and 1 of one vector
+ * (each stage's recursion is a latency chain; two channels and three
+ * stages side by side cost little more than one): the high-pass, then
+ * the melody's dip, then the calm body, each bell only where it is not
+ * flat (dip, body). Four samples are loaded, interleaved and stored as
+ * vectors (lanes 2 and 3 carry the next sample's pair along, unused). */
 static inline __attribute__((always_inline)) void
 padbus_pass(au_engine *e, bool dip, bool body)
 {
     float *xl = e->bus[AU_LAYER_PADS][0], *xr = e->bus[AU_LAYER_PADS][1];
-    const au_svf_coef *hc = &e->pb_hp_c;
-    const v8f a1 = v8_set(hc->a1), a2 = v8_set(hc->a2), a3 = v8_set(hc->a3),
-              k = v8_set(hc->k);
+    const hp_lanes hp = hp_load(&e->pb_hp_c);
     v8f ic1 = {e->pb_hp[0].ic1, e->pb_hp[1].ic1, 0, 0};
     v8f ic2 = {e->pb_hp[0].ic2, e->pb_hp[1].ic2, 0, 0};
     peak_lanes pd = peak_load(&e->pb), bd = peak_load(&e->bd);
     v8f h1 = v8_set(0.0f), h2 = h1, o1 = h1, o2 = h1;
-    for (int i = 0; i < AU_BLOCK; i++) {
-        v8f x = {xl[i], xr[i], 0, 0}, v2;
-        v8f v1 = svf_lanes(&ic1, &ic2, a1, a2, a3, x, &v2);
-        v8f y = x - k * v1 - v2;
-        h2 = h1;
-        h1 = y;
-        if (dip) y = peak_tick(&pd, y);
-        o2 = o1;
-        o1 = y;
-        if (body) y = peak_tick(&bd, y);
-        xl[i] = y[0];
-        xr[i] = y[1];
+    _Static_assert(AU_BLOCK % 4 == 0, "four samples a step");
+    for (int i = 0; i < AU_BLOCK; i += 4) {
+        v8f vl = v8_load(xl + i), vr = v8_load(xr + i);
+        v8f a = AU_SHUF(vl, vr, 0, 4, 1, 5), b = AU_SHUF(vl, vr, 2, 6, 3, 7);
+        v8f xs[4] = {a, AU_SHUF(a, a, 2, 3, 2, 3), b, AU_SHUF(b, b, 2, 3, 2, 3)};
+        v8f ys[4];
+        for (int j = 0; j < 4; j++) {
+            v8f y = hp_tick(&hp, &ic1, &ic2, xs[j]);
+            h2 = h1;
+            h1 = y;
+            if (dip) y = peak_tick(&pd, y);
+            o2 = o1;
+            o1 = y;
+            if (body) y = peak_tick(&bd, y);
+            ys[j] = y;
+        }
+        v8f p = AU_SHUF(ys[0], ys[1], 0, 1, 4, 5), q = AU_SHUF(ys[2], ys[3], 0, 1, 4, 5);
+        v8_store(xl + i, AU_SHUF(p, q, 0, 2, 4, 6));
+        v8_store(xr + i, AU_SHUF(p, q, 1, 3, 5, 7));
     }
     e->pb_hp[0] = (au_svf){ic1[0], ic2[0]};
     e->pb_hp[1] = (au_svf){ic1[1], ic2[1]};
@@ -430,42 +454,44 @@ static void padbus(au_engine *e)
 }
 
 /* A block of noise through a band-pass, times g, added to both sides of
- * a bus (mono: the reverb makes it wide). The state is copied in and out
- * so that the loop keeps it in registers. */
-static inline void noise_band(au_svf *state, const au_svf_coef *c, float g,
+ * a bus (mono: the reverb makes it wide). The band-pass is the SVF of
+ * au_svf_tick, run four samples a step (dsp.h: au_svf_blk): the state after four
+ * samples and the four outputs are linear in the state before and the
+ * four inputs, so one step is a few vector products, and the recursion
+ * (the latency chain that bound the sample-by-sample filter at about 16
+ * cycles a sample) is one step per four samples. Equal to the
+ * sample-by-sample filter within float rounding; the same for every
+ * caller's block size (the engine's block is fixed). */
+static inline void noise_band(au_svf *state, const au_svf_blk *k, float g,
                               const float *nz, float *xl, float *xr)
 {
-    au_svf f = *state;
-    for (int i = 0; i < AU_BLOCK; i++) {
-        float y = g * au_svf_bp(&f, c, nz[i]);
-        xl[i] += y;
-        xr[i] += y;
+    v8f st = {state->ic1, state->ic2, 0.0f, 0.0f};
+    const v8f gv = v8_set(g);
+    for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+        v8f y = gv * au_svf_blk4(&st, k, v8_load(nz + i));
+        v8_store(xl + i, v8_load(xl + i) + y);
+        v8_store(xr + i, v8_load(xr + i) + y);
     }
-    *state = f;
+    *state = (au_svf){st[0], st[1]};
 }
 
 /* Two noise bands (state, coefficients, gain and noise each) added to
- * both sides of a bus, as lanes 0 and 1 of one filter: each SVF's
- * recursion is a latency chain (16 cycles a sample), so two side by side
- * cost what one does. Lane for lane the same IEEE operations as
- * au_svf_bp, and the sums in the order of two noise_band calls. */
-static inline void noise_band2(au_svf *s0, const au_svf_coef *c0, float g0,
+ * both sides of a bus, the two steps side by side */
+static inline void noise_band2(au_svf *s0, const au_svf_blk *k0, float g0,
                                const float *n0, au_svf *s1,
-                               const au_svf_coef *c1, float g1,
+                               const au_svf_blk *k1, float g1,
                                const float *n1, float *xl, float *xr)
 {
-    const v8f a1 = {c0->a1, c1->a1, 0, 0}, a2 = {c0->a2, c1->a2, 0, 0},
-              a3 = {c0->a3, c1->a3, 0, 0}, gv = {g0, g1, 0, 0};
-    v8f ic1 = {s0->ic1, s1->ic1, 0, 0};
-    v8f ic2 = {s0->ic2, s1->ic2, 0, 0};
-    for (int i = 0; i < AU_BLOCK; i++) {
-        v8f x = {n0[i], n1[i], 0, 0}, v2;
-        v8f y = gv * svf_lanes(&ic1, &ic2, a1, a2, a3, x, &v2);
-        xl[i] = (xl[i] + y[0]) + y[1];
-        xr[i] = (xr[i] + y[0]) + y[1];
+    v8f st0 = {s0->ic1, s0->ic2, 0.0f, 0.0f}, st1 = {s1->ic1, s1->ic2, 0.0f, 0.0f};
+    const v8f gv0 = v8_set(g0), gv1 = v8_set(g1);
+    for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+        v8f y0 = gv0 * au_svf_blk4(&st0, k0, v8_load(n0 + i));
+        v8f y1 = gv1 * au_svf_blk4(&st1, k1, v8_load(n1 + i));
+        v8_store(xl + i, (v8_load(xl + i) + y0) + y1);
+        v8_store(xr + i, (v8_load(xr + i) + y0) + y1);
     }
-    *s0 = (au_svf){ic1[0], ic2[0]};
-    *s1 = (au_svf){ic1[1], ic2[1]};
+    *s0 = (au_svf){st0[0], st0[1]};
+    *s1 = (au_svf){st1[0], st1[1]};
 }
 
 /* air: noise through a broad band-pass (the piece's, 5.5-9 kHz rising
@@ -486,6 +512,7 @@ static void air(au_engine *e, float bright, float inten)
     if (fabsf(bright - e->air_b) > 0.01f) {
         float hz = pc->air_hz * au_exp2(pc->air_track * bright);
         e->air_c = au_svf_design(hz, 0.5f, (float)e->rate);
+        au_svf_blk_design(&e->air_k, &e->air_c);
         e->air_b = bright;
     }
     float g = pc->air_gain * (pc->air_base + pc->air_slope * bright) *
@@ -506,24 +533,23 @@ static void air(au_engine *e, float bright, float inten)
     if (e->pc->floor > 0.0f) {
         float gf = e->pc->floor * (1.0f - 0.3f * au_sin2pi(e->air_lfo));
         const float *nf = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        noise_band2(&e->air_f, &e->air_c, g, nz, &e->floor_f, &e->floor_c, gf,
+        noise_band2(&e->air_f, &e->air_k, g, nz, &e->floor_f, &e->floor_k, gf,
                     nf, xl, xr);
         if (calm_on) {
             nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-            noise_band(&e->calm_f, &e->calm_c, e->pc->floor_calm * calm, nz, xl, xr);
+            noise_band(&e->calm_f, &e->calm_k, e->pc->floor_calm * calm, nz, xl, xr);
         }
     } else if (calm_on) {
         /* a piece's calm floor: noise in the third-octave between the bass
          * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
          * leaves empty (in D dorian nothing of D-F-A sounds in 112-140 Hz:
          * the long-term spectrum had a notch 8-10 dB under the produced
-         * slope there when calm); fading out by intensity 0.5. Beside the
-         * air as the second lane of one filter. */
+         * slope there when calm); fading out by intensity 0.5. */
         const float *nc = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        noise_band2(&e->air_f, &e->air_c, g, nz, &e->calm_f, &e->calm_c,
+        noise_band2(&e->air_f, &e->air_k, g, nz, &e->calm_f, &e->calm_k,
                     e->pc->floor_calm * calm, nc, xl, xr);
     } else {
-        noise_band(&e->air_f, &e->air_c, g, nz, xl, xr);
+        noise_band(&e->air_f, &e->air_k, g, nz, xl, xr);
     }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
@@ -804,10 +830,17 @@ static void render_block(au_engine *e)
 
     /* instruments, split at the exact frame of every event */
     /* buses left silent last block are still zero */
-    for (int l = 0; l < AU_LAYER_COUNT; l++)
-        if (e->bus_used & (1u << l))
-            for (int i = 0; i < 2 * AU_BLOCK; i += AU_LANES)
-                v8_store(e->bus[l][0] + i, v8_set(0.0f));
+    {
+        /* plain vector stores: GCC turns a zeroing loop into a call of
+         * memset (rep stos), whose start-up costs more than 16 stores;
+         * the empty asm hides that the vector is zero */
+        v8f z = v8_set(0.0f);
+        __asm__("" : "+x"(z));
+        for (int l = 0; l < AU_LAYER_COUNT; l++)
+            if (e->bus_used & (1u << l))
+                for (int i = 0; i < 2 * AU_BLOCK; i += AU_LANES)
+                    v8_store(e->bus[l][0] + i, z);
+    }
     e->bus_used = 0;
     int seg = 0;
     au_event ev;
@@ -860,20 +893,26 @@ static void render_block(au_engine *e)
         nu++;
     }
     const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
-    for (int c = 0; c < 2; c++)
-        for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
-            v8f ad = v8_set(0.0f), ar = ad, al = ad;
-            v8f fi = v8_set((float)i) + step;
-            for (int u = 0; u < nu; u++) {
-                v8f v = v8_load(ub[u] + c * AU_BLOCK + i) * (mg0[u] + minc[u] * fi);
-                ad += kd[u] * v;
-                ar += kr[u] * v;
-                al += kl[u] * v;
-            }
-            v8_store(dry[c] + i, ad);
-            v8_store(rin[c] + i, ar);
-            v8_store(din[c] + i, al);
+    for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+        v8f ad0 = v8_set(0.0f), ar0 = ad0, al0 = ad0, ad1 = ad0, ar1 = ad0, al1 = ad0;
+        v8f fi = v8_set((float)i) + step;
+        for (int u = 0; u < nu; u++) {
+            v8f g = mg0[u] + minc[u] * fi; /* the ramp, once for both sides */
+            v8f v0 = v8_load(ub[u] + i) * g, v1 = v8_load(ub[u] + AU_BLOCK + i) * g;
+            ad0 += kd[u] * v0;
+            ar0 += kr[u] * v0;
+            al0 += kl[u] * v0;
+            ad1 += kd[u] * v1;
+            ar1 += kr[u] * v1;
+            al1 += kl[u] * v1;
         }
+        v8_store(dry[0] + i, ad0);
+        v8_store(rin[0] + i, ar0);
+        v8_store(din[0] + i, al0);
+        v8_store(dry[1] + i, ad1);
+        v8_store(rin[1] + i, ar1);
+        v8_store(din[1] + i, al1);
+    }
     float dout[2][AU_BLOCK], rout[2][AU_BLOCK];
     au_delay_process(&e->delay, din[0], din[1], dout[0], dout[1], AU_BLOCK);
     const v8f k3 = v8_set(0.3f), k6 = v8_set(0.6f);

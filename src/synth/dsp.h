@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "simd.h"
+
 #define AU_BLOCK 32 /* frames per control tick (0.67 ms at 48 kHz) */
 #define AU_PI 3.14159265358979323846
 #define AU_PIF 3.14159265f
@@ -155,6 +157,38 @@ static inline void au_svf_tick(au_svf *s, const au_svf_coef *c, float x,
     *v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
     s->ic1 = 2.0f * *v1 - s->ic1;
     s->ic2 = 2.0f * *v2 - s->ic2;
+}
+
+/* The same SVF four samples a step, for a filter with fixed coefficients
+ * over many samples (noise bands): the state (ic1, ic2) after four
+ * samples, and each of the four band-pass outputs, are linear in the
+ * state before and the four inputs. One step is then a few independent
+ * vector products, and the recursion that bounds the sample-by-sample
+ * filter (a chain of five dependent operations a sample) is one short
+ * chain per four samples. Equal to au_svf_tick's band-pass within float
+ * rounding. au_svf_blk_design (dsp.c) makes the matrices from the
+ * coefficients, in double. */
+typedef struct {
+    v8f p1, p2; /* output lane k from ic1, ic2 */
+    v8f q[4];   /* output lane k from input j (zero for k < j) */
+    v8f r1, r2; /* next (ic1, ic2) in lanes 0, 1 from ic1, ic2 */
+    v8f u[4];   /* next (ic1, ic2) from input j */
+} au_svf_blk;
+
+void au_svf_blk_design(au_svf_blk *b, const au_svf_coef *c);
+
+/* four samples x: returns the four band-pass outputs; *st holds (ic1,
+ * ic2) in lanes 0, 1 */
+static inline v8f au_svf_blk4(v8f *st, const au_svf_blk *b, v8f x)
+{
+    v8f x0 = AU_SHUF(x, x, 0, 0, 0, 0), x1 = AU_SHUF(x, x, 1, 1, 1, 1),
+        x2 = AU_SHUF(x, x, 2, 2, 2, 2), x3 = AU_SHUF(x, x, 3, 3, 3, 3);
+    v8f s1 = AU_SHUF(*st, *st, 0, 0, 0, 0), s2 = AU_SHUF(*st, *st, 1, 1, 1, 1);
+    v8f y = (b->p1 * s1 + b->p2 * s2) +
+            ((b->q[0] * x0 + b->q[1] * x1) + (b->q[2] * x2 + b->q[3] * x3));
+    *st = (b->r1 * s1 + b->r2 * s2) +
+          ((b->u[0] * x0 + b->u[1] * x1) + (b->u[2] * x2 + b->u[3] * x3));
+    return y;
 }
 
 static inline float au_svf_lp(au_svf *s, const au_svf_coef *c, float x)
