@@ -72,11 +72,11 @@ static inline float calm_of(float inten)
     return c > 0.0f ? c : 0.0f;
 }
 
-/* an RBJ peaking bell: coefficients, and each channel's last two inputs
- * and outputs */
+/* a biquad of the pad bus (an RBJ bell or the high-pass): coefficients,
+ * and the last two inputs and outputs, (left, right) pairs */
 typedef struct {
-    float co[5]; /* b0 b1 b2 a1 a2 (au_rbj_design) */
-    float x[2][2], y[2][2];
+    float co[5];    /* b0 b1 b2 a1 a2 (au_rbj_design) */
+    float st[4][2]; /* x1, x2, y1, y2 */
 } peak_eq;
 
 struct au_engine {
@@ -120,9 +120,8 @@ struct au_engine {
     au_svf_blk air_k, floor_k, calm_k; /* the three in four-sample steps */
     float air_lfo, air_b;
     /* pad bus */
-    au_svf pb_hp[2];
-    au_svf_coef pb_hp_c;
-    peak_eq pb; /* the melody's dip */
+    peak_eq pbh; /* the high-pass */
+    peak_eq pb;  /* the melody's dip */
     float pb_dip, pb_dip_applied;
     /* a piece's calm body (piece.h: calm_body_db): a peaking bell on the
      * pad bus after the dip, bypassed while flat */
@@ -259,7 +258,7 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
     e->calm_c = au_svf_design(CALM_FLOOR_HZ, CALM_FLOOR_Q, rate);
     au_svf_blk_design(&e->floor_k, &e->floor_c);
     au_svf_blk_design(&e->calm_k, &e->calm_c);
-    e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
+    au_rbj_design(3, rate, PADBUS_HP_HZ, 0.707, 0.0, e->pbh.co);
     e->pb_dip_applied = 1.0f; /* forces the first design */
     e->pb.co[0] = 1.0f;
     e->ctl_density = (float)p->intensity;
@@ -321,122 +320,46 @@ static void body_design(au_engine *e, float hz, float g)
 static void peak_follow(peak_eq *q, v8f x1, v8f x2)
 {
     for (int c = 0; c < 2; c++) {
-        q->x[c][0] = q->y[c][0] = x1[c];
-        q->x[c][1] = q->y[c][1] = x2[c];
+        q->st[0][c] = q->st[2][c] = x1[c];
+        q->st[1][c] = q->st[3][c] = x2[c];
     }
-}
-
-/* One bell's biquad, both channels as lanes 0 and 1: lane for lane the
- * IEEE operations of the scalar direct form I, in the same order */
-typedef struct {
-    v8f b0, b1, b2, a1, a2, x1, x2, y1, y2;
-} peak_lanes;
-
-static inline peak_lanes peak_load(const peak_eq *q)
-{
-    const float *k = q->co;
-    return (peak_lanes){v8_set(k[0]), v8_set(k[1]), v8_set(k[2]),
-                        v8_set(k[3]), v8_set(k[4]),
-                        (v8f){q->x[0][0], q->x[1][0], 0, 0},
-                        (v8f){q->x[0][1], q->x[1][1], 0, 0},
-                        (v8f){q->y[0][0], q->y[1][0], 0, 0},
-                        (v8f){q->y[0][1], q->y[1][1], 0, 0}};
-}
-
-static inline void peak_save(peak_eq *q, const peak_lanes *p)
-{
-    for (int c = 0; c < 2; c++) {
-        q->x[c][0] = p->x1[c];
-        q->x[c][1] = p->x2[c];
-        q->y[c][0] = p->y1[c];
-        q->y[c][1] = p->y2[c];
-    }
-}
-
-static inline v8f peak_tick(peak_lanes *p, v8f h)
-{
-    /* the older samples' terms first: the loop-carried chain is y1 ->
-     * a1 y1 -> subtract (two operations a sample, not four) */
-    v8f y = ((p->b0 * h + p->b1 * p->x1) + (p->b2 * p->x2 - p->a2 * p->y2)) -
-            p->a1 * p->y1;
-    p->x2 = p->x1;
-    p->x1 = h;
-    p->y2 = p->y1;
-    p->y1 = y;
-    return y;
-}
-
-/* The pad bus's high-pass: the SVF of au_svf_tick written as its state
- * update (ic' = M ic + N x) and output (x - k v1 - v2 = C ic + D x). The
- * loop-carried chain is then one product and two sums a sample, where
- * the SVF's own form chains five operations. Equal within float
- * rounding. */
-typedef struct {
-    v8f m11, m12, n1, m21, m22, n2, c1, c2, d;
-} hp_lanes;
-
-static hp_lanes hp_load(const au_svf_coef *c)
-{
-    double a1 = c->a1, a2 = c->a2, a3 = c->a3, k = c->k;
-    return (hp_lanes){v8_set((float)(2 * a1 - 1)), v8_set((float)(-2 * a2)),
-                      v8_set((float)(2 * a2)),     v8_set((float)(2 * a2)),
-                      v8_set((float)(1 - 2 * a3)), v8_set((float)(2 * a3)),
-                      v8_set((float)(-k * a1 - a2)), v8_set((float)(k * a2 - 1 + a3)),
-                      v8_set((float)(1 - k * a2 - a3))};
-}
-
-static inline v8f hp_tick(const hp_lanes *h, v8f *ic1, v8f *ic2, v8f x)
-{
-    v8f y = (h->c1 * *ic1 + h->c2 * *ic2) + h->d * x;
-    v8f n1 = (h->m12 * *ic2 + h->n1 * x) + h->m11 * *ic1;
-    v8f n2 = (h->m21 * *ic1 + h->n2 * x) + h->m22 * *ic2;
-    *ic1 = n1;
-    *ic2 = n2;
-    return y;
 }
 
 /* The pad bus in one pass, both channels as lanes 0 and 1 of one vector
  * (each stage's recursion is a latency chain; two channels and three
  * stages side by side cost little more than one): the high-pass, then
  * the melody's dip, then the calm body, each bell only where it is not
- * flat (dip, body). Four samples are loaded, interleaved and stored as
- * vectors (lanes 2 and 3 carry the next sample's pair along, unused). */
+ * flat (dip, body); four samples loaded and stored as vectors. */
 static inline __attribute__((always_inline)) void
 padbus_pass(au_engine *e, bool dip, bool body)
 {
     float *xl = e->bus[AU_LAYER_PADS][0], *xr = e->bus[AU_LAYER_PADS][1];
-    const hp_lanes hp = hp_load(&e->pb_hp_c);
-    v8f ic1 = {e->pb_hp[0].ic1, e->pb_hp[1].ic1, 0, 0};
-    v8f ic2 = {e->pb_hp[0].ic2, e->pb_hp[1].ic2, 0, 0};
-    peak_lanes pd = peak_load(&e->pb), bd = peak_load(&e->bd);
+    au_bq_lanes hp = au_bq_lanes_load(e->pbh.co, &e->pbh.st[0][0]);
+    au_bq_lanes pd = au_bq_lanes_load(e->pb.co, &e->pb.st[0][0]);
+    au_bq_lanes bd = au_bq_lanes_load(e->bd.co, &e->bd.st[0][0]);
     v8f h1 = v8_set(0.0f), h2 = h1, o1 = h1, o2 = h1;
     _Static_assert(AU_BLOCK % 4 == 0, "four samples a step");
     for (int i = 0; i < AU_BLOCK; i += 4) {
-        v8f vl = v8_load(xl + i), vr = v8_load(xr + i);
-        v8f a = AU_SHUF(vl, vr, 0, 4, 1, 5), b = AU_SHUF(vl, vr, 2, 6, 3, 7);
-        v8f xs[4] = {a, AU_SHUF(a, a, 2, 3, 2, 3), b, AU_SHUF(b, b, 2, 3, 2, 3)};
-        v8f ys[4];
+        v8f p[4];
+        au_lr_split4(xl + i, xr + i, p);
         for (int j = 0; j < 4; j++) {
-            v8f y = hp_tick(&hp, &ic1, &ic2, xs[j]);
+            v8f y = au_bq_tick(&hp, p[j]);
             h2 = h1;
             h1 = y;
-            if (dip) y = peak_tick(&pd, y);
+            if (dip) y = au_bq_tick(&pd, y);
             o2 = o1;
             o1 = y;
-            if (body) y = peak_tick(&bd, y);
-            ys[j] = y;
+            if (body) y = au_bq_tick(&bd, y);
+            p[j] = y;
         }
-        v8f p = AU_SHUF(ys[0], ys[1], 0, 1, 4, 5), q = AU_SHUF(ys[2], ys[3], 0, 1, 4, 5);
-        v8_store(xl + i, AU_SHUF(p, q, 0, 2, 4, 6));
-        v8_store(xr + i, AU_SHUF(p, q, 1, 3, 5, 7));
+        au_lr_join4(p, xl + i, xr + i);
     }
-    e->pb_hp[0] = (au_svf){ic1[0], ic2[0]};
-    e->pb_hp[1] = (au_svf){ic1[1], ic2[1]};
+    au_bq_lanes_save(&hp, &e->pbh.st[0][0]);
     /* a bypassed bell's state follows its input: the high-pass's output
      * for the dip, the dip's output for the body */
-    if (dip) peak_save(&e->pb, &pd);
+    if (dip) au_bq_lanes_save(&pd, &e->pb.st[0][0]);
     else peak_follow(&e->pb, h1, h2);
-    if (body) peak_save(&e->bd, &bd);
+    if (body) au_bq_lanes_save(&bd, &e->bd.st[0][0]);
     else if (e->pc->calm_body_db != 0.0f) peak_follow(&e->bd, o1, o2);
 }
 

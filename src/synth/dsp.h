@@ -159,6 +159,66 @@ static inline void au_svf_tick(au_svf *s, const au_svf_coef *c, float x,
     s->ic2 = 2.0f * *v2 - s->ic2;
 }
 
+/* A biquad (b0 b1 b2 a1 a2, direct form I) on vector lanes (a stereo
+ * bus: channels as lanes 0 and 1), its coefficients broadcast. The terms
+ * of the older samples are summed first: the loop-carried chain is y1 ->
+ * a1 y1 -> subtract, two operations a sample. */
+typedef struct {
+    v8f b0, b1, b2, a1, a2, x1, x2, y1, y2;
+} au_bq_lanes;
+
+/* co: b0 b1 b2 a1 a2; st: x1, x2, y1, y2 as (left, right) pairs, 8
+ * floats */
+static inline au_bq_lanes au_bq_lanes_load(const float *co, const float *st)
+{
+    return (au_bq_lanes){v8_set(co[0]), v8_set(co[1]), v8_set(co[2]),
+                         v8_set(co[3]), v8_set(co[4]),
+                         (v8f){st[0], st[1], 0.0f, 0.0f},
+                         (v8f){st[2], st[3], 0.0f, 0.0f},
+                         (v8f){st[4], st[5], 0.0f, 0.0f},
+                         (v8f){st[6], st[7], 0.0f, 0.0f}};
+}
+
+static inline void au_bq_lanes_save(const au_bq_lanes *p, float *st)
+{
+    const v8f *v[4] = {&p->x1, &p->x2, &p->y1, &p->y2};
+    for (int k = 0; k < 4; k++) {
+        st[2 * k] = (*v[k])[0];
+        st[2 * k + 1] = (*v[k])[1];
+    }
+}
+
+static inline v8f au_bq_tick(au_bq_lanes *p, v8f x)
+{
+    v8f y = ((p->b0 * x + p->b1 * p->x1) + (p->b2 * p->x2 - p->a2 * p->y2)) -
+            p->a1 * p->y1;
+    p->x2 = p->x1;
+    p->x1 = x;
+    p->y2 = p->y1;
+    p->y1 = y;
+    return y;
+}
+
+/* Four stereo samples at a time: L[i..i+3], R[i..i+3] as four (left,
+ * right) pairs in lanes 0 and 1 (lanes 2 and 3 carry the next pair
+ * along, unused), and back */
+static inline void au_lr_split4(const float *L, const float *R, v8f p[4])
+{
+    v8f l = v8_load(L), r = v8_load(R);
+    v8f a = AU_SHUF(l, r, 0, 4, 1, 5), b = AU_SHUF(l, r, 2, 6, 3, 7);
+    p[0] = a;
+    p[1] = AU_SHUF(a, a, 2, 3, 2, 3);
+    p[2] = b;
+    p[3] = AU_SHUF(b, b, 2, 3, 2, 3);
+}
+
+static inline void au_lr_join4(const v8f p[4], float *L, float *R)
+{
+    v8f a = AU_SHUF(p[0], p[1], 0, 1, 4, 5), b = AU_SHUF(p[2], p[3], 0, 1, 4, 5);
+    v8_store(L, AU_SHUF(a, b, 0, 2, 4, 6));
+    v8_store(R, AU_SHUF(a, b, 1, 3, 5, 7));
+}
+
 /* The same SVF four samples a step, for a filter with fixed coefficients
  * over many samples (noise bands): the state (ic1, ic2) after four
  * samples, and each of the four band-pass outputs, are linear in the

@@ -39,94 +39,86 @@ static void update(au_inst *in, int v)
     in->npos[1][v] = au_rng_next(&in->rng) & (AU_NOISE_LEN - 1);
 }
 
-/* Everything in locals, two sounding voices at a time (see inst_bass.c). */
-typedef struct {
-    float env, tgt, er, dv, a1, a2, c1, c2, p, d, gn, gs;
-    const float *nl, *nr;
-    au_svf_ss c;
-} tex_voice;
-
-static inline __attribute__((always_inline)) void tex_step(tex_voice *t, const float *sine, int i, float *yl,
-                            float *yr)
-{
-    float bl2, br2;
-    t->dv *= t->er;
-    float env = t->tgt + t->dv;
-    t->env = env > 1.0f ? 1.0f : env;
-    float s = t->gs * au_wt_read(sine, t->p);
-    t->p += t->d;
-    t->p -= t->p >= 1.0f ? 1.0f : 0.0f;
-    au_svf_ss_step(&t->c, &t->a1, &t->a2, t->nl[i], &bl2);
-    au_svf_ss_step(&t->c, &t->c1, &t->c2, t->nr[i], &br2);
-    *yl = t->env * (t->gn * bl2 + s);
-    *yr = t->env * (t->gn * br2 + s);
-}
-
-static void tex_load(const au_inst *in, int v, tex_voice *t)
-{
-    const au_env *e = &in->env[v];
-    t->env = e->v;
-    t->tgt = e->target;
-    t->er = 1.0f - e->coef;
-    t->dv = e->v - e->target;
-    t->nl = in->noise + in->npos[0][v];
-    t->nr = in->noise + in->npos[1][v];
-    t->a1 = in->fl[v].ic1;
-    t->a2 = in->fl[v].ic2;
-    t->c1 = in->fr[v].ic1;
-    t->c2 = in->fr[v].ic2;
-    t->c = au_svf_ss_of(&in->fc[v]);
-    t->p = in->ph[0][v];
-    t->d = in->dt[0][v];
-    t->gn = 0.5f * in->gl[v]; /* the band-passes come out doubled */
-    t->gs = in->gr[v];
-}
-
-static void tex_store(au_inst *in, int v, const tex_voice *t, int n)
-{
-    in->env[v].v = t->env;
-    in->npos[0][v] += (uint32_t)n;
-    in->npos[1][v] += (uint32_t)n;
-    in->ph[0][v] = t->p;
-    in->fl[v].ic1 = t->a1;
-    in->fl[v].ic2 = t->a2;
-    in->fr[v].ic1 = t->c1;
-    in->fr[v].ic2 = t->c2;
-}
-
+/* The four voices as the lanes of one vector (see inst_bass.c): the
+ * envelope target + (v - target) r^i, the shimmer a rotation from this
+ * run's start phase (the phase accumulator stays the reference), each
+ * side's noise through the voice's band-pass as its state update
+ * (inst_kinds.h: 2 x the band-pass). An idle lane plays silently and
+ * keeps its state. */
 static void process(au_inst *in, float *L, float *R, int n)
 {
-    const float *sine = in->wt->sine;
-    int act[AU_INST_MAXV], na = 0;
-    for (int v = 0; v < in->nv; v++)
-        if (in->env[v].stage != AU_ENV_IDLE) act[na++] = v;
-    int k = 0;
-    for (; k + 1 < na; k += 2) {
-        tex_voice a, b;
-        tex_load(in, act[k], &a);
-        tex_load(in, act[k + 1], &b);
-        for (int i = 0; i < n; i++) {
-            float al, ar, bl, br;
-            tex_step(&a, sine, i, &al, &ar);
-            tex_step(&b, sine, i, &bl, &br);
-            L[i] += al;
-            R[i] += ar;
-            L[i] += bl;
-            R[i] += br;
-        }
-        tex_store(in, act[k], &a, n);
-        tex_store(in, act[k + 1], &b, n);
+    _Static_assert(AU_INST_MAXV >= AU_LANES, "one group of four");
+    float e0[AU_LANES], t0[AU_LANES], c0[AU_LANES], gn0[AU_LANES], gs0[AU_LANES],
+        d0[AU_LANES], p0[AU_LANES], m11[AU_LANES], b1[AU_LANES], m22[AU_LANES],
+        b2[AU_LANES], s0[4][AU_LANES];
+    const float *nl[AU_LANES], *nr[AU_LANES];
+    int on[AU_LANES];
+    for (int v = 0; v < AU_LANES; v++) {
+        on[v] = v < in->nv && in->env[v].stage != AU_ENV_IDLE;
+        const au_env *e = &in->env[v];
+        au_svf_ss c = au_svf_ss_of(&in->fc[v]);
+        e0[v] = on[v] ? e->v : 0.0f;
+        t0[v] = on[v] ? e->target : 0.0f;
+        c0[v] = on[v] ? e->coef : 0.0f;
+        gn0[v] = on[v] ? 0.5f * in->gl[v] : 0.0f; /* the band-passes come out doubled */
+        gs0[v] = on[v] ? in->gr[v] : 0.0f;
+        d0[v] = on[v] ? in->dt[0][v] : 0.0f;
+        p0[v] = on[v] ? in->ph[0][v] : 0.0f;
+        m11[v] = on[v] ? c.m11 : 0.0f;
+        b1[v] = on[v] ? c.b1 : 0.0f;
+        m22[v] = on[v] ? c.m22 : 0.0f;
+        b2[v] = on[v] ? c.b2 : 0.0f;
+        s0[0][v] = on[v] ? in->fl[v].ic1 : 0.0f;
+        s0[1][v] = on[v] ? in->fl[v].ic2 : 0.0f;
+        s0[2][v] = on[v] ? in->fr[v].ic1 : 0.0f;
+        s0[3][v] = on[v] ? in->fr[v].ic2 : 0.0f;
+        nl[v] = in->noise + (on[v] ? in->npos[0][v] : 0u);
+        nr[v] = in->noise + (on[v] ? in->npos[1][v] : 0u);
     }
-    if (k < na) {
-        tex_voice a;
-        tex_load(in, act[k], &a);
-        for (int i = 0; i < n; i++) {
-            float al, ar;
-            tex_step(&a, sine, i, &al, &ar);
-            L[i] += al;
-            R[i] += ar;
-        }
-        tex_store(in, act[k], &a, n);
+    const v8f one = v8_set(1.0f);
+    v8f env = v8_load(e0), tgt = v8_load(t0), er = one - v8_load(c0);
+    v8f dv = env - tgt, gn = v8_load(gn0), gs = v8_load(gs0), d = v8_load(d0);
+    v8f p = v8_load(p0);
+    v8f cm11 = v8_load(m11), cb1 = v8_load(b1), cm22 = v8_load(m22), cb2 = v8_load(b2);
+    v8f a1 = v8_load(s0[0]), a2 = v8_load(s0[1]), c1 = v8_load(s0[2]), c2 = v8_load(s0[3]);
+    v8f ss = v8_sin2pi(p), sc = v8_sin2pi(v8_wrap1(p + v8_set(0.25f)));
+    v8f rs = v8_sin2pi(d), rc = v8_sin2pi(d + v8_set(0.25f));
+    v8f accl[AU_BLOCK], accr[AU_BLOCK];
+    for (int i = 0; i < n; i++) {
+        dv *= er;
+        env = v8_min(tgt + dv, one);
+        v8f xl = {nl[0][i], nl[1][i], nl[2][i], nl[3][i]};
+        v8f xr = {nr[0][i], nr[1][i], nr[2][i], nr[3][i]};
+        v8f n1 = cm11 * a1 + cb1 * (xl - a2);
+        v8f n2 = cm22 * a2 + (cb1 * a1 + cb2 * xl);
+        v8f bl2 = a1 + n1;
+        a1 = n1;
+        a2 = n2;
+        n1 = cm11 * c1 + cb1 * (xr - c2);
+        n2 = cm22 * c2 + (cb1 * c1 + cb2 * xr);
+        v8f br2 = c1 + n1;
+        c1 = n1;
+        c2 = n2;
+        v8f sh = gs * ss;
+        accl[i] = env * (gn * bl2 + sh);
+        accr[i] = env * (gn * br2 + sh);
+        v8f ns = ss * rc + sc * rs;
+        sc = sc * rc - ss * rs;
+        ss = ns;
+        p += d;
+        p -= (v8f)((v8i)one & (p >= one));
+    }
+    au_lanes_sum(accl, accr, L, R, n);
+    for (int v = 0; v < AU_LANES; v++) {
+        if (!on[v]) continue;
+        in->env[v].v = env[v];
+        in->npos[0][v] += (uint32_t)n;
+        in->npos[1][v] += (uint32_t)n;
+        in->ph[0][v] = p[v];
+        in->fl[v].ic1 = a1[v];
+        in->fl[v].ic2 = a2[v];
+        in->fr[v].ic1 = c1[v];
+        in->fr[v].ic2 = c2[v];
     }
 }
 
