@@ -118,6 +118,7 @@ struct au_engine {
     au_svf calm_f; /* a piece's calm floor */
     au_svf_coef calm_c;
     au_svf_blk air_k, floor_k, calm_k; /* the three in four-sample steps */
+    uint32_t air_at[3]; /* the next block's noise positions (air, floor, calm) */
     float air_lfo, air_b;
     /* pad bus */
     peak_eq pbh; /* the high-pass */
@@ -253,6 +254,7 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
             }
     }
     au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);
+    for (int k = 0; k < 3; k++) e->air_at[k] = au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1);
     e->air_b = -1.0f; /* designed at the first block */
     e->floor_c = au_svf_design(FLOOR_HZ, 0.6f, rate);
     e->calm_c = au_svf_design(CALM_FLOOR_HZ, CALM_FLOOR_Q, rate);
@@ -445,7 +447,15 @@ static void air(au_engine *e, float bright, float inten)
     if (pc->calm_air > 0.0f) g *= 1.0f + pc->calm_air * calm_of(inten);
     /* one channel of noise, into both sides: the reverb (where most of it
      * goes) makes it wide, and it costs half */
-    const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+    const float *nz = e->noise.t + e->air_at[0], *nf = e->noise.t + e->air_at[1],
+                *nc = e->noise.t + e->air_at[2];
+    for (int k = 0; k < 3; k++) {
+        e->air_at[k] = au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1);
+        const float *q = e->noise.t + e->air_at[k];
+        __builtin_prefetch(q);
+        __builtin_prefetch(q + 16);
+        __builtin_prefetch(q + AU_BLOCK - 1);
+    }
     float *xl = e->bus[AU_LAYER_TEXTURES][0], *xr = e->bus[AU_LAYER_TEXTURES][1];
     /* a piece's floor: low noise (a band-pass near 130 Hz, about 70-250
      * Hz), the room's tone or a distant sea under pieces whose instruments
@@ -455,20 +465,15 @@ static void air(au_engine *e, float bright, float inten)
     bool calm_on = e->pc->floor_calm > 0.0f && calm > 0.0f;
     if (e->pc->floor > 0.0f) {
         float gf = e->pc->floor * (1.0f - 0.3f * au_sin2pi(e->air_lfo));
-        const float *nf = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
         noise_band2(&e->air_f, &e->air_k, g, nz, &e->floor_f, &e->floor_k, gf,
                     nf, xl, xr);
-        if (calm_on) {
-            nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-            noise_band(&e->calm_f, &e->calm_k, e->pc->floor_calm * calm, nz, xl, xr);
-        }
+        if (calm_on) noise_band(&e->calm_f, &e->calm_k, e->pc->floor_calm * calm, nc, xl, xr);
     } else if (calm_on) {
         /* a piece's calm floor: noise in the third-octave between the bass
          * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
          * leaves empty (in D dorian nothing of D-F-A sounds in 112-140 Hz:
          * the long-term spectrum had a notch 8-10 dB under the produced
          * slope there when calm); fading out by intensity 0.5. */
-        const float *nc = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
         noise_band2(&e->air_f, &e->air_k, g, nz, &e->calm_f, &e->calm_k,
                     e->pc->floor_calm * calm, nc, xl, xr);
     } else {

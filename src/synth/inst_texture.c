@@ -37,6 +37,12 @@ static void update(au_inst *in, int v)
     in->gr[v] = TEX_SHIMMER * in->vel[v] * trem;
     in->npos[0][v] = au_rng_next(&in->rng) & (AU_NOISE_LEN - 1);
     in->npos[1][v] = au_rng_next(&in->rng) & (AU_NOISE_LEN - 1);
+    /* the block's noise, fetched while the other layers tick: a random
+     * position in the 256 KiB table is a cache miss otherwise */
+    for (int c = 0; c < 2; c++) {
+        __builtin_prefetch(in->noise + in->npos[c][v]);
+        __builtin_prefetch(in->noise + in->npos[c][v] + AU_BLOCK - 1);
+    }
 }
 
 /* The four voices as the lanes of one vector (see inst_bass.c): the
