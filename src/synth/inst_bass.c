@@ -42,35 +42,20 @@ static void update(au_inst *in, int v)
  * samples at a time through a transpose. */
 static void process(au_inst *in, float *L, float *R, int n)
 {
-    _Static_assert(AU_INST_MAXV >= AU_LANES, "one group of four");
-    float e0[AU_LANES], t0[AU_LANES], c0[AU_LANES], g0[AU_LANES], d0[AU_LANES],
-        m11[AU_LANES], b1[AU_LANES], m22[AU_LANES], b2[AU_LANES], l10[AU_LANES],
-        l20[AU_LANES];
-    int on[AU_LANES];
+    au_voice_lanes q;
+    au_voice_lanes_load(in, &q);
+    float l10[AU_LANES], l20[AU_LANES];
     for (int v = 0; v < AU_LANES; v++) {
-        on[v] = v < in->nv && in->env[v].stage != AU_ENV_IDLE;
-        const au_env *e = &in->env[v];
-        au_svf_ss c = au_svf_ss_of(&in->fc[v]);
-        e0[v] = on[v] ? e->v : 0.0f;
-        t0[v] = on[v] ? e->target : 0.0f;
-        c0[v] = on[v] ? e->coef : 0.0f;
-        g0[v] = on[v] ? in->gl[v] : 0.0f;
-        d0[v] = on[v] ? in->dt[0][v] : 0.01f;
-        m11[v] = on[v] ? c.m11 : 0.0f;
-        b1[v] = on[v] ? c.b1 : 0.0f;
-        m22[v] = on[v] ? c.m22 : 0.0f;
-        b2[v] = on[v] ? c.b2 : 0.0f;
-        l10[v] = on[v] ? in->fl[v].ic1 : 0.0f;
-        l20[v] = on[v] ? in->fl[v].ic2 : 0.0f;
+        l10[v] = in->fl[v].ic1;
+        l20[v] = in->fl[v].ic2;
     }
     const v8f one = v8_set(1.0f), zero = v8_set(0.0f), half = v8_set(0.5f);
     const v8i sign = {INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN};
-    v8f env = v8_load(e0), tgt = v8_load(t0), er = one - v8_load(c0);
-    v8f dv = env - tgt, g = v8_load(g0), d = v8_load(d0), id = one / d;
-    v8f p = {on[0] ? in->ph[0][0] : 0.0f, on[1] ? in->ph[0][1] : 0.0f,
-             on[2] ? in->ph[0][2] : 0.0f, on[3] ? in->ph[0][3] : 0.0f};
-    v8f cm11 = v8_load(m11), cb1 = v8_load(b1), cm22 = v8_load(m22), cb2 = v8_load(b2);
-    v8f l1 = v8_load(l10), l2 = v8_load(l20);
+    v8f env = q.env, tgt = q.tgt, er = q.er, dv = q.dv;
+    v8f g = au_voice_lanes_of(&q, in->gl, 0.0f), d = au_voice_lanes_of(&q, in->dt[0], 0.01f);
+    v8f id = one / d, p = au_voice_lanes_of(&q, in->ph[0], 0.0f);
+    v8f cm11 = q.m11, cb1 = q.b1, cm22 = q.m22, cb2 = q.b2;
+    v8f l1 = au_voice_lanes_of(&q, l10, 0.0f), l2 = au_voice_lanes_of(&q, l20, 0.0f);
     v8f ss = v8_sin2pi(p), sc = v8_sin2pi(v8_wrap1(p + v8_set(0.25f)));
     v8f rs = v8_sin2pi(d), rc = v8_sin2pi(d + v8_set(0.25f));
     const v8f k55 = v8_set(0.55f), sg = v8_set(0.75f + in->patch[0]); /* piece.h: bass_saw_gain */
@@ -78,8 +63,8 @@ static void process(au_inst *in, float *L, float *R, int n)
     for (int i = 0; i < n; i++) {
         dv *= er;
         env = v8_min(tgt + dv, one);
-        v8f q = p - (v8f)((v8i)one & (p > half));
-        v8f t = q * id;
+        v8f r = p - (v8f)((v8i)one & (p > half));
+        v8f t = r * id;
         v8f a = one - (v8f)((v8i)t & ~sign);
         a = (v8f)((v8i)a & (a > zero));
         v8f saw = p + p - one + (v8f)((v8i)(a * a) | ((v8i)t & sign));
@@ -109,7 +94,7 @@ static void process(au_inst *in, float *L, float *R, int n)
         R[i] += y;
     }
     for (int v = 0; v < AU_LANES; v++) {
-        if (!on[v]) continue;
+        if (!q.on[v]) continue;
         in->env[v].v = env[v];
         in->ph[0][v] = p[v];
         in->fl[v].ic1 = l1[v];

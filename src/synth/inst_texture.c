@@ -53,40 +53,26 @@ static void update(au_inst *in, int v)
  * keeps its state. */
 static void process(au_inst *in, float *L, float *R, int n)
 {
-    _Static_assert(AU_INST_MAXV >= AU_LANES, "one group of four");
-    float e0[AU_LANES], t0[AU_LANES], c0[AU_LANES], gn0[AU_LANES], gs0[AU_LANES],
-        d0[AU_LANES], p0[AU_LANES], m11[AU_LANES], b1[AU_LANES], m22[AU_LANES],
-        b2[AU_LANES], s0[4][AU_LANES];
+    au_voice_lanes q;
+    au_voice_lanes_load(in, &q);
+    float gn0[AU_LANES], s0[4][AU_LANES];
     const float *nl[AU_LANES], *nr[AU_LANES];
-    int on[AU_LANES];
     for (int v = 0; v < AU_LANES; v++) {
-        on[v] = v < in->nv && in->env[v].stage != AU_ENV_IDLE;
-        const au_env *e = &in->env[v];
-        au_svf_ss c = au_svf_ss_of(&in->fc[v]);
-        e0[v] = on[v] ? e->v : 0.0f;
-        t0[v] = on[v] ? e->target : 0.0f;
-        c0[v] = on[v] ? e->coef : 0.0f;
-        gn0[v] = on[v] ? 0.5f * in->gl[v] : 0.0f; /* the band-passes come out doubled */
-        gs0[v] = on[v] ? in->gr[v] : 0.0f;
-        d0[v] = on[v] ? in->dt[0][v] : 0.0f;
-        p0[v] = on[v] ? in->ph[0][v] : 0.0f;
-        m11[v] = on[v] ? c.m11 : 0.0f;
-        b1[v] = on[v] ? c.b1 : 0.0f;
-        m22[v] = on[v] ? c.m22 : 0.0f;
-        b2[v] = on[v] ? c.b2 : 0.0f;
-        s0[0][v] = on[v] ? in->fl[v].ic1 : 0.0f;
-        s0[1][v] = on[v] ? in->fl[v].ic2 : 0.0f;
-        s0[2][v] = on[v] ? in->fr[v].ic1 : 0.0f;
-        s0[3][v] = on[v] ? in->fr[v].ic2 : 0.0f;
-        nl[v] = in->noise + (on[v] ? in->npos[0][v] : 0u);
-        nr[v] = in->noise + (on[v] ? in->npos[1][v] : 0u);
+        gn0[v] = 0.5f * in->gl[v]; /* the band-passes come out doubled */
+        s0[0][v] = in->fl[v].ic1;
+        s0[1][v] = in->fl[v].ic2;
+        s0[2][v] = in->fr[v].ic1;
+        s0[3][v] = in->fr[v].ic2;
+        nl[v] = in->noise + (q.on[v] ? in->npos[0][v] : 0u);
+        nr[v] = in->noise + (q.on[v] ? in->npos[1][v] : 0u);
     }
     const v8f one = v8_set(1.0f);
-    v8f env = v8_load(e0), tgt = v8_load(t0), er = one - v8_load(c0);
-    v8f dv = env - tgt, gn = v8_load(gn0), gs = v8_load(gs0), d = v8_load(d0);
-    v8f p = v8_load(p0);
-    v8f cm11 = v8_load(m11), cb1 = v8_load(b1), cm22 = v8_load(m22), cb2 = v8_load(b2);
-    v8f a1 = v8_load(s0[0]), a2 = v8_load(s0[1]), c1 = v8_load(s0[2]), c2 = v8_load(s0[3]);
+    v8f env = q.env, tgt = q.tgt, er = q.er, dv = q.dv;
+    v8f gn = au_voice_lanes_of(&q, gn0, 0.0f), gs = au_voice_lanes_of(&q, in->gr, 0.0f);
+    v8f d = au_voice_lanes_of(&q, in->dt[0], 0.0f), p = au_voice_lanes_of(&q, in->ph[0], 0.0f);
+    v8f cm11 = q.m11, cb1 = q.b1, cm22 = q.m22, cb2 = q.b2;
+    v8f a1 = au_voice_lanes_of(&q, s0[0], 0.0f), a2 = au_voice_lanes_of(&q, s0[1], 0.0f),
+        c1 = au_voice_lanes_of(&q, s0[2], 0.0f), c2 = au_voice_lanes_of(&q, s0[3], 0.0f);
     v8f ss = v8_sin2pi(p), sc = v8_sin2pi(v8_wrap1(p + v8_set(0.25f)));
     v8f rs = v8_sin2pi(d), rc = v8_sin2pi(d + v8_set(0.25f));
     v8f accl[AU_BLOCK], accr[AU_BLOCK];
@@ -116,7 +102,7 @@ static void process(au_inst *in, float *L, float *R, int n)
     }
     au_lanes_sum(accl, accr, L, R, n);
     for (int v = 0; v < AU_LANES; v++) {
-        if (!on[v]) continue;
+        if (!q.on[v]) continue;
         in->env[v].v = env[v];
         in->npos[0][v] += (uint32_t)n;
         in->npos[1][v] += (uint32_t)n;
