@@ -108,7 +108,7 @@ void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx)
             if (iv == 1 || iv == 11 || iv == 6) pedal_ok = 0;
         }
         int pc = ch->root;
-        if (pedal_ok && d < 0.45 && au_rng_chance(&b->rng, 0.45)) pc = tonic;
+        if (pedal_ok && d < AU_BASS_PEDAL_DENSITY && au_rng_chance(&b->rng, 0.45)) pc = tonic;
         else if (has_fifth && au_rng_chance(&b->rng, 0.15)) pc = fifth;
         int p = place(b, pc);
         if (ctx->tenor)

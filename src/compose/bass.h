@@ -11,6 +11,9 @@
 
 #define AU_BASS_LO 24
 #define AU_BASS_HI 45
+/* under this density the bass may hold a tonic pedal under other chords;
+ * from it up it plays the chord's root (or its fifth) */
+#define AU_BASS_PEDAL_DENSITY 0.45
 
 typedef struct {
     au_rng rng;

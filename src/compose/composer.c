@@ -116,6 +116,21 @@ static void emit_item(au_composer *c, const au_score_item *it, int64_t pos)
     }
 }
 
+/* the voicing without its root in lim[0]..lim[1] (the first such voice),
+ * when at least two voices remain (piece.h: pad_rootless); the count */
+static int rootless(const uint8_t *v, int n, int root, const uint8_t lim[2], uint8_t *out)
+{
+    int k = 0, drop = n < 3;
+    for (int i = 0; i < n; i++) {
+        if (!drop && v[i] >= lim[0] && v[i] <= lim[1] && v[i] % 12 == root % 12) {
+            drop = 1;
+            continue;
+        }
+        out[k++] = v[i];
+    }
+    return k;
+}
+
 static void push_key(au_composer *c, double beat)
 {
     au_event e = mk(AU_EV_KEY, 0, beat);
@@ -232,6 +247,14 @@ static void generate_bar(au_composer *c)
         /* a piece whose pads play the voicing their own way */
         uint8_t pv[6];
         x.nvoicing = au_piece_pad_voicing(pc, c->voicing, c->nvoicing, pv);
+        x.voicing = pv;
+        RUN(AU_LAYER_PADS, au_pads_bar, &c->pads)
+        x.voicing = c->voicing;
+        x.nvoicing = c->nvoicing;
+    } else if (pc->pad_rootless[1] && density >= AU_BASS_PEDAL_DENSITY) {
+        /* the bass plays the root: the pads leave out its low octave */
+        uint8_t pv[6];
+        x.nvoicing = rootless(c->voicing, c->nvoicing, c->chord.root, pc->pad_rootless, pv);
         x.voicing = pv;
         RUN(AU_LAYER_PADS, au_pads_bar, &c->pads)
         x.voicing = c->voicing;

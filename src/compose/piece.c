@@ -71,6 +71,9 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         /* the seed's lead colour (synthesis.md, seventh round): seeds
          * whose leads differ in timbre differ in spectrum */
         .lead_colour = {2.0f, 1.0f, 0.5f, 1.0f},
+        /* rootless pads in D3-B3 over a bass on the root (synthesis.md,
+         * seventh round) */
+        .pad_rootless = {50, 59},
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
      * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new

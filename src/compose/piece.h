@@ -141,12 +141,18 @@ typedef struct {
     bool bass_tenor;
     float pad_sub_gain, bass_saw_gain;
     /* the seed's lead colour (issue 8, synthesis.md): the lead's FM index
-     * x 2^(lead_colour[i] x u), u the orchestration's lead_u in -1..1:
-     * [0] for u < 0 (darker, growing in as the calm lead's brightening
-     * fades out: x (intensity / 0.5)^2 under 0.5), [1] for u > 0 with a
-     * 1:1 lead, [2] with a 2:1 and [3] with a 3:1 lead; u > 0 fades
-     * out from intensity 0.5 to 0.9. All 0: none */
+     * x 2^(lead_colour[i] x u x (intensity / 0.5)^2 under 0.5), u the
+     * orchestration's lead_u in -1..1: [0] for u < 0 (darker), [1] for
+     * u > 0 with a 1:1 lead, [2] with a 2:1 and [3] with a 3:1 lead;
+     * u > 0 fades out from intensity 0.5 to 0.9. All 0: none */
     float lead_colour[4];
+    /* the pads leave out the chord's root when one of their voices has it
+     * in pad_rootless[0]..[1] (MIDI notes) while the bass plays the root
+     * (density from AU_BASS_PEDAL_DENSITY up: no pedal), keeping at least
+     * two voices: the bass's octave is its own second harmonic (issue 8,
+     * synthesis.md: E dorian's E3 over the bass's E2 held 60-250 Hz at
+     * 62%). 0: never */
+    uint8_t pad_rootless[2];
 } au_piece;
 
 /* NULL if out of range */

@@ -664,16 +664,17 @@ static void render_block(au_engine *e)
      * alone piled up in one third-octave band (seed 7, D dorian, 0.1: the
      * 630 Hz band 6 dB over the produced slope) */
     float lead = e->pc->calm_lead * calm_of(inten);
-    /* the seed's lead colour (piece.h: lead_colour; orch.h: lead_u): a
-     * darker lead only as the calm lead's own brightening fades (a calm
-     * lead near a sine piled up in one band), a brighter one fading out
-     * by 0.9, where the lead is bright already (seed 11 F lydian at 0.9
-     * went 7.0 dB off the produced slope with it) */
+    /* the seed's lead colour (piece.h: lead_colour; orch.h: lead_u),
+     * growing in as the calm lead's own brightening fades (a calm lead
+     * near a sine piled up in its band; a bright one at 0.1 kept the top
+     * from growing with intensity), the brighter side fading out again by
+     * 0.9, where the lead is bright already (seed 11 F lydian at 0.9 went
+     * 7.0 dB off the produced slope with it) */
     if (e->pc->lead_colour[0] != 0.0f) {
         const au_orch *o = au_composer_orch(&e->comp);
-        float u = o->lead_u, c = 1.0f - calm_of(inten);
+        float c = 1.0f - calm_of(inten), u = o->lead_u * c * c;
         if (u < 0.0f) {
-            u *= e->pc->lead_colour[0] * c * c;
+            u *= e->pc->lead_colour[0];
         } else {
             float k = inten < 0.5f ? 1.0f : inten > 0.9f ? 0.0f : (0.9f - inten) / 0.4f;
             float r = o->patch[AU_LAYER_MELODY][0]; /* 0, 1, 2: 1:1, 2:1, 3:1 */

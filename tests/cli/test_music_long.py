@@ -91,8 +91,8 @@ class Seeds(unittest.TestCase):
         self.assertGreater(between, halves)
 
     def test_seeds_differ_in_d_dorian(self):
-        # the issue's own case (D dorian 66 bpm, 0.5) over six seeds: 1.97
-        # against 1.60 dB (1.69 against 1.62 before the seed's lead colour,
+        # the issue's own case (D dorian 66 bpm, 0.5) over six seeds: 2.04
+        # against 1.75 dB (1.69 against 1.62 before the seed's lead colour,
         # synthesis.md)
         between, halves = between_and_halves(
             [spectrum(s, "D", "dorian", 66) for s in ("7", "1", "2", "4", "5", "11")])
@@ -101,9 +101,9 @@ class Seeds(unittest.TestCase):
     def test_seeds_differ_clearly_at_the_reports_seeds(self):
         # with a margin (between >= 1.2 x halves) at the music report's
         # seeds (7, 3, 11: all a 3:1 lead in the same registers; 1.20
-        # against 1.68 dB before the lead colour, now 2.57 against 1.63)
+        # against 1.68 dB before the lead colour, now 2.22 against 1.67)
         # and at four seeds of another key and mode (A aeolian 72 bpm: 1.99
-        # against 1.60 before, now 2.28 against 1.66)
+        # against 1.60 before, now 2.29 against 1.80)
         for seeds, key, mode, bpm in ((("7", "3", "11"), "D", "dorian", 66),
                                       (("1", "3", "4", "5"), "A", "aeolian", 72)):
             between, halves = between_and_halves(
@@ -120,22 +120,23 @@ class WiderGrid(unittest.TestCase):
     the bass's tenor (synthesis.md, sixth round), and D dorian seeds 1-5.
     E dorian 21 (6.5 dB under the line at 2.5-4 kHz) and D dorian 11 (6.0
     over it at 1 kHz) came within it with the seed's lead colour
-    (synthesis.md, seventh round). Not yet: E dorian 22 and 23 hold 62.0 /
-    61.4% in 60-250 Hz (their slope is asserted)."""
+    (synthesis.md, seventh round), and E dorian 22 and 23 (62.0 / 61.4% in
+    60-250 Hz) came under 60% with the pads' rootless low voicing over a
+    bass on the root (56.7 / 58.7%)."""
 
     def test_slope_and_low_mid_share(self):
         cases = [("3", "D", "dorian", 66), ("1", "A", "aeolian", 72),
                  ("3", "A", "aeolian", 72), ("4", "A", "aeolian", 72),
                  ("5", "A", "aeolian", 72), ("21", "E", "dorian", 66),
-                 ("11", "D", "dorian", 66)]
+                 ("11", "D", "dorian", 66), ("22", "E", "dorian", 66),
+                 ("23", "E", "dorian", 66)]
         for seed, key, mode, bpm in cases:
             f = spectrum(seed, key, mode, bpm)
             with self.subTest(seed=seed, key=key, mode=mode):
                 self.assertLessEqual(f["slope_dev"], 6.0, f["slope_dev"])
                 self.assertLessEqual(f["b60_250"], 60, f["b60_250"])
                 self.assertLessEqual(f["below60"], 8, f["below60"])
-        for seed, key, mode in (("22", "E", "dorian"), ("23", "E", "dorian"),
-                                ("7", "D", "dorian"), ("1", "D", "dorian"),
+        for seed, key, mode in (("7", "D", "dorian"), ("1", "D", "dorian"),
                                 ("2", "D", "dorian"), ("4", "D", "dorian"),
                                 ("5", "D", "dorian")):
             f = spectrum(seed, key, mode, 66)
