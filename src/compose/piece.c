@@ -192,7 +192,11 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR_PAD, .lo = 48, .hi = 77,
                                  .vmin = 36, .vmax = 80, .attack_tc = 1800,
                                  .release_tc = 1200, .cutoff_cents = 1200,
-                                 .gain = 0.8f, .rev = 1.3f, .dly = 0),
+                                 .gain = 0.8f, .rev = 1.3f, .dly = 0,
+                                 /* its left and right voices play one
+                                  * sample (equal sample for sample):
+                                  * one centred voice (pieces.md: speed) */
+                                 .sf_mono_pairs = true),
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_OOHS, .lo = 64, .hi = 86,
                                    .vmin = 30, .vmax = 72, .attack_tc = 1200,
                                    .release_tc = 600, .gain = 1.6f,

@@ -69,6 +69,9 @@ typedef struct {
     int16_t release_tc;  /* SoundFont: release offset in timecents */
     int16_t cutoff_cents;/* SoundFont: filter cutoff offset (negative darker) */
     float gain, rev, dly;/* multipliers on the engine's dry, reverb, delay */
+    bool sf_mono_pairs;  /* SoundFont: the preset's hard-panned voice pairs
+                            play one sample twice; one centred voice plays
+                            them (au_sfsynth_mono_pairs) */
 } au_piece_layer;
 
 /* a master tone EQ (src/synth/tone.h): a low shelf (or a bell when low_q

@@ -21,7 +21,9 @@
 
 #include <stddef.h>
 
-#define AU_SFSYNTH_GROUPS 8   /* outputs; channel c plays into group c % 8 */
+/* outputs, one per engine layer; channel c plays into group c % 6 (each
+ * group costs FluidSynth a clear and a copy of its block) */
+#define AU_SFSYNTH_GROUPS 6
 #define AU_SFSYNTH_CHANNELS 64
 #define AU_SFSYNTH_FRAMES 64  /* FluidSynth's block */
 
@@ -37,6 +39,13 @@ void au_sfsynth_destroy(au_sfsynth *s);
  * the presets pinned at load (only those: see sfont.c). Create time only. */
 int au_sfsynth_channel(au_sfsynth *s, int chan, int bank, int program,
                        int attack_tc, int release_tc, int cutoff_cents);
+
+/* Channel chan's preset plays each note's sample twice, hard left and hard
+ * right (FluidR3's choir pad: the two voices' outputs are equal sample for
+ * sample): from now on such a pair (pan +-500, every other generator
+ * equal) sounds as one centred voice 3 dB louder, the other voice silenced
+ * and ended before it plays. Create time only. */
+void au_sfsynth_mono_pairs(au_sfsynth *s, int chan);
 
 void au_sfsynth_note_on(au_sfsynth *s, int chan, int note, int vel);
 void au_sfsynth_note_off(au_sfsynth *s, int chan, int note);
