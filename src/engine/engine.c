@@ -257,6 +257,8 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
                     e->sf_ok[pi] |= 1u << l;
                     if (pl->sf_mono_pairs)
                         au_sfsynth_mono_pairs(e->sf, sf_chan(pi, l));
+                    int db = au_piece_variant_db(pl, l, p->seed);
+                    if (db) au_sfsynth_level(e->sf, sf_chan(pi, l), (float)db);
                 }
             }
     }

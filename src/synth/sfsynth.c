@@ -33,9 +33,8 @@ struct au_sfsynth {
     int idx;          /* frames of buf already handed out (64 = none left) */
     unsigned written; /* groups FluidSynth wrote into buf */
     int active;       /* voices sounding at the last block */
-    float buf[AU_SFSYNTH_GROUPS * 2][AU_SFSYNTH_FRAMES];
+    float buf[AU_SFSYNTH_GROUPS * 2][AU_SFSYNTH_FRAMES]; /* L, R by group */
     float *outs[AU_SFSYNTH_GROUPS * 2];
-    float scratch[2][AU_SFSYNTH_FRAMES]; /* for groups the caller drops */
     int rate;
     long block; /* 64-frame blocks started since create */
     int ncut;   /* entries of cut in use (some may be free) */
@@ -151,6 +150,12 @@ void au_sfsynth_mono_pairs(au_sfsynth *s, int chan)
 {
     if (chan >= 0 && chan < AU_SFSYNTH_CHANNELS)
         s->mono_pairs |= (uint64_t)1 << chan;
+}
+
+void au_sfsynth_level(au_sfsynth *s, int chan, float db)
+{
+    if (chan >= 0 && chan < AU_SFSYNTH_CHANNELS)
+        fluid_synth_set_gen(s->synth, chan, GEN_ATTENUATION, -10.0f * db);
 }
 
 /* silence a voice that has not played yet and let it end at once: no
@@ -275,9 +280,10 @@ static void schedule_cuts(au_sfsynth *s, int chan, fluid_voice_t **v, int n)
         for (int k = 0; k < AU_SFSYNTH_VOICE_SCAN && slot < 0; k++)
             if (!s->cut[k].v || s->cut[k].v == v[i]) slot = k;
         if (slot < 0) return; /* full: these voices ring out */
-        s->cut[slot] = (au_sfsynth_cut){
-            .v = v[i], .id = fluid_voice_get_id(v[i]),
-            .at = s->block + (long)ceil(CUT_DEPTH * blocks)};
+        s->cut[slot] =
+            (au_sfsynth_cut){.v = v[i],
+                             .id = fluid_voice_get_id(v[i]),
+                             .at = s->block + (long)ceil(CUT_DEPTH * blocks)};
         if (slot >= s->ncut) s->ncut = slot + 1;
     }
 }
@@ -340,6 +346,14 @@ static void run_cuts(au_sfsynth *s)
     s->ncut = last;
 }
 
+/* adds k frames of a group's block to the caller's bus: restrict lets the
+ * compiler vectorise it (the buffers never overlap) */
+static void add_frames(float *restrict out, const float *restrict in, int k)
+{
+    for (int i = 0; i < k; i++)
+        out[i] += in[i];
+}
+
 unsigned au_sfsynth_process(au_sfsynth *s, float *const *L, float *const *R,
                             int n)
 {
@@ -354,46 +368,22 @@ unsigned au_sfsynth_process(au_sfsynth *s, float *const *L, float *const *R,
             s->block++;
             s->active = fluid_synth_get_active_voice_count(s->synth);
             s->written = 0;
-            s->idx = 0;
-            if (s->active > 0 && n - done >= AU_SFSYNTH_FRAMES) {
-                /* the whole block lies in this run: FluidSynth adds it
-                 * straight into the caller's buffers (no copy through
-                 * buf; the same sums, 0 + x + bus = bus + x) */
-                float *outs[AU_SFSYNTH_GROUPS * 2];
-                for (int g = 0; g < AU_SFSYNTH_GROUPS; g++) {
-                    int both = L[g] && R[g];
-                    outs[2 * g] = both ? L[g] + done : s->scratch[0];
-                    outs[2 * g + 1] = both ? R[g] + done : s->scratch[1];
-                    if (both) used |= 1u << g;
-                }
-                fluid_synth_process(s->synth, AU_SFSYNTH_FRAMES, 0, NULL,
-                                    AU_SFSYNTH_GROUPS * 2, outs);
-                /* scratch takes what the caller drops; cleared so that it
-                 * never accumulates */
-                memset(s->scratch, 0, sizeof s->scratch);
-                s->idx = AU_SFSYNTH_FRAMES;
-                done += AU_SFSYNTH_FRAMES;
-                continue;
-            }
             if (s->active > 0) {
+                /* FluidSynth adds into its outputs */
                 memset(s->buf, 0, sizeof s->buf);
                 fluid_synth_process(s->synth, AU_SFSYNTH_FRAMES, 0, NULL,
                                     AU_SFSYNTH_GROUPS * 2, s->outs);
                 s->written = (1u << AU_SFSYNTH_GROUPS) - 1;
             }
+            s->idx = 0;
         }
         int k = AU_SFSYNTH_FRAMES - s->idx;
         if (k > n - done) k = n - done;
         if (s->written)
             for (int g = 0; g < AU_SFSYNTH_GROUPS; g++) {
                 if (!L[g] || !R[g]) continue;
-                const float *bl = s->buf[2 * g] + s->idx;
-                const float *br = s->buf[2 * g + 1] + s->idx;
-                float *ol = L[g] + done, *or_ = R[g] + done;
-                for (int i = 0; i < k; i++) {
-                    ol[i] += bl[i];
-                    or_[i] += br[i];
-                }
+                add_frames(L[g] + done, s->buf[2 * g] + s->idx, k);
+                add_frames(R[g] + done, s->buf[2 * g + 1] + s->idx, k);
                 used |= 1u << g;
             }
         s->idx += k;
