@@ -72,11 +72,11 @@ static inline float calm_of(float inten)
     return c > 0.0f ? c : 0.0f;
 }
 
-/* an RBJ peaking bell: coefficients, and each channel's last two inputs
- * and outputs */
+/* a biquad of the pad bus (an RBJ bell or the high-pass): coefficients,
+ * and the last two inputs and outputs, (left, right) pairs */
 typedef struct {
-    float co[5]; /* b0 b1 b2 a1 a2 (au_rbj_design) */
-    float x[2][2], y[2][2];
+    float co[5];    /* b0 b1 b2 a1 a2 (au_rbj_design) */
+    float st[4][2]; /* x1, x2, y1, y2 */
 } peak_eq;
 
 struct au_engine {
@@ -117,11 +117,12 @@ struct au_engine {
     au_svf_coef floor_c;
     au_svf calm_f; /* a piece's calm floor */
     au_svf_coef calm_c;
+    au_svf_blk air_k, floor_k, calm_k; /* the three in four-sample steps */
+    uint32_t air_at[3]; /* the next block's noise positions (air, floor, calm) */
     float air_lfo, air_b;
     /* pad bus */
-    au_svf pb_hp[2];
-    au_svf_coef pb_hp_c;
-    peak_eq pb; /* the melody's dip */
+    peak_eq pbh; /* the high-pass */
+    peak_eq pb;  /* the melody's dip */
     float pb_dip, pb_dip_applied;
     /* a piece's calm body (piece.h: calm_body_db): a peaking bell on the
      * pad bus after the dip, bypassed while flat */
@@ -263,10 +264,13 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
             }
     }
     au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);
+    for (int k = 0; k < 3; k++) e->air_at[k] = au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1);
     e->air_b = -1.0f; /* designed at the first block */
     e->floor_c = au_svf_design(FLOOR_HZ, 0.6f, rate);
     e->calm_c = au_svf_design(CALM_FLOOR_HZ, CALM_FLOOR_Q, rate);
-    e->pb_hp_c = au_svf_design(PADBUS_HP_HZ, 0.707f, rate);
+    au_svf_blk_design(&e->floor_k, &e->floor_c);
+    au_svf_blk_design(&e->calm_k, &e->calm_c);
+    au_rbj_design(3, rate, PADBUS_HP_HZ, 0.707, 0.0, e->pbh.co);
     e->pb_dip_applied = 1.0f; /* forces the first design */
     e->pb.co[0] = 1.0f;
     e->ctl_density = (float)p->intensity;
@@ -328,101 +332,46 @@ static void body_design(au_engine *e, float hz, float g)
 static void peak_follow(peak_eq *q, v8f x1, v8f x2)
 {
     for (int c = 0; c < 2; c++) {
-        q->x[c][0] = q->y[c][0] = x1[c];
-        q->x[c][1] = q->y[c][1] = x2[c];
+        q->st[0][c] = q->st[2][c] = x1[c];
+        q->st[1][c] = q->st[3][c] = x2[c];
     }
 }
 
-/* One bell's biquad, both channels as lanes 0 and 1: lane for lane the
- * IEEE operations of the scalar direct form I, in the same order */
-typedef struct {
-    v8f b0, b1, b2, a1, a2, x1, x2, y1, y2;
-} peak_lanes;
-
-static inline peak_lanes peak_load(const peak_eq *q)
-{
-    const float *k = q->co;
-    return (peak_lanes){v8_set(k[0]), v8_set(k[1]), v8_set(k[2]),
-                        v8_set(k[3]), v8_set(k[4]),
-                        (v8f){q->x[0][0], q->x[1][0], 0, 0},
-                        (v8f){q->x[0][1], q->x[1][1], 0, 0},
-                        (v8f){q->y[0][0], q->y[1][0], 0, 0},
-                        (v8f){q->y[0][1], q->y[1][1], 0, 0}};
-}
-
-static inline void peak_save(peak_eq *q, const peak_lanes *p)
-{
-    for (int c = 0; c < 2; c++) {
-        q->x[c][0] = p->x1[c];
-        q->x[c][1] = p->x2[c];
-        q->y[c][0] = p->y1[c];
-        q->y[c][1] = p->y2[c];
-    }
-}
-
-static inline v8f peak_tick(peak_lanes *p, v8f h)
-{
-    v8f y = p->b0 * h + p->b1 * p->x1 + p->b2 * p->x2 - p->a1 * p->y1 -
-            p->a2 * p->y2;
-    p->x2 = p->x1;
-    p->x1 = h;
-    p->y2 = p->y1;
-    p->y1 = y;
-    return y;
-}
-
-/* au_svf_tick on lanes, each with its own coefficients: lane for lane
- * the same IEEE operations in the same order (so bit-identical to the
- * scalar filter); returns v1 (the band-pass), v2 in *v2 */
-static inline v8f svf_lanes(v8f *ic1, v8f *ic2, v8f a1, v8f a2, v8f a3,
-                            v8f x, v8f *v2)
-{
-    const v8f two = v8_set(2.0f);
-    v8f v3 = x - *ic2;
-    v8f v1 = a1 * *ic1 + a2 * v3;
-    *v2 = *ic2 + a2 * *ic1 + a3 * v3;
-    *ic1 = two * v1 - *ic1;
-    *ic2 = two * *v2 - *ic2;
-    return v1;
-}
-
-/* The pad bus in one pass, both channels as lanes of one vector (each
- * stage's recursion is a latency chain; two channels and three stages
- * side by side cost little more than one): the high-pass, then the
- * melody's dip, then the calm body, each bell only where it is not flat
- * (dip, body). Lane for lane the operations of the stages run one after
- * the other over the block, so the output is the same to the bit. */
+/* The pad bus in one pass, both channels as lanes 0 and 1 of one vector
+ * (each stage's recursion is a latency chain; two channels and three
+ * stages side by side cost little more than one): the high-pass, then
+ * the melody's dip, then the calm body, each bell only where it is not
+ * flat (dip, body); four samples loaded and stored as vectors. */
 static inline __attribute__((always_inline)) void
 padbus_pass(au_engine *e, bool dip, bool body)
 {
     float *xl = e->bus[AU_LAYER_PADS][0], *xr = e->bus[AU_LAYER_PADS][1];
-    const au_svf_coef *hc = &e->pb_hp_c;
-    const v8f a1 = v8_set(hc->a1), a2 = v8_set(hc->a2), a3 = v8_set(hc->a3),
-              k = v8_set(hc->k);
-    v8f ic1 = {e->pb_hp[0].ic1, e->pb_hp[1].ic1, 0, 0};
-    v8f ic2 = {e->pb_hp[0].ic2, e->pb_hp[1].ic2, 0, 0};
-    peak_lanes pd = peak_load(&e->pb), bd = peak_load(&e->bd);
+    au_bq_lanes hp = au_bq_lanes_load(e->pbh.co, &e->pbh.st[0][0]);
+    au_bq_lanes pd = au_bq_lanes_load(e->pb.co, &e->pb.st[0][0]);
+    au_bq_lanes bd = au_bq_lanes_load(e->bd.co, &e->bd.st[0][0]);
     v8f h1 = v8_set(0.0f), h2 = h1, o1 = h1, o2 = h1;
-    for (int i = 0; i < AU_BLOCK; i++) {
-        v8f x = {xl[i], xr[i], 0, 0}, v2;
-        v8f v1 = svf_lanes(&ic1, &ic2, a1, a2, a3, x, &v2);
-        v8f y = x - k * v1 - v2;
-        h2 = h1;
-        h1 = y;
-        if (dip) y = peak_tick(&pd, y);
-        o2 = o1;
-        o1 = y;
-        if (body) y = peak_tick(&bd, y);
-        xl[i] = y[0];
-        xr[i] = y[1];
+    _Static_assert(AU_BLOCK % 4 == 0, "four samples a step");
+    for (int i = 0; i < AU_BLOCK; i += 4) {
+        v8f p[4];
+        au_lr_split4(xl + i, xr + i, p);
+        for (int j = 0; j < 4; j++) {
+            v8f y = au_bq_tick(&hp, p[j]);
+            h2 = h1;
+            h1 = y;
+            if (dip) y = au_bq_tick(&pd, y);
+            o2 = o1;
+            o1 = y;
+            if (body) y = au_bq_tick(&bd, y);
+            p[j] = y;
+        }
+        au_lr_join4(p, xl + i, xr + i);
     }
-    e->pb_hp[0] = (au_svf){ic1[0], ic2[0]};
-    e->pb_hp[1] = (au_svf){ic1[1], ic2[1]};
+    au_bq_lanes_save(&hp, &e->pbh.st[0][0]);
     /* a bypassed bell's state follows its input: the high-pass's output
      * for the dip, the dip's output for the body */
-    if (dip) peak_save(&e->pb, &pd);
+    if (dip) au_bq_lanes_save(&pd, &e->pb.st[0][0]);
     else peak_follow(&e->pb, h1, h2);
-    if (body) peak_save(&e->bd, &bd);
+    if (body) au_bq_lanes_save(&bd, &e->bd.st[0][0]);
     else if (e->pc->calm_body_db != 0.0f) peak_follow(&e->bd, o1, o2);
 }
 
@@ -440,42 +389,44 @@ static void padbus(au_engine *e)
 }
 
 /* A block of noise through a band-pass, times g, added to both sides of
- * a bus (mono: the reverb makes it wide). The state is copied in and out
- * so that the loop keeps it in registers. */
-static inline void noise_band(au_svf *state, const au_svf_coef *c, float g,
+ * a bus (mono: the reverb makes it wide). The band-pass is the SVF of
+ * au_svf_tick, run four samples a step (dsp.h: au_svf_blk): the state after four
+ * samples and the four outputs are linear in the state before and the
+ * four inputs, so one step is a few vector products, and the recursion
+ * (the latency chain that bound the sample-by-sample filter at about 16
+ * cycles a sample) is one step per four samples. Equal to the
+ * sample-by-sample filter within float rounding; the same for every
+ * caller's block size (the engine's block is fixed). */
+static inline void noise_band(au_svf *state, const au_svf_blk *k, float g,
                               const float *nz, float *xl, float *xr)
 {
-    au_svf f = *state;
-    for (int i = 0; i < AU_BLOCK; i++) {
-        float y = g * au_svf_bp(&f, c, nz[i]);
-        xl[i] += y;
-        xr[i] += y;
+    v8f st = {state->ic1, state->ic2, 0.0f, 0.0f};
+    const v8f gv = v8_set(g);
+    for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+        v8f y = gv * au_svf_blk4(&st, k, v8_load(nz + i));
+        v8_store(xl + i, v8_load(xl + i) + y);
+        v8_store(xr + i, v8_load(xr + i) + y);
     }
-    *state = f;
+    *state = (au_svf){st[0], st[1]};
 }
 
 /* Two noise bands (state, coefficients, gain and noise each) added to
- * both sides of a bus, as lanes 0 and 1 of one filter: each SVF's
- * recursion is a latency chain (16 cycles a sample), so two side by side
- * cost what one does. Lane for lane the same IEEE operations as
- * au_svf_bp, and the sums in the order of two noise_band calls. */
-static inline void noise_band2(au_svf *s0, const au_svf_coef *c0, float g0,
+ * both sides of a bus, the two steps side by side */
+static inline void noise_band2(au_svf *s0, const au_svf_blk *k0, float g0,
                                const float *n0, au_svf *s1,
-                               const au_svf_coef *c1, float g1,
+                               const au_svf_blk *k1, float g1,
                                const float *n1, float *xl, float *xr)
 {
-    const v8f a1 = {c0->a1, c1->a1, 0, 0}, a2 = {c0->a2, c1->a2, 0, 0},
-              a3 = {c0->a3, c1->a3, 0, 0}, gv = {g0, g1, 0, 0};
-    v8f ic1 = {s0->ic1, s1->ic1, 0, 0};
-    v8f ic2 = {s0->ic2, s1->ic2, 0, 0};
-    for (int i = 0; i < AU_BLOCK; i++) {
-        v8f x = {n0[i], n1[i], 0, 0}, v2;
-        v8f y = gv * svf_lanes(&ic1, &ic2, a1, a2, a3, x, &v2);
-        xl[i] = (xl[i] + y[0]) + y[1];
-        xr[i] = (xr[i] + y[0]) + y[1];
+    v8f st0 = {s0->ic1, s0->ic2, 0.0f, 0.0f}, st1 = {s1->ic1, s1->ic2, 0.0f, 0.0f};
+    const v8f gv0 = v8_set(g0), gv1 = v8_set(g1);
+    for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+        v8f y0 = gv0 * au_svf_blk4(&st0, k0, v8_load(n0 + i));
+        v8f y1 = gv1 * au_svf_blk4(&st1, k1, v8_load(n1 + i));
+        v8_store(xl + i, (v8_load(xl + i) + y0) + y1);
+        v8_store(xr + i, (v8_load(xr + i) + y0) + y1);
     }
-    *s0 = (au_svf){ic1[0], ic2[0]};
-    *s1 = (au_svf){ic1[1], ic2[1]};
+    *s0 = (au_svf){st0[0], st0[1]};
+    *s1 = (au_svf){st1[0], st1[1]};
 }
 
 /* air: noise through a broad band-pass (the piece's, 5.5-9 kHz rising
@@ -496,6 +447,7 @@ static void air(au_engine *e, float bright, float inten)
     if (fabsf(bright - e->air_b) > 0.01f) {
         float hz = pc->air_hz * au_exp2(pc->air_track * bright);
         e->air_c = au_svf_design(hz, 0.5f, (float)e->rate);
+        au_svf_blk_design(&e->air_k, &e->air_c);
         e->air_b = bright;
     }
     float g = pc->air_gain * (pc->air_base + pc->air_slope * bright) *
@@ -505,7 +457,15 @@ static void air(au_engine *e, float bright, float inten)
     if (pc->calm_air > 0.0f) g *= 1.0f + pc->calm_air * calm_of(inten);
     /* one channel of noise, into both sides: the reverb (where most of it
      * goes) makes it wide, and it costs half */
-    const float *nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
+    const float *nz = e->noise.t + e->air_at[0], *nf = e->noise.t + e->air_at[1],
+                *nc = e->noise.t + e->air_at[2];
+    for (int k = 0; k < 3; k++) {
+        e->air_at[k] = au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1);
+        const float *q = e->noise.t + e->air_at[k];
+        __builtin_prefetch(q);
+        __builtin_prefetch(q + 16);
+        __builtin_prefetch(q + AU_BLOCK - 1);
+    }
     float *xl = e->bus[AU_LAYER_TEXTURES][0], *xr = e->bus[AU_LAYER_TEXTURES][1];
     /* a piece's floor: low noise (a band-pass near 130 Hz, about 70-250
      * Hz), the room's tone or a distant sea under pieces whose instruments
@@ -515,25 +475,19 @@ static void air(au_engine *e, float bright, float inten)
     bool calm_on = e->pc->floor_calm > 0.0f && calm > 0.0f;
     if (e->pc->floor > 0.0f) {
         float gf = e->pc->floor * (1.0f - 0.3f * au_sin2pi(e->air_lfo));
-        const float *nf = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        noise_band2(&e->air_f, &e->air_c, g, nz, &e->floor_f, &e->floor_c, gf,
+        noise_band2(&e->air_f, &e->air_k, g, nz, &e->floor_f, &e->floor_k, gf,
                     nf, xl, xr);
-        if (calm_on) {
-            nz = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-            noise_band(&e->calm_f, &e->calm_c, e->pc->floor_calm * calm, nz, xl, xr);
-        }
+        if (calm_on) noise_band(&e->calm_f, &e->calm_k, e->pc->floor_calm * calm, nc, xl, xr);
     } else if (calm_on) {
         /* a piece's calm floor: noise in the third-octave between the bass
          * (<= 110 Hz) and the pads' low voices, which a long tonic stretch
          * leaves empty (in D dorian nothing of D-F-A sounds in 112-140 Hz:
          * the long-term spectrum had a notch 8-10 dB under the produced
-         * slope there when calm); fading out by intensity 0.5. Beside the
-         * air as the second lane of one filter. */
-        const float *nc = e->noise.t + (au_rng_next(&e->air_rng) & (AU_NOISE_LEN - 1));
-        noise_band2(&e->air_f, &e->air_c, g, nz, &e->calm_f, &e->calm_c,
+         * slope there when calm); fading out by intensity 0.5. */
+        noise_band2(&e->air_f, &e->air_k, g, nz, &e->calm_f, &e->calm_k,
                     e->pc->floor_calm * calm, nc, xl, xr);
     } else {
-        noise_band(&e->air_f, &e->air_c, g, nz, xl, xr);
+        noise_band(&e->air_f, &e->air_k, g, nz, xl, xr);
     }
     e->bus_used |= 1u << AU_LAYER_TEXTURES;
 }
@@ -814,10 +768,17 @@ static void render_block(au_engine *e)
 
     /* instruments, split at the exact frame of every event */
     /* buses left silent last block are still zero */
-    for (int l = 0; l < AU_LAYER_COUNT; l++)
-        if (e->bus_used & (1u << l))
-            for (int i = 0; i < 2 * AU_BLOCK; i += AU_LANES)
-                v8_store(e->bus[l][0] + i, v8_set(0.0f));
+    {
+        /* plain vector stores: GCC turns a zeroing loop into a call of
+         * memset (rep stos), whose start-up costs more than 16 stores;
+         * the empty asm hides that the vector is zero */
+        v8f z = v8_set(0.0f);
+        __asm__("" : "+x"(z));
+        for (int l = 0; l < AU_LAYER_COUNT; l++)
+            if (e->bus_used & (1u << l))
+                for (int i = 0; i < 2 * AU_BLOCK; i += AU_LANES)
+                    v8_store(e->bus[l][0] + i, z);
+    }
     e->bus_used = 0;
     int seg = 0;
     au_event ev;
@@ -870,20 +831,26 @@ static void render_block(au_engine *e)
         nu++;
     }
     const v8f step = {1.0f, 2.0f, 3.0f, 4.0f};
-    for (int c = 0; c < 2; c++)
-        for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
-            v8f ad = v8_set(0.0f), ar = ad, al = ad;
-            v8f fi = v8_set((float)i) + step;
-            for (int u = 0; u < nu; u++) {
-                v8f v = v8_load(ub[u] + c * AU_BLOCK + i) * (mg0[u] + minc[u] * fi);
-                ad += kd[u] * v;
-                ar += kr[u] * v;
-                al += kl[u] * v;
-            }
-            v8_store(dry[c] + i, ad);
-            v8_store(rin[c] + i, ar);
-            v8_store(din[c] + i, al);
+    for (int i = 0; i < AU_BLOCK; i += AU_LANES) {
+        v8f ad0 = v8_set(0.0f), ar0 = ad0, al0 = ad0, ad1 = ad0, ar1 = ad0, al1 = ad0;
+        v8f fi = v8_set((float)i) + step;
+        for (int u = 0; u < nu; u++) {
+            v8f g = mg0[u] + minc[u] * fi; /* the ramp, once for both sides */
+            v8f v0 = v8_load(ub[u] + i) * g, v1 = v8_load(ub[u] + AU_BLOCK + i) * g;
+            ad0 += kd[u] * v0;
+            ar0 += kr[u] * v0;
+            al0 += kl[u] * v0;
+            ad1 += kd[u] * v1;
+            ar1 += kr[u] * v1;
+            al1 += kl[u] * v1;
         }
+        v8_store(dry[0] + i, ad0);
+        v8_store(rin[0] + i, ar0);
+        v8_store(din[0] + i, al0);
+        v8_store(dry[1] + i, ad1);
+        v8_store(rin[1] + i, ar1);
+        v8_store(din[1] + i, al1);
+    }
     float dout[2][AU_BLOCK], rout[2][AU_BLOCK];
     au_delay_process(&e->delay, din[0], din[1], dout[0], dout[1], AU_BLOCK);
     const v8f k3 = v8_set(0.3f), k6 = v8_set(0.6f);

@@ -46,7 +46,7 @@ typedef struct {
     _Atomic bool up; /* conn == C_UP, for the service thread */
     int64_t next_try_ns, connect_since_ns;
     int backoff_ms;
-    bool outage_logged, ever_up;
+    bool outage_logged, login_logged, ever_up;
     /* the Ogg stream sent on this connection: linked once headers went;
      * own: a link of ours (our serial and page numbers over the station's
      * pages) rather than the station's own */
@@ -236,13 +236,17 @@ static void disconnect(au_icecast *ic, mount_t *m)
 }
 
 /* Logged once per outage: the first failure says what and that we retry;
- * the next success says it recovered. */
-static void fail(au_icecast *ic, mount_t *m, const char *what)
+ * the next success says it recovered. A refused login is said once in
+ * an outage even when another failure came first (an Icecast under load
+ * may close the socket before its 401 is read): a wrong password is what
+ * an operator must hear of. */
+static void fail_why(au_icecast *ic, mount_t *m, const char *what, bool login)
 {
     char path[300];
     mount_path(ic, m, path, sizeof path);
     ADD(ic, icecast_failures, 1);
-    if (!m->outage_logged) {
+    if (!m->outage_logged || (login && !m->login_logged)) {
+        m->login_logged |= login;
         fprintf(stderr,
                 "auralis: icecast: %s:%d%s: %s; retrying with backoff up to "
                 "%d s (logged once until it recovers)\n",
@@ -255,6 +259,11 @@ static void fail(au_icecast *ic, mount_t *m, const char *what)
     m->backoff_ms = m->backoff_ms ? m->backoff_ms * 2 : BACKOFF_MIN_MS;
     if (m->backoff_ms > BACKOFF_MAX_MS) m->backoff_ms = BACKOFF_MAX_MS;
     m->next_try_ns = now + (int64_t)m->backoff_ms * 1000000;
+}
+
+static void fail(au_icecast *ic, mount_t *m, const char *what)
+{
+    fail_why(ic, m, what, false);
 }
 
 static const char *shout_reason(shout_t *sh, int r, char *buf, size_t n)
@@ -277,7 +286,7 @@ static int send_bytes(au_icecast *ic, mount_t *m, const unsigned char *d,
     int r = shout_send(m->sh, d, n);
     if (r != SHOUTERR_SUCCESS && r != SHOUTERR_BUSY) {
         char why[200];
-        fail(ic, m, shout_reason(m->sh, r, why, sizeof why));
+        fail_why(ic, m, shout_reason(m->sh, r, why, sizeof why), r == SHOUTERR_NOLOGIN);
         return -1;
     }
     ADD(ic, icecast_bytes, n);
@@ -406,7 +415,7 @@ static void connected(au_icecast *ic, mount_t *m)
     if (m->outage_logged || !m->ever_up)
         fprintf(stderr, "auralis: icecast: publishing station %s at %s:%d%s\n",
                 m->name, ic->cfg.target.host, ic->cfg.target.port, path);
-    m->outage_logged = false;
+    m->outage_logged = m->login_logged = false;
     m->ever_up = true;
     /* audio from now on: what waited while connecting is stale */
     while (au_tap_pop(&m->tap, &ic->chunk)) {
@@ -458,7 +467,7 @@ static void try_connect(au_icecast *ic, mount_t *m, int64_t now)
         m->connect_since_ns = now;
     } else {
         char why[200];
-        fail(ic, m, shout_reason(m->sh, r, why, sizeof why));
+        fail_why(ic, m, shout_reason(m->sh, r, why, sizeof why), r == SHOUTERR_NOLOGIN);
     }
 }
 
@@ -469,7 +478,7 @@ static void run_mount(au_icecast *ic, mount_t *m, int64_t now)
         disconnect(ic, m);
         while (au_tap_pop(&m->tap, &ic->chunk)) {
         }
-        m->outage_logged = m->ever_up = false;
+        m->outage_logged = m->login_logged = m->ever_up = false;
         m->backoff_ms = 0;
         m->next_try_ns = 0;
         atomic_store_explicit(&m->state, M_STOPPED, memory_order_release);
@@ -493,7 +502,7 @@ static void run_mount(au_icecast *ic, mount_t *m, int64_t now)
             return;
         } else {
             char why[200];
-            fail(ic, m, shout_reason(m->sh, r, why, sizeof why));
+            fail_why(ic, m, shout_reason(m->sh, r, why, sizeof why), r == SHOUTERR_NOLOGIN);
             return;
         }
     }

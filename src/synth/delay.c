@@ -29,6 +29,22 @@ void au_delay_set(au_delay *d, float left_s, float right_s, float feedback)
     d->fb = feedback < 0.0f ? 0.0f : feedback > 0.9f ? 0.9f : feedback;
 }
 
+/* one sample of the feedback path, both sides as lanes 0 and 1: the
+ * cross-feed, the HP and LP one-poles (each recursion one product and
+ * one sum on its chain: hy' = a hy + a (y - hx), lp' = (1 - a) lp + a
+ * hy); returns the write (input + feedback) */
+static inline __attribute__((always_inline)) v8f
+fb_tick(v8f y, v8f in, v8f *hx, v8f *hy, v8f *lp, v8f fb, v8f cr, v8f hp_a,
+        v8f lp_a, v8f lp_b)
+{
+    v8f ys = AU_SHUF(y, y, 1, 0, 2, 3);
+    y = y + cr * (ys - y);
+    *hy = hp_a * *hy + hp_a * (y - *hx);
+    *hx = y;
+    *lp = lp_b * *lp + lp_a * *hy;
+    return in + fb * *lp;
+}
+
 static inline __attribute__((always_inline)) void
 process_body(au_delay *d, const float *inL, const float *inR, float *outL,
              float *outR, int n)
@@ -62,22 +78,32 @@ process_body(au_delay *d, const float *inL, const float *inR, float *outL,
     /* feedback path: cross-feed, HP and LP one-poles; both sides as lanes
      * 0 and 1 of one vector (the recursions run side by side) */
     const v8f fb = v8_set(d->fb), cr = v8_set(d->cross), hp_a = v8_set(d->hp_a),
-              lp_a = v8_set(d->lp_a);
+              lp_a = v8_set(d->lp_a), lp_b = v8_set(1.0f - d->lp_a);
     v8f hx = {d->hp_x1[0], d->hp_x1[1], 0.0f, 0.0f};
     v8f hy = {d->hp_y1[0], d->hp_y1[1], 0.0f, 0.0f};
     v8f lp = {d->lp_y1[0], d->lp_y1[1], 0.0f, 0.0f};
     float wl[AU_BLOCK], wr[AU_BLOCK];
-    for (int i = 0; i < n; i++) {
-        v8f y = {outL[i], outR[i], 0.0f, 0.0f};
-        v8f ys = AU_SHUF(y, y, 1, 0, 2, 3);
-        y = y + cr * (ys - y);
-        hy = hp_a * (hy + y - hx);
-        hx = y;
-        lp += lp_a * (hy - lp);
-        v8f in = {inL[i], inR[i], 0.0f, 0.0f};
-        v8f wv = in + fb * lp;
-        wl[i] = wv[0];
-        wr[i] = wv[1];
+    /* four samples loaded, interleaved and stored as vectors; lanes 2
+     * and 3 carry the next sample's pair along, unused */
+    int s = 0;
+    for (; s + 4 <= n; s += 4) {
+        v8f ol = v8_load(outL + s), orr = v8_load(outR + s);
+        v8f nl = v8_load(inL + s), nr = v8_load(inR + s);
+        v8f oa = AU_SHUF(ol, orr, 0, 4, 1, 5), ob = AU_SHUF(ol, orr, 2, 6, 3, 7);
+        v8f ia = AU_SHUF(nl, nr, 0, 4, 1, 5), ib = AU_SHUF(nl, nr, 2, 6, 3, 7);
+        v8f ys[4] = {oa, AU_SHUF(oa, oa, 2, 3, 2, 3), ob, AU_SHUF(ob, ob, 2, 3, 2, 3)};
+        v8f xs[4] = {ia, AU_SHUF(ia, ia, 2, 3, 2, 3), ib, AU_SHUF(ib, ib, 2, 3, 2, 3)};
+        v8f ws[4];
+        for (int j = 0; j < 4; j++) ws[j] = fb_tick(ys[j], xs[j], &hx, &hy, &lp, fb, cr, hp_a, lp_a, lp_b);
+        v8f p = AU_SHUF(ws[0], ws[1], 0, 1, 4, 5), q = AU_SHUF(ws[2], ws[3], 0, 1, 4, 5);
+        v8_store(wl + s, AU_SHUF(p, q, 0, 2, 4, 6));
+        v8_store(wr + s, AU_SHUF(p, q, 1, 3, 5, 7));
+    }
+    for (; s < n; s++) {
+        v8f wv = fb_tick((v8f){outL[s], outR[s], 0.0f, 0.0f}, (v8f){inL[s], inR[s], 0.0f, 0.0f},
+                         &hx, &hy, &lp, fb, cr, hp_a, lp_a, lp_b);
+        wl[s] = wv[0];
+        wr[s] = wv[1];
     }
     d->hp_x1[0] = hx[0];
     d->hp_x1[1] = hx[1];

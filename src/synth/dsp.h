@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "simd.h"
+
 #define AU_BLOCK 32 /* frames per control tick (0.67 ms at 48 kHz) */
 #define AU_PI 3.14159265358979323846
 #define AU_PIF 3.14159265f
@@ -155,6 +157,98 @@ static inline void au_svf_tick(au_svf *s, const au_svf_coef *c, float x,
     *v2 = s->ic2 + c->a2 * s->ic1 + c->a3 * v3;
     s->ic1 = 2.0f * *v1 - s->ic1;
     s->ic2 = 2.0f * *v2 - s->ic2;
+}
+
+/* A biquad (b0 b1 b2 a1 a2, direct form I) on vector lanes (a stereo
+ * bus: channels as lanes 0 and 1), its coefficients broadcast. The terms
+ * of the older samples are summed first: the loop-carried chain is y1 ->
+ * a1 y1 -> subtract, two operations a sample. */
+typedef struct {
+    v8f b0, b1, b2, a1, a2, x1, x2, y1, y2;
+} au_bq_lanes;
+
+/* co: b0 b1 b2 a1 a2; st: x1, x2, y1, y2 as (left, right) pairs, 8
+ * floats */
+static inline au_bq_lanes au_bq_lanes_load(const float *co, const float *st)
+{
+    return (au_bq_lanes){v8_set(co[0]), v8_set(co[1]), v8_set(co[2]),
+                         v8_set(co[3]), v8_set(co[4]),
+                         (v8f){st[0], st[1], 0.0f, 0.0f},
+                         (v8f){st[2], st[3], 0.0f, 0.0f},
+                         (v8f){st[4], st[5], 0.0f, 0.0f},
+                         (v8f){st[6], st[7], 0.0f, 0.0f}};
+}
+
+static inline void au_bq_lanes_save(const au_bq_lanes *p, float *st)
+{
+    const v8f *v[4] = {&p->x1, &p->x2, &p->y1, &p->y2};
+    for (int k = 0; k < 4; k++) {
+        st[2 * k] = (*v[k])[0];
+        st[2 * k + 1] = (*v[k])[1];
+    }
+}
+
+static inline v8f au_bq_tick(au_bq_lanes *p, v8f x)
+{
+    v8f y = ((p->b0 * x + p->b1 * p->x1) + (p->b2 * p->x2 - p->a2 * p->y2)) -
+            p->a1 * p->y1;
+    p->x2 = p->x1;
+    p->x1 = x;
+    p->y2 = p->y1;
+    p->y1 = y;
+    return y;
+}
+
+/* Four stereo samples at a time: L[i..i+3], R[i..i+3] as four (left,
+ * right) pairs in lanes 0 and 1 (lanes 2 and 3 carry the next pair
+ * along, unused), and back */
+static inline void au_lr_split4(const float *L, const float *R, v8f p[4])
+{
+    v8f l = v8_load(L), r = v8_load(R);
+    v8f a = AU_SHUF(l, r, 0, 4, 1, 5), b = AU_SHUF(l, r, 2, 6, 3, 7);
+    p[0] = a;
+    p[1] = AU_SHUF(a, a, 2, 3, 2, 3);
+    p[2] = b;
+    p[3] = AU_SHUF(b, b, 2, 3, 2, 3);
+}
+
+static inline void au_lr_join4(const v8f p[4], float *L, float *R)
+{
+    v8f a = AU_SHUF(p[0], p[1], 0, 1, 4, 5), b = AU_SHUF(p[2], p[3], 0, 1, 4, 5);
+    v8_store(L, AU_SHUF(a, b, 0, 2, 4, 6));
+    v8_store(R, AU_SHUF(a, b, 1, 3, 5, 7));
+}
+
+/* The same SVF four samples a step, for a filter with fixed coefficients
+ * over many samples (noise bands): the state (ic1, ic2) after four
+ * samples, and each of the four band-pass outputs, are linear in the
+ * state before and the four inputs. One step is then a few independent
+ * vector products, and the recursion that bounds the sample-by-sample
+ * filter (a chain of five dependent operations a sample) is one short
+ * chain per four samples. Equal to au_svf_tick's band-pass within float
+ * rounding. au_svf_blk_design (dsp.c) makes the matrices from the
+ * coefficients, in double. */
+typedef struct {
+    v8f p1, p2; /* output lane k from ic1, ic2 */
+    v8f q[4];   /* output lane k from input j (zero for k < j) */
+    v8f r1, r2; /* next (ic1, ic2) in lanes 0, 1 from ic1, ic2 */
+    v8f u[4];   /* next (ic1, ic2) from input j */
+} au_svf_blk;
+
+void au_svf_blk_design(au_svf_blk *b, const au_svf_coef *c);
+
+/* four samples x: returns the four band-pass outputs; *st holds (ic1,
+ * ic2) in lanes 0, 1 */
+static inline v8f au_svf_blk4(v8f *st, const au_svf_blk *b, v8f x)
+{
+    v8f x0 = AU_SHUF(x, x, 0, 0, 0, 0), x1 = AU_SHUF(x, x, 1, 1, 1, 1),
+        x2 = AU_SHUF(x, x, 2, 2, 2, 2), x3 = AU_SHUF(x, x, 3, 3, 3, 3);
+    v8f s1 = AU_SHUF(*st, *st, 0, 0, 0, 0), s2 = AU_SHUF(*st, *st, 1, 1, 1, 1);
+    v8f y = (b->p1 * s1 + b->p2 * s2) +
+            ((b->q[0] * x0 + b->q[1] * x1) + (b->q[2] * x2 + b->q[3] * x3));
+    *st = (b->r1 * s1 + b->r2 * s2) +
+          ((b->u[0] * x0 + b->u[1] * x1) + (b->u[2] * x2 + b->u[3] * x3));
+    return y;
 }
 
 static inline float au_svf_lp(au_svf *s, const au_svf_coef *c, float x)

@@ -1,5 +1,5 @@
-/* Bass and drone: a sub sine with a quiet saw an octave up through a
- * low-pass (180..400 Hz), slow attack and long release, centred.
+/* Bass and drone: a sine with a saw through a low-pass (200..500 Hz),
+ * slow attack and long release, centred.
  * Patch: [0] added to the saw's level (0.75). */
 #include "inst_kinds.h"
 
@@ -24,7 +24,6 @@ static void update(au_inst *in, int v)
 {
     float f = au_midi_hz((float)in->note[v]);
     in->dt[0][v] = f / in->rate;
-    in->tab[0][v] = au_wt_table(in->wt, AU_WT_SAW, in->dt[0][v]);
     float cut = 200.0f + 300.0f * in->ctl.brightness;
     in->fc[v] = au_svf_design(cut, 0.7f, in->rate);
     /* louder when dense: busy pads and melody would otherwise thin the
@@ -32,85 +31,74 @@ static void update(au_inst *in, int v)
     in->gl[v] = BASS_LEVEL * in->vel[v] * (0.8f + 0.5f * in->ctl.intensity);
 }
 
-/* Everything in locals (the output stores cannot alias the state), the
- * envelope as target + (v - target) r^i, the filter as its state update
- * (inst_kinds.h); sounding voices run two at a time so their dependency
- * chains overlap. */
-typedef struct {
-    float env, tgt, er, dv, p, d, l1, l2, g, saw;
-    const float *ts;
-    au_svf_ss c;
-} bass_voice;
-
-static inline __attribute__((always_inline)) float bass_step(bass_voice *b, const float *sine)
-{
-    float bp2;
-    b->dv *= b->er;
-    float env = b->tgt + b->dv;
-    b->env = env > 1.0f ? 1.0f : env;
-    float s = au_wt_read(sine, b->p);
-    float saw2 = au_svf_ss_step(&b->c, &b->l1, &b->l2, au_wt_read(b->ts, b->p), &bp2);
-    b->p += b->d;
-    b->p -= b->p >= 1.0f ? 1.0f : 0.0f;
-    return b->env * b->g * (0.55f * s + b->saw * saw2); /* 1.5 x the low-pass: fills 100-250 Hz */
-}
-
-static void bass_load(const au_inst *in, int v, bass_voice *b)
-{
-    const au_env *e = &in->env[v];
-    b->env = e->v;
-    b->tgt = e->target;
-    b->er = 1.0f - e->coef;
-    b->dv = e->v - e->target;
-    b->p = in->ph[0][v];
-    b->d = in->dt[0][v];
-    b->ts = in->tab[0][v];
-    b->l1 = in->fl[v].ic1;
-    b->l2 = in->fl[v].ic2;
-    b->c = au_svf_ss_of(&in->fc[v]);
-    b->g = in->gl[v];
-    b->saw = 0.75f + in->patch[0]; /* piece.h: bass_saw_gain */
-}
-
-static void bass_store(au_inst *in, int v, const bass_voice *b)
-{
-    in->env[v].v = b->env;
-    in->ph[0][v] = b->p;
-    in->fl[v].ic1 = b->l1;
-    in->fl[v].ic2 = b->l2;
-}
-
+/* The four voices as the lanes of one vector (the pads' way,
+ * inst_pads.c): the envelope target + (v - target) r^i, the sine a
+ * rotation from this run's start phase (<= 32 steps, drift ~1e-6; the
+ * phase accumulator stays the reference), the saw a PolyBLEP ramp (the
+ * residual sign(t) (1 - |t|)^2 within one sample of the reset, t in
+ * samples; below 300 Hz and under the low-pass its aliases lie 60 dB
+ * down), the low-pass as its state update (inst_kinds.h). An idle lane
+ * plays silently and keeps its state. Lane outputs are summed four
+ * samples at a time through a transpose. */
 static void process(au_inst *in, float *L, float *R, int n)
 {
-    const float *sine = in->wt->sine;
-    int act[AU_INST_MAXV], na = 0;
-    for (int v = 0; v < in->nv; v++)
-        if (in->env[v].stage != AU_ENV_IDLE) act[na++] = v;
-    int k = 0;
-    for (; k + 1 < na; k += 2) {
-        bass_voice a, b;
-        bass_load(in, act[k], &a);
-        bass_load(in, act[k + 1], &b);
-        for (int i = 0; i < n; i++) {
-            float y = bass_step(&a, sine);
-            float z = bass_step(&b, sine);
-            L[i] += y;
-            R[i] += y;
-            L[i] += z;
-            R[i] += z;
-        }
-        bass_store(in, act[k], &a);
-        bass_store(in, act[k + 1], &b);
+    au_voice_lanes q;
+    au_voice_lanes_load(in, &q);
+    float l10[AU_LANES], l20[AU_LANES];
+    for (int v = 0; v < AU_LANES; v++) {
+        l10[v] = in->fl[v].ic1;
+        l20[v] = in->fl[v].ic2;
     }
-    if (k < na) {
-        bass_voice a;
-        bass_load(in, act[k], &a);
-        for (int i = 0; i < n; i++) {
-            float y = bass_step(&a, sine);
-            L[i] += y;
-            R[i] += y;
-        }
-        bass_store(in, act[k], &a);
+    const v8f one = v8_set(1.0f), zero = v8_set(0.0f), half = v8_set(0.5f);
+    const v8i sign = {INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN};
+    v8f env = q.env, tgt = q.tgt, er = q.er, dv = q.dv;
+    v8f g = au_voice_lanes_of(&q, in->gl, 0.0f), d = au_voice_lanes_of(&q, in->dt[0], 0.01f);
+    v8f id = one / d, p = au_voice_lanes_of(&q, in->ph[0], 0.0f);
+    v8f cm11 = q.m11, cb1 = q.b1, cm22 = q.m22, cb2 = q.b2;
+    v8f l1 = au_voice_lanes_of(&q, l10, 0.0f), l2 = au_voice_lanes_of(&q, l20, 0.0f);
+    v8f ss = v8_sin2pi(p), sc = v8_sin2pi(v8_wrap1(p + v8_set(0.25f)));
+    v8f rs = v8_sin2pi(d), rc = v8_sin2pi(d + v8_set(0.25f));
+    const v8f k55 = v8_set(0.55f), sg = v8_set(0.75f + in->patch[0]); /* piece.h: bass_saw_gain */
+    v8f acc[AU_BLOCK];
+    for (int i = 0; i < n; i++) {
+        dv *= er;
+        env = v8_min(tgt + dv, one);
+        v8f r = p - (v8f)((v8i)one & (p > half));
+        v8f t = r * id;
+        v8f a = one - (v8f)((v8i)t & ~sign);
+        a = (v8f)((v8i)a & (a > zero));
+        v8f saw = p + p - one + (v8f)((v8i)(a * a) | ((v8i)t & sign));
+        v8f n1 = cm11 * l1 + cb1 * (saw - l2);
+        v8f n2 = cm22 * l2 + (cb1 * l1 + cb2 * saw);
+        v8f lp2 = l2 + n2; /* 2 x the low-pass */
+        l1 = n1;
+        l2 = n2;
+        /* 1.5 x the low-pass: fills 100-250 Hz */
+        acc[i] = env * g * (k55 * ss + sg * lp2);
+        v8f ns = ss * rc + sc * rs;
+        sc = sc * rc - ss * rs;
+        ss = ns;
+        p += d;
+        p -= (v8f)((v8i)one & (p >= one));
+    }
+    int i = 0;
+    for (; i + AU_LANES <= n; i += AU_LANES) {
+        v8_transpose4(acc + i);
+        v8f y = (acc[i] + acc[i + 1]) + (acc[i + 2] + acc[i + 3]);
+        v8_store(L + i, v8_load(L + i) + y);
+        v8_store(R + i, v8_load(R + i) + y);
+    }
+    for (; i < n; i++) {
+        float y = (acc[i][0] + acc[i][1]) + (acc[i][2] + acc[i][3]);
+        L[i] += y;
+        R[i] += y;
+    }
+    for (int v = 0; v < AU_LANES; v++) {
+        if (!q.on[v]) continue;
+        in->env[v].v = env[v];
+        in->ph[0][v] = p[v];
+        in->fl[v].ic1 = l1[v];
+        in->fl[v].ic2 = l2[v];
     }
 }
 

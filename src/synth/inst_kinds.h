@@ -60,6 +60,48 @@ static inline float au_svf_ss_step(const au_svf_ss *c, float *l1, float *l2,
     return lp2;
 }
 
+/* Up to four voices of a pool as the lanes of one vector (bass,
+ * textures): which are sounding, their envelopes (stepped as target + (v
+ * - target) r^i) and their filters fc[v] as state updates. An idle lane
+ * is all zero: it plays silently and is not stored back. */
+typedef struct {
+    int on[AU_LANES];
+    v8f env, tgt, er, dv;
+    v8f m11, b1, m22, b2;
+} au_voice_lanes;
+
+/* x[v] of the sounding voices, idle elsewhere */
+static inline v8f au_voice_lanes_of(const au_voice_lanes *q, const float *x, float idle)
+{
+    return (v8f){q->on[0] ? x[0] : idle, q->on[1] ? x[1] : idle,
+                 q->on[2] ? x[2] : idle, q->on[3] ? x[3] : idle};
+}
+
+static inline void au_voice_lanes_load(const au_inst *in, au_voice_lanes *q)
+{
+    _Static_assert(AU_INST_MAXV >= AU_LANES, "one group of four");
+    float e[AU_LANES], t[AU_LANES], c[AU_LANES], k[4][AU_LANES];
+    for (int v = 0; v < AU_LANES; v++) {
+        q->on[v] = v < in->nv && in->env[v].stage != AU_ENV_IDLE;
+        au_svf_ss f = au_svf_ss_of(&in->fc[v]);
+        e[v] = in->env[v].v;
+        t[v] = in->env[v].target;
+        c[v] = in->env[v].coef;
+        k[0][v] = f.m11;
+        k[1][v] = f.b1;
+        k[2][v] = f.m22;
+        k[3][v] = f.b2;
+    }
+    q->env = au_voice_lanes_of(q, e, 0.0f);
+    q->tgt = au_voice_lanes_of(q, t, 0.0f);
+    q->er = v8_set(1.0f) - au_voice_lanes_of(q, c, 0.0f);
+    q->dv = q->env - q->tgt;
+    q->m11 = au_voice_lanes_of(q, k[0], 0.0f);
+    q->b1 = au_voice_lanes_of(q, k[1], 0.0f);
+    q->m22 = au_voice_lanes_of(q, k[2], 0.0f);
+    q->b2 = au_voice_lanes_of(q, k[3], 0.0f);
+}
+
 /* fractional part of a positive phase (cheaper than floorf) */
 static inline float au_frac(float x)
 {

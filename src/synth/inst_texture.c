@@ -37,96 +37,80 @@ static void update(au_inst *in, int v)
     in->gr[v] = TEX_SHIMMER * in->vel[v] * trem;
     in->npos[0][v] = au_rng_next(&in->rng) & (AU_NOISE_LEN - 1);
     in->npos[1][v] = au_rng_next(&in->rng) & (AU_NOISE_LEN - 1);
+    /* the block's noise, fetched while the other layers tick: a random
+     * position in the 256 KiB table is a cache miss otherwise */
+    for (int c = 0; c < 2; c++) {
+        __builtin_prefetch(in->noise + in->npos[c][v]);
+        __builtin_prefetch(in->noise + in->npos[c][v] + AU_BLOCK - 1);
+    }
 }
 
-/* Everything in locals, two sounding voices at a time (see inst_bass.c). */
-typedef struct {
-    float env, tgt, er, dv, a1, a2, c1, c2, p, d, gn, gs;
-    const float *nl, *nr;
-    au_svf_ss c;
-} tex_voice;
-
-static inline __attribute__((always_inline)) void tex_step(tex_voice *t, const float *sine, int i, float *yl,
-                            float *yr)
-{
-    float bl2, br2;
-    t->dv *= t->er;
-    float env = t->tgt + t->dv;
-    t->env = env > 1.0f ? 1.0f : env;
-    float s = t->gs * au_wt_read(sine, t->p);
-    t->p += t->d;
-    t->p -= t->p >= 1.0f ? 1.0f : 0.0f;
-    au_svf_ss_step(&t->c, &t->a1, &t->a2, t->nl[i], &bl2);
-    au_svf_ss_step(&t->c, &t->c1, &t->c2, t->nr[i], &br2);
-    *yl = t->env * (t->gn * bl2 + s);
-    *yr = t->env * (t->gn * br2 + s);
-}
-
-static void tex_load(const au_inst *in, int v, tex_voice *t)
-{
-    const au_env *e = &in->env[v];
-    t->env = e->v;
-    t->tgt = e->target;
-    t->er = 1.0f - e->coef;
-    t->dv = e->v - e->target;
-    t->nl = in->noise + in->npos[0][v];
-    t->nr = in->noise + in->npos[1][v];
-    t->a1 = in->fl[v].ic1;
-    t->a2 = in->fl[v].ic2;
-    t->c1 = in->fr[v].ic1;
-    t->c2 = in->fr[v].ic2;
-    t->c = au_svf_ss_of(&in->fc[v]);
-    t->p = in->ph[0][v];
-    t->d = in->dt[0][v];
-    t->gn = 0.5f * in->gl[v]; /* the band-passes come out doubled */
-    t->gs = in->gr[v];
-}
-
-static void tex_store(au_inst *in, int v, const tex_voice *t, int n)
-{
-    in->env[v].v = t->env;
-    in->npos[0][v] += (uint32_t)n;
-    in->npos[1][v] += (uint32_t)n;
-    in->ph[0][v] = t->p;
-    in->fl[v].ic1 = t->a1;
-    in->fl[v].ic2 = t->a2;
-    in->fr[v].ic1 = t->c1;
-    in->fr[v].ic2 = t->c2;
-}
-
+/* The four voices as the lanes of one vector (see inst_bass.c): the
+ * envelope target + (v - target) r^i, the shimmer a rotation from this
+ * run's start phase (the phase accumulator stays the reference), each
+ * side's noise through the voice's band-pass as its state update
+ * (inst_kinds.h: 2 x the band-pass). An idle lane plays silently and
+ * keeps its state. */
 static void process(au_inst *in, float *L, float *R, int n)
 {
-    const float *sine = in->wt->sine;
-    int act[AU_INST_MAXV], na = 0;
-    for (int v = 0; v < in->nv; v++)
-        if (in->env[v].stage != AU_ENV_IDLE) act[na++] = v;
-    int k = 0;
-    for (; k + 1 < na; k += 2) {
-        tex_voice a, b;
-        tex_load(in, act[k], &a);
-        tex_load(in, act[k + 1], &b);
-        for (int i = 0; i < n; i++) {
-            float al, ar, bl, br;
-            tex_step(&a, sine, i, &al, &ar);
-            tex_step(&b, sine, i, &bl, &br);
-            L[i] += al;
-            R[i] += ar;
-            L[i] += bl;
-            R[i] += br;
-        }
-        tex_store(in, act[k], &a, n);
-        tex_store(in, act[k + 1], &b, n);
+    au_voice_lanes q;
+    au_voice_lanes_load(in, &q);
+    float gn0[AU_LANES], s0[4][AU_LANES];
+    const float *nl[AU_LANES], *nr[AU_LANES];
+    for (int v = 0; v < AU_LANES; v++) {
+        gn0[v] = 0.5f * in->gl[v]; /* the band-passes come out doubled */
+        s0[0][v] = in->fl[v].ic1;
+        s0[1][v] = in->fl[v].ic2;
+        s0[2][v] = in->fr[v].ic1;
+        s0[3][v] = in->fr[v].ic2;
+        nl[v] = in->noise + (q.on[v] ? in->npos[0][v] : 0u);
+        nr[v] = in->noise + (q.on[v] ? in->npos[1][v] : 0u);
     }
-    if (k < na) {
-        tex_voice a;
-        tex_load(in, act[k], &a);
-        for (int i = 0; i < n; i++) {
-            float al, ar;
-            tex_step(&a, sine, i, &al, &ar);
-            L[i] += al;
-            R[i] += ar;
-        }
-        tex_store(in, act[k], &a, n);
+    const v8f one = v8_set(1.0f);
+    v8f env = q.env, tgt = q.tgt, er = q.er, dv = q.dv;
+    v8f gn = au_voice_lanes_of(&q, gn0, 0.0f), gs = au_voice_lanes_of(&q, in->gr, 0.0f);
+    v8f d = au_voice_lanes_of(&q, in->dt[0], 0.0f), p = au_voice_lanes_of(&q, in->ph[0], 0.0f);
+    v8f cm11 = q.m11, cb1 = q.b1, cm22 = q.m22, cb2 = q.b2;
+    v8f a1 = au_voice_lanes_of(&q, s0[0], 0.0f), a2 = au_voice_lanes_of(&q, s0[1], 0.0f),
+        c1 = au_voice_lanes_of(&q, s0[2], 0.0f), c2 = au_voice_lanes_of(&q, s0[3], 0.0f);
+    v8f ss = v8_sin2pi(p), sc = v8_sin2pi(v8_wrap1(p + v8_set(0.25f)));
+    v8f rs = v8_sin2pi(d), rc = v8_sin2pi(d + v8_set(0.25f));
+    v8f accl[AU_BLOCK], accr[AU_BLOCK];
+    for (int i = 0; i < n; i++) {
+        dv *= er;
+        env = v8_min(tgt + dv, one);
+        v8f xl = {nl[0][i], nl[1][i], nl[2][i], nl[3][i]};
+        v8f xr = {nr[0][i], nr[1][i], nr[2][i], nr[3][i]};
+        v8f n1 = cm11 * a1 + cb1 * (xl - a2);
+        v8f n2 = cm22 * a2 + (cb1 * a1 + cb2 * xl);
+        v8f bl2 = a1 + n1;
+        a1 = n1;
+        a2 = n2;
+        n1 = cm11 * c1 + cb1 * (xr - c2);
+        n2 = cm22 * c2 + (cb1 * c1 + cb2 * xr);
+        v8f br2 = c1 + n1;
+        c1 = n1;
+        c2 = n2;
+        v8f sh = gs * ss;
+        accl[i] = env * (gn * bl2 + sh);
+        accr[i] = env * (gn * br2 + sh);
+        v8f ns = ss * rc + sc * rs;
+        sc = sc * rc - ss * rs;
+        ss = ns;
+        p += d;
+        p -= (v8f)((v8i)one & (p >= one));
+    }
+    au_lanes_sum(accl, accr, L, R, n);
+    for (int v = 0; v < AU_LANES; v++) {
+        if (!q.on[v]) continue;
+        in->env[v].v = env[v];
+        in->npos[0][v] += (uint32_t)n;
+        in->npos[1][v] += (uint32_t)n;
+        in->ph[0][v] = p[v];
+        in->fl[v].ic1 = a1[v];
+        in->fl[v].ic2 = a2[v];
+        in->fr[v].ic1 = c1[v];
+        in->fr[v].ic2 = c2[v];
     }
 }
 

@@ -208,8 +208,12 @@ chunk_body(au_master *m, float *L, float *R, float *out, int n)
             dx1 = v;
             dy1 = x;
             __builtin_memcpy(lr + 2 * i, &x, 2 * sizeof(float));
-            v8f in = x + AU_SHUF(y1, y1, 2, 3, 0, 1) * hi;
-            v8f y = (b0 * in + b1 * x1 + b2 * x2 - a2 * y2) - a1 * y1;
+            /* lanes 0, 1: x; lanes 2, 3: stage 1's last output. The
+             * terms of the older samples first, this sample's last: the
+             * loop-carried chain is y1 -> shuffle -> b0 * in -> add (9
+             * cycles a sample, not the 29 of the sum in writing order) */
+            v8f in = AU_SHUF(x, y1, 0, 1, 4, 5);
+            v8f y = ((b1 * x1 + b2 * x2 - a2 * y2) - a1 * y1) + b0 * in;
             x2 = x1;
             x1 = in;
             y2 = y1;

@@ -113,7 +113,7 @@ process_body(au_reverb *r, const float *inL, const float *inR, float *outL,
     }
     v8f lpa = v8_load(r->lp), lpb = v8_load(r->lp + 4);
     v8f ga = v8_load(r->g), gb = v8_load(r->g + 4);
-    const v8f da = v8_set(r->damp_a), norm = v8_set(0.35355339f),
+    const v8f da = v8_set(r->damp_a), oda = v8_set(1.0f - r->damp_a), norm = v8_set(0.35355339f),
               half = v8_set(0.5f), c3 = v8_set(0.3f);
     for (int q = 0; q < Q; q++) {
         const int o = AU_LANES * q;
@@ -129,10 +129,12 @@ process_body(au_reverb *r, const float *inL, const float *inR, float *outL,
         /* damping low-pass and RT60 gain, lines across lanes */
         v8_transpose4(s);
         v8_transpose4(s + 4);
+        /* lp' = (1 - a) lp + a s: one product and one sum on the
+         * loop-carried chain (lp += a (s - lp) chains three) */
 #pragma GCC unroll 4
         for (int j = 0; j < AU_LANES; j++) {
-            lpa += da * (s[j] - lpa);
-            lpb += da * (s[4 + j] - lpb);
+            lpa = oda * lpa + da * s[j];
+            lpb = oda * lpb + da * s[4 + j];
             s[j] = ga * lpa;
             s[4 + j] = gb * lpb;
         }

@@ -34,7 +34,15 @@ void au_rbj_design(int kind, double rate, double hz, double q, double db,
 {
     double A = pow(10.0, db / 40.0), w = 2.0 * M_PI * hz / rate;
     double cw = cos(w), sw = sin(w), b0, b1, b2, a0, a1, a2;
-    if (kind == 1) {
+    if (kind == 3) {
+        double al = sw / (2.0 * q);
+        b0 = (1.0 + cw) / 2.0;
+        b1 = -(1.0 + cw);
+        b2 = b0;
+        a0 = 1.0 + al;
+        a1 = -2.0 * cw;
+        a2 = 1.0 - al;
+    } else if (kind == 1) {
         double al = sw / (2.0 * q);
         b0 = 1.0 + al * A;
         b1 = -2.0 * cw;
@@ -125,33 +133,46 @@ static void control(au_tone *t)
     }
 }
 
+/* The live bands (nb of them, in order) as one cascade over the block:
+ * lanes L R of one vector per band, direct form I (dsp.h: au_bq_lanes,
+ * a band's loop-carried chain two operations long), every band on each
+ * sample before the next, so the bands' chains overlap; four samples
+ * loaded and stored as vectors. */
+static inline __attribute__((always_inline)) void
+run_cascade(au_tone *t, const int *bl, const int nb, float *L, float *R, int n)
+{
+    au_bq_lanes q[AU_TONE_BANDS];
+    for (int k = 0; k < nb; k++) q[k] = au_bq_lanes_load(t->co[bl[k]], &t->st[bl[k]][0][0]);
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v8f p[4];
+        au_lr_split4(L + i, R + i, p);
+        for (int j = 0; j < 4; j++)
+            for (int k = 0; k < nb; k++) p[j] = au_bq_tick(&q[k], p[j]);
+        au_lr_join4(p, L + i, R + i);
+    }
+    for (; i < n; i++) {
+        v8f x = {L[i], R[i], 0.0f, 0.0f};
+        for (int k = 0; k < nb; k++) x = au_bq_tick(&q[k], x);
+        L[i] = x[0];
+        R[i] = x[1];
+    }
+    for (int k = 0; k < nb; k++) au_bq_lanes_save(&q[k], &t->st[bl[k]][0][0]);
+}
+
 static inline __attribute__((always_inline)) void run_body(au_tone *t, float *L,
                                                            float *R, int n)
 {
-    /* lanes L R of one vector per band; direct form I, so the only
-     * loop-carried chain of a band is y1 -> a1 y1 -> y */
-    for (int b = 0; b < AU_TONE_BANDS; b++) {
-        if (!(t->live >> b & 1)) continue;
-        const float *c = t->co[b];
-        const v8f b0 = v8_set(c[0]), b1 = v8_set(c[1]), b2 = v8_set(c[2]),
-                  a1 = v8_set(c[3]), a2 = v8_set(c[4]);
-        v8f x1 = {t->st[b][0][0], t->st[b][0][1], 0, 0};
-        v8f x2 = {t->st[b][1][0], t->st[b][1][1], 0, 0};
-        v8f y1 = {t->st[b][2][0], t->st[b][2][1], 0, 0};
-        v8f y2 = {t->st[b][3][0], t->st[b][3][1], 0, 0};
-        for (int i = 0; i < n; i++) {
-            v8f x = {L[i], R[i], 0, 0};
-            v8f y = (b0 * x + b1 * x1 + b2 * x2 - a2 * y2) - a1 * y1;
-            x2 = x1;
-            x1 = x;
-            y2 = y1;
-            y1 = y;
-            L[i] = y[0];
-            R[i] = y[1];
-        }
-        float *s = &t->st[b][0][0];
-        s[0] = x1[0], s[1] = x1[1], s[2] = x2[0], s[3] = x2[1];
-        s[4] = y1[0], s[5] = y1[1], s[6] = y2[0], s[7] = y2[1];
+    int bl[AU_TONE_BANDS], nb = 0;
+    for (int b = 0; b < AU_TONE_BANDS; b++)
+        if (t->live >> b & 1) bl[nb++] = b;
+    _Static_assert(AU_TONE_BANDS == 4, "a cascade for each count");
+    switch (nb) {
+    case 1: run_cascade(t, bl, 1, L, R, n); break;
+    case 2: run_cascade(t, bl, 2, L, R, n); break;
+    case 3: run_cascade(t, bl, 3, L, R, n); break;
+    case 4: run_cascade(t, bl, 4, L, R, n); break;
+    default: break;
     }
 }
 

@@ -51,8 +51,9 @@ void au_tone_set(au_tone *t, const au_tone_shape *s);
  * it once per block of AU_BLOCK frames, whatever its caller's block) */
 void au_tone_process(au_tone *t, float *L, float *R, int n);
 /* RBJ cookbook biquad: kind 0 low shelf (S = 1), 1 peaking bell of width
- * q, 2 high shelf (S = 1), db of gain at hz; co gets b0 b1 b2 a1 a2
- * normalised by a0. Shared by the tone EQ and the engine's bus bells. */
+ * q, 2 high shelf (S = 1), db of gain at hz; 3 high-pass at hz, Q q (db
+ * unused); co gets b0 b1 b2 a1 a2 normalised by a0. Shared by the tone
+ * EQ and the engine's pad bus. */
 void au_rbj_design(int kind, double rate, double hz, double q, double db,
                    float co[5]);
 /* the designed response in dB at hz (tests, docs) */
