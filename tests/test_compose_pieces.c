@@ -298,6 +298,36 @@ static void test_live_change(void **st)
     evlist_free(&b);
 }
 
+/* each SoundFont variant has its own level (au_piece_layer.variant_db):
+ * the level follows the program the seed picks */
+static void test_variant_levels(void **st)
+{
+    (void)st;
+    int seen[3] = {0, 0, 0};
+    for (uint64_t seed = 1; seed <= 40; seed++) {
+        for (int p = 0; p < AU_PIECE_COUNT; p++)
+            for (int l = 0; l < AU_LAYER_COUNT; l++) {
+                const au_piece_layer *pl = &au_piece_get(p)->layer[l];
+                int prog = au_piece_program(pl, l, seed);
+                int want = prog == pl->program ? pl->variant_db[0]
+                           : prog == pl->alt[0] ? pl->variant_db[1]
+                                                : pl->variant_db[2];
+                assert_int_equal(au_piece_variant_db(pl, l, seed), want);
+            }
+        /* night's vibraphone +12 dB, its electric piano and harp as they are */
+        const au_piece_layer *nm = &au_piece_get(AU_PIECE_NIGHT)->layer[AU_LAYER_MELODY];
+        int prog = au_piece_program(nm, AU_LAYER_MELODY, seed);
+        int db = au_piece_variant_db(nm, AU_LAYER_MELODY, seed);
+        assert_int_equal(db, prog == 11 ? 12 : 0);
+        seen[prog == 4 ? 0 : prog == 46 ? 1 : 2]++;
+    }
+    for (int k = 0; k < 3; k++) assert_true(seen[k] > 0);
+    /* seed 5 plays the vibraphone (pieces.md) */
+    const au_piece_layer *nm = &au_piece_get(AU_PIECE_NIGHT)->layer[AU_LAYER_MELODY];
+    assert_int_equal(au_piece_program(nm, AU_LAYER_MELODY, 5), 11);
+    assert_int_equal(au_piece_variant_db(nm, AU_LAYER_MELODY, 5), 12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -308,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_glass_bowed_and_pads),
         cmocka_unit_test(test_harmonic_rhythm_and_density),
         cmocka_unit_test(test_live_change),
+        cmocka_unit_test(test_variant_levels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

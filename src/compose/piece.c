@@ -130,7 +130,12 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                    .lo = 72, .hi = 98, .vmin = 40, .vmax = 96,
                                    /* x0.5: it stood out +10..+16 dB and
                                     * its few pitches made 1-2 kHz peaks */
-                                   .gain = 0.5f, .rev = 1.3f, .dly = 1.2f),
+                                   .gain = 0.5f, .rev = 1.3f, .dly = 1.2f,
+                                   /* the glockenspiel sounds 3 dB under
+                                    * the celesta at one velocity: +2 dB
+                                    * (more brightens glass past -20 dB
+                                    * above 5 kHz at seed 5: pieces.md) */
+                                   .variant_db = {0, 0, 2}),
             /* bowed glass under the garden: each chord's root, then the
              * chord tone above it nearest C3, one note at a time (the
              * preset plays three voices a note; its release x1/4, 8.4 ->
@@ -198,10 +203,14 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_CHOIR_PAD, .lo = 48, .hi = 77,
                                  .vmin = 36, .vmax = 80, .attack_tc = 1800,
                                  .release_tc = 1200, .cutoff_cents = 1200,
-                                 .gain = 0.8f, .rev = 1.3f, .dly = 0),
+                                 .gain = 0.8f, .rev = 1.3f, .dly = 0,
+                                 /* its left and right voices play one
+                                  * sample (equal sample for sample):
+                                  * one centred voice (pieces.md: speed) */
+                                 .sf_mono_pairs = true),
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_OOHS, .lo = 64, .hi = 86,
                                    .vmin = 30, .vmax = 72, .attack_tc = 1200,
-                                   .release_tc = 600, .gain = 1.6f,
+                                   .release_tc = 600, .gain = 1.85f,
                                    .rev = 1.3f, .dly = 0.3f),
             /* the drone 3.5 dB under what it was: its tonic alone held
              * up to 48% of the power in 60-250 Hz, leaving the mastering
@@ -246,7 +255,12 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                    .alt = {P_HARP, P_VIBES},
                                    .lo = 60, .hi = 79, .vmin = 30, .vmax = 64,
                                    .cutoff_cents = -1200, .gain = 3.2f,
-                                   .rev = 1.3f, .dly = 0.8f),
+                                   .rev = 1.3f, .dly = 0.8f,
+                                   /* FluidR3's vibraphone sounds 15 dB
+                                    * under its electric piano at one
+                                    * velocity: +12 dB (its prominence
+                                    * at seed 5 +1.8 dB: pieces.md) */
+                                   .variant_db = {0, 0, 12}),
             /* low strings holding the root (E2-E3), dark, under the
              * strings' chords */
             [AU_LAYER_BASS] = SF(AU_GEN_DEFAULT, P_SLOW_STRINGS, .lo = 40,
@@ -282,7 +296,10 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
             [AU_LAYER_MELODY] = SF(AU_GEN_DEFAULT, P_VIBES, .nalt = 1,
                                    .alt = {12}, .lo = 60,
                                    .hi = 86, .vmin = 44, .vmax = 100,
-                                   .gain = 1.7f, .rev = 0.9f, .dly = 1.0f),
+                                   .gain = 1.7f, .rev = 0.9f, .dly = 1.0f,
+                                   /* the vibraphone sounds 3 dB under the
+                                    * marimba at one velocity: +3 dB */
+                                   .variant_db = {3, 0}),
             [AU_LAYER_BASS] = DSP(AU_GEN_DEFAULT, .lo = 38, .hi = 55,
                                   .gain = 0.3f),
             /* the kit: brushes, or the jazz or room kit */
@@ -340,6 +357,15 @@ int au_piece_program(const au_piece_layer *l, int layer, uint64_t seed)
     uint64_t x = seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(layer + 1));
     uint32_t k = (uint32_t)(au_splitmix64(&x) % (uint64_t)(l->nalt + 1));
     return k ? l->alt[k - 1] : l->program;
+}
+
+int au_piece_variant_db(const au_piece_layer *l, int layer, uint64_t seed)
+{
+    int prog = au_piece_program(l, layer, seed);
+    if (prog == l->program) return l->variant_db[0];
+    for (int k = 0; k < l->nalt && k < 2; k++)
+        if (l->alt[k] == prog) return l->variant_db[k + 1];
+    return 0;
 }
 
 int au_piece_note(const au_piece_layer *l, int note)

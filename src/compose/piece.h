@@ -69,6 +69,12 @@ typedef struct {
     int16_t release_tc;  /* SoundFont: release offset in timecents */
     int16_t cutoff_cents;/* SoundFont: filter cutoff offset (negative darker) */
     float gain, rev, dly;/* multipliers on the engine's dry, reverb, delay */
+    bool sf_mono_pairs;  /* SoundFont: the preset's hard-panned voice pairs
+                            play one sample twice; one centred voice plays
+                            them (au_sfsynth_mono_pairs) */
+    int8_t variant_db[3];/* SoundFont: the level (dB) of program, alt[0],
+                            alt[1] (the variants of one layer differ by up
+                            to 15 dB at one velocity) */
 } au_piece_layer;
 
 /* a master tone EQ (src/synth/tone.h): a low shelf (or a bell when low_q
@@ -169,6 +175,8 @@ int au_piece_program(const au_piece_layer *l, int layer, uint64_t seed);
 /* A note as the layer's instrument will play it: transposed, folded into
  * the register, velocity mapped. */
 int au_piece_note(const au_piece_layer *l, int note);
+/* the level (dB) of the variant au_piece_program picks for this seed */
+int au_piece_variant_db(const au_piece_layer *l, int layer, uint64_t seed);
 int au_piece_vel(const au_piece_layer *l, int vel);
 
 /* The notes of a voicing the piece's pads play (au_piece.pad_voices):

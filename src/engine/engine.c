@@ -152,6 +152,11 @@ static au_tone_shape tone_shape(const au_piece *pc)
                            q->high_q, q->top_db, q->top_hz, q->top_q};
 }
 
+/* a channel per piece and layer; channel c plays into group c % groups,
+ * which is its layer's bus */
+_Static_assert(AU_SFSYNTH_GROUPS == AU_LAYER_COUNT &&
+                   AU_PIECE_COUNT * AU_SFSYNTH_GROUPS <= AU_SFSYNTH_CHANNELS,
+               "one SoundFont group per layer, a channel per piece and layer");
 static int sf_chan(int piece, int layer)
 {
     return piece * AU_SFSYNTH_GROUPS + layer;
@@ -248,8 +253,13 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
                     au_sfsynth_channel(e->sf, sf_chan(pi, l), pl->bank,
                                        au_piece_program(pl, l, p->seed),
                                        pl->attack_tc,
-                                       pl->release_tc, pl->cutoff_cents) == 0)
+                                       pl->release_tc, pl->cutoff_cents) == 0) {
                     e->sf_ok[pi] |= 1u << l;
+                    if (pl->sf_mono_pairs)
+                        au_sfsynth_mono_pairs(e->sf, sf_chan(pi, l));
+                    int db = au_piece_variant_db(pl, l, p->seed);
+                    if (db) au_sfsynth_level(e->sf, sf_chan(pi, l), (float)db);
+                }
             }
     }
     au_rng_seed(&e->air_rng, au_splitmix64(&sm), 77);

@@ -11,6 +11,14 @@
  * ms on average at 48 kHz), a pure function of the position: the output
  * is identical whatever the caller's block size.
  *
+ * Voices: the host plays the same music on fewer FluidSynth voices (each
+ * costs its interpolation, filter and mix every block): a released voice is
+ * cut once its release has taken it 60 dB under its own level, a voice
+ * that would hold 40 dB or more under its note's loudest voice decays out,
+ * and on channels flagged with au_sfsynth_mono_pairs a pair of voices
+ * playing one sample hard left and hard right plays as one centred voice
+ * (sfsynth.c, docs/pieces.md says why each is inaudible).
+ *
  * Real time: create/destroy allocate and take the SoundFont mutex (never on
  * the audio path). note_on/off, process and all_off do not allocate, lock,
  * log or touch files: threadsafe-api is off (no FluidSynth mutex), presets
@@ -21,7 +29,9 @@
 
 #include <stddef.h>
 
-#define AU_SFSYNTH_GROUPS 8   /* outputs; channel c plays into group c % 8 */
+/* outputs, one per engine layer; channel c plays into group c % 6 (each
+ * group costs FluidSynth a clear and a copy of its block) */
+#define AU_SFSYNTH_GROUPS 6
 #define AU_SFSYNTH_CHANNELS 64
 #define AU_SFSYNTH_FRAMES 64  /* FluidSynth's block */
 
@@ -37,6 +47,18 @@ void au_sfsynth_destroy(au_sfsynth *s);
  * the presets pinned at load (only those: see sfont.c). Create time only. */
 int au_sfsynth_channel(au_sfsynth *s, int chan, int bank, int program,
                        int attack_tc, int release_tc, int cutoff_cents);
+
+/* Channel chan's preset plays each note's sample twice, hard left and hard
+ * right (FluidR3's choir pad: the two voices' outputs are equal sample for
+ * sample): from now on such a pair (pan +-500, every other generator
+ * equal) sounds as one centred voice 3 dB louder, the other voice silenced
+ * and ended before it plays. Create time only. */
+void au_sfsynth_mono_pairs(au_sfsynth *s, int chan);
+
+/* Channel chan's voices db louder (or softer when negative): an offset on
+ * their attenuation (a voice's attenuation cannot go under 0 dB: at most
+ * the velocity's share of it). Create time only. */
+void au_sfsynth_level(au_sfsynth *s, int chan, float db);
 
 void au_sfsynth_note_on(au_sfsynth *s, int chan, int note, int vel);
 void au_sfsynth_note_off(au_sfsynth *s, int chan, int note);

@@ -12,7 +12,8 @@ defines them ("over 10 minutes or more": in 4 minutes a stream may bring
 only calm sections, or a calm one and a rise). The renders are cheap; the
 analysis of the 4-minute ones is what costs, two at a time. The smooth
 slope is also checked at seeds 1 and 5, which no mastering EQ was fitted
-on (4-minute renders: the slope and the 60-250 Hz share).
+on (4-minute renders: the slope, the 60-250 Hz share and the melody's
+prominence).
 
 What a piece misses on purpose is written next to it (and in
 docs/pieces.md): night is dark for sleep, so its 1-10 kHz tilt is steeper
@@ -55,8 +56,13 @@ SLOPE_TARGET = 6.0
 # performances (choir needed open voicings for it, glass its breath an
 # octave lower: docs/pieces.md)
 CHECK_SEEDS = (1, 5)
-# melody prominence (per-note median, dB): at least 5 everywhere
+# melody prominence (per-note median, dB): at least 5 everywhere, at the
+# check seeds too (the variants' levels, au_piece_layer.variant_db, and
+# choir's melody x1.85 brought night 5, choir 1 and pulse 1 there:
+# docs/pieces.md). NOT YET: glass at seed 5 (its glockenspiel, +4.1 dB):
+# louder, it brightens glass past -20 dB above 5 kHz there.
 PROMINENCE = 5.0
+PROMINENCE_NOT_YET = {("glass", 5): 4.0}
 # share of melody notes above the top pad voice
 ABOVE_PAD = 80.0
 
@@ -65,13 +71,23 @@ CHECK = {}
 
 
 def slope_at(job):
+    """slope, 60-250 Hz share and melody prominence at a check seed"""
     piece, seed = job
     wav = os.path.join(TMP, "check-%s-%d.wav" % (piece, seed))
+    mid = os.path.join(TMP, "check-%s-%d.mid" % (piece, seed))
+    nomel = os.path.join(TMP, "check-%s-%d-nomel.wav" % (piece, seed))
     pr.render(BIN, "render", wav, piece, seed, SECONDS, ["--endless"])
+    pr.render(BIN, "compose", mid, piece, seed, SECONDS, ["--endless"])
+    pr.render(BIN, "render", nomel, piece, seed, SECONDS,
+              ["--endless", "--no-melody"])
     rate, x = pr.mr.read_wav(wav)
-    os.unlink(wav)
+    _, y = pr.mr.read_wav(nomel)
+    score = pr.mr.read_midi(mid)
+    for f in (wav, mid, nomel):
+        os.unlink(f)
     f = pr.mr.spectrum_figures(x, rate)
-    return f["slope_dev"], f["b60_250"]
+    prom = pr.mr.melody_prominence(x, y, rate, score["notes"]["melody"])
+    return f["slope_dev"], f["b60_250"], prom["prom_med"]
 
 
 def setUpModule():
@@ -84,8 +100,8 @@ def setUpModule():
     checks = [(p, s) for p in PIECES for s in CHECK_SEEDS]
     with concurrent.futures.ThreadPoolExecutor(2) as ex:
         CHECK.update(zip(checks, ex.map(slope_at, checks)))
-    for (p, s), (v, b) in sorted(CHECK.items()):
-        print("%s seed %s: slope_dev %.1f b60_250 %.1f" % (p, s, v, b),
+    for (p, s), (v, b, m) in sorted(CHECK.items()):
+        print("%s seed %s: slope_dev %.1f b60_250 %.1f prom %.1f" % (p, s, v, b, m),
               file=sys.stderr)
     for (p, s), r in R.items():
         print("%s seed %s: above5k %.1f tilt %.1f slope_dev %.1f b60_250 %.1f "
@@ -128,14 +144,20 @@ class PieceTargets(unittest.TestCase):
         self.each(check)
 
     def test_smooth_slope_at_other_seeds(self):
-        for (p, s), (v, _) in sorted(CHECK.items()):
+        for (p, s), (v, _, _) in sorted(CHECK.items()):
             with self.subTest(piece=p, seed=s):
                 self.assertLessEqual(v, SLOPE_TARGET, v)
 
     def test_low_mid_mass_at_other_seeds(self):
-        for (p, s), (_, b) in sorted(CHECK.items()):
+        for (p, s), (_, b, _) in sorted(CHECK.items()):
             with self.subTest(piece=p, seed=s):
                 self.assertLessEqual(b, 60.0, b)
+
+    def test_melody_sings_at_other_seeds(self):
+        for (p, s), (_, _, m) in sorted(CHECK.items()):
+            with self.subTest(piece=p, seed=s):
+                self.assertGreaterEqual(
+                    m, PROMINENCE_NOT_YET.get((p, s), PROMINENCE), m)
 
     def test_low_mid_mass(self):
         def check(p, r):
