@@ -83,21 +83,15 @@ process_body(au_delay *d, const float *inL, const float *inR, float *outL,
     v8f hy = {d->hp_y1[0], d->hp_y1[1], 0.0f, 0.0f};
     v8f lp = {d->lp_y1[0], d->lp_y1[1], 0.0f, 0.0f};
     float wl[AU_BLOCK], wr[AU_BLOCK];
-    /* four samples loaded, interleaved and stored as vectors; lanes 2
-     * and 3 carry the next sample's pair along, unused */
+    /* four samples loaded, interleaved and stored as vectors (dsp.h:
+     * au_lr_split4, au_lr_join4) */
     int s = 0;
     for (; s + 4 <= n; s += 4) {
-        v8f ol = v8_load(outL + s), orr = v8_load(outR + s);
-        v8f nl = v8_load(inL + s), nr = v8_load(inR + s);
-        v8f oa = AU_SHUF(ol, orr, 0, 4, 1, 5), ob = AU_SHUF(ol, orr, 2, 6, 3, 7);
-        v8f ia = AU_SHUF(nl, nr, 0, 4, 1, 5), ib = AU_SHUF(nl, nr, 2, 6, 3, 7);
-        v8f ys[4] = {oa, AU_SHUF(oa, oa, 2, 3, 2, 3), ob, AU_SHUF(ob, ob, 2, 3, 2, 3)};
-        v8f xs[4] = {ia, AU_SHUF(ia, ia, 2, 3, 2, 3), ib, AU_SHUF(ib, ib, 2, 3, 2, 3)};
-        v8f ws[4];
+        v8f ys[4], xs[4], ws[4];
+        au_lr_split4(outL + s, outR + s, ys);
+        au_lr_split4(inL + s, inR + s, xs);
         for (int j = 0; j < 4; j++) ws[j] = fb_tick(ys[j], xs[j], &hx, &hy, &lp, fb, cr, hp_a, lp_a, lp_b);
-        v8f p = AU_SHUF(ws[0], ws[1], 0, 1, 4, 5), q = AU_SHUF(ws[2], ws[3], 0, 1, 4, 5);
-        v8_store(wl + s, AU_SHUF(p, q, 0, 2, 4, 6));
-        v8_store(wr + s, AU_SHUF(p, q, 1, 3, 5, 7));
+        au_lr_join4(ws, wl + s, wr + s);
     }
     for (; s < n; s++) {
         v8f wv = fb_tick((v8f){outL[s], outR[s], 0.0f, 0.0f}, (v8f){inL[s], inR[s], 0.0f, 0.0f},

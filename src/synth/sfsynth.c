@@ -189,27 +189,37 @@ static int mono_pair(fluid_voice_t *a, fluid_voice_t *b)
     return 1;
 }
 
+/* the voices sounding on chan (note, or every note when note < 0) that
+ * have not been released yet */
+static int held_voices(au_sfsynth *s, int chan, int note, fluid_voice_t **out)
+{
+    fluid_voice_t *v[AU_SFSYNTH_VOICE_SCAN];
+    fluid_synth_get_voicelist(s->synth, v, AU_SFSYNTH_VOICE_SCAN, -1);
+    int n = 0;
+    for (int i = 0; i < AU_SFSYNTH_VOICE_SCAN && v[i]; i++)
+        if (fluid_voice_get_channel(v[i]) == chan &&
+            (note < 0 || fluid_voice_get_key(v[i]) == note) &&
+            fluid_voice_is_on(v[i]))
+            out[n++] = v[i];
+    return n;
+}
+
 void au_sfsynth_note_on(au_sfsynth *s, int chan, int note, int vel)
 {
     fluid_synth_noteon(s->synth, chan, note, vel);
-    /* the note's voices: the newest id on (chan, note); the voice list is
-     * the synth's own array (no allocation), read at note rate */
+    /* the note's voices: the newest id on (chan, note) (held_voices:
+     * the synth's own voice list, no allocation, read at note rate) */
     fluid_voice_t *v[AU_SFSYNTH_VOICE_SCAN];
-    fluid_synth_get_voicelist(s->synth, v, AU_SFSYNTH_VOICE_SCAN, -1);
+    int m = held_voices(s, chan, note, v);
     unsigned newest = 0;
+    for (int i = 0; i < m; i++) {
+        unsigned id = fluid_voice_get_id(v[i]);
+        newest = id > newest ? id : newest;
+    }
     int n = 0;
     fluid_voice_t *mine[8];
-    for (int i = 0; i < AU_SFSYNTH_VOICE_SCAN && v[i]; i++) {
-        if (fluid_voice_get_channel(v[i]) != chan ||
-            fluid_voice_get_key(v[i]) != note || !fluid_voice_is_on(v[i]))
-            continue;
-        unsigned id = fluid_voice_get_id(v[i]);
-        if (n == 0 || id > newest) {
-            newest = id;
-            n = 0;
-        }
-        if (id == newest && n < 8) mine[n++] = v[i];
-    }
+    for (int i = 0; i < m && n < 8; i++)
+        if (fluid_voice_get_id(v[i]) == newest) mine[n++] = v[i];
     if (n < 2) return;
     /* Mono pairs (au_sfsynth_mono_pairs): the right voice ends unheard,
      * the left one plays centred for both. Half of such a preset's
@@ -286,21 +296,6 @@ static void schedule_cuts(au_sfsynth *s, int chan, fluid_voice_t **v, int n)
                              .at = s->block + (long)ceil(CUT_DEPTH * blocks)};
         if (slot >= s->ncut) s->ncut = slot + 1;
     }
-}
-
-/* the voices sounding on chan (note, or every note when note < 0) that
- * have not been released yet */
-static int held_voices(au_sfsynth *s, int chan, int note, fluid_voice_t **out)
-{
-    fluid_voice_t *v[AU_SFSYNTH_VOICE_SCAN];
-    fluid_synth_get_voicelist(s->synth, v, AU_SFSYNTH_VOICE_SCAN, -1);
-    int n = 0;
-    for (int i = 0; i < AU_SFSYNTH_VOICE_SCAN && v[i]; i++)
-        if (fluid_voice_get_channel(v[i]) == chan &&
-            (note < 0 || fluid_voice_get_key(v[i]) == note) &&
-            fluid_voice_is_on(v[i]))
-            out[n++] = v[i];
-    return n;
 }
 
 void au_sfsynth_note_off(au_sfsynth *s, int chan, int note)
