@@ -50,14 +50,26 @@ static int tenor_fits(int t, int p)
 /* the tenor over bass pitch p: a chord tone in A#2..C#3 (117-139 Hz, the
  * third-octave at 125 Hz between the bass and the pads' low voices: a
  * modal piece's long-term spectrum had a hole there), nearest B2 first;
+ * over the tonic (pitch class key) not its own octave (the tonic's
+ * second harmonic sounds there already, and a piece rests on its tonic:
+ * over C2 the tenor C3 left C dorian's and C mixolydian's 100 and 160
+ * Hz bands 6-9 dB under the produced slope; over other roots the octave
+ * fills D dorian's 125 Hz hole): then the chord's tone in G2..A2 or
+ * D3..E3 that fits (a fifth or a tenth over it), else that octave;
  * 0: none fits */
-static int tenor_of(const au_chord *ch, int p)
+static int tenor_of(const au_chord *ch, int p, int key)
 {
-    static const int pref[4] = {47, 48, 46, 49};
+    static const int pref[4] = {47, 48, 46, 49}, alt[6] = {43, 44, 45, 52, 50, 51};
+    int octave = 0;
     for (int i = 0; i < 4; i++)
-        if (((ch->mask >> (pref[i] % 12)) & 1) && tenor_fits(pref[i], p))
-            return pref[i];
-    return 0;
+        if (((ch->mask >> (pref[i] % 12)) & 1) && tenor_fits(pref[i], p)) {
+            if ((pref[i] - p) % 12 != 0 || p % 12 != key) return pref[i];
+            if (!octave) octave = pref[i];
+        }
+    if (octave)
+        for (int i = 0; i < 6; i++)
+            if (((ch->mask >> (alt[i] % 12)) & 1) && tenor_fits(alt[i], p)) return alt[i];
+    return octave;
 }
 
 static void tenor_off(au_bass *b, au_score *s, double beat)
@@ -112,7 +124,7 @@ void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx)
         else if (has_fifth && au_rng_chance(&b->rng, 0.15)) pc = fifth;
         int p = place(b, pc);
         if (ctx->tenor)
-            tenor_set(b, s, tenor_of(ch, p), tenor_vel(vel, d),
+            tenor_set(b, s, tenor_of(ch, p, ctx->key), tenor_vel(vel, d),
                       ctx->beat + h + 0.03);
         if (!fresh && b->n && b->note[0] == p && d < 0.45) return; /* hold */
         release(b, s, ctx->beat + h);
@@ -126,7 +138,7 @@ void au_bass_bar(au_bass *b, au_score *s, const au_bar_ctx *ctx)
         if (au_rng_chance(&b->rng, 0.4 + 0.5 * d)) {
             int p = place(b, ch->root);
             if (ctx->tenor)
-                tenor_set(b, s, tenor_of(ch, p), tenor_vel(vel, d),
+                tenor_set(b, s, tenor_of(ch, p, ctx->key), tenor_vel(vel, d),
                           ctx->beat + h + 0.03);
             release(b, s, ctx->beat + h);
             play(b, s, p, vel, ctx->beat + h);

@@ -1,7 +1,8 @@
 /* Bass and drone: chord roots and fifths in 24-45, a tonic pedal held under
  * chords that do not clash with it when calm, a sub-octave drone below it,
  * more re-articulation as density grows; where the piece asks (piece.h:
- * bass_tenor) a tenor chord tone in A#2..C#3 over it. At most 2 notes at
+ * bass_tenor) a tenor chord tone in A#2..C#3 over it (over the tonic
+ * G2..E3 rather than its own octave: bass.c tenor_of). At most 2 notes at
  * once, plus the tenor.
  * Plain value; not thread-safe. */
 #ifndef AU_BASS_H

@@ -166,6 +166,10 @@ typedef struct {
      * at 0.9 than at 0.5, and F lydian's 100 Hz band 5.8 dB under the
      * produced slope). All 0: none */
     float busy_air, busy_pad_sub;
+    /* the pads' sub-octave under voices F#3-G#3 at this share of it
+     * (inst_pads.c: patch[2]; 0: none under them), for keys whose bass
+     * leaves the 100 Hz band empty (issue 8, synthesis.md) */
+    float pad_sub_low;
 } au_piece;
 
 /* NULL if out of range */

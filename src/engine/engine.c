@@ -710,6 +710,7 @@ static void render_block(au_engine *e)
      * inst_pads.c and inst_bass.c say which patch slot), fully from 0.5
      * to 0.6, half at 0.1 (a calm piece rests on its bass) and gone at
      * 0.9 (a full piece keeps its weight at 100 Hz) */
+    e->inst[AU_LAYER_PADS].patch[2] = e->pc->pad_sub_low; /* piece.h */
     if (e->pc->bass_saw_gain != 0.0f || e->pc->pad_sub_gain != 0.0f ||
         e->pc->busy_pad_sub != 0.0f) {
         float m = fminf(fminf(0.375f + 1.25f * inten, (0.9f - inten) / 0.3f), 1.0f);

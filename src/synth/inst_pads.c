@@ -3,7 +3,9 @@
  * quiet sub-octave sine in the middle for voices from A3 up. The cutoff
  * tracks the note fully and follows the envelope, a slow per-voice LFO
  * (0.02..0.15 Hz) and the brightness control.
- * Patch: [0] cutoff offset in octaves, [1] sub level added to PAD_SUB. */
+ * Patch: [0] cutoff offset in octaves, [1] sub level added to PAD_SUB, [2]
+ * the sub's share under voices F#3-G#3 (0: none; from A3 up it fades in to
+ * B3 whatever [2]). */
 #include <string.h>
 
 #include "inst_kinds.h"
@@ -134,9 +136,16 @@ update_group(au_inst *in, int o, const int *mask, const int all)
                                      x2 * v8_set(1.0f / 720.0f)));
     SETL(ss, ss * nrm); SETL(sc, sc * nrm); SETL(rs, sx); SETL(rc, cx);
     /* the sub-octave only under voices from A3 up (its sub at 110 Hz and
-     * above): low voices leave the bass its register */
-    v8f subk = v8_max(v8_min((vn - v8_set(56.0f)) * v8_set(1.0f / 3.0f), one),
-                      v8_set(0.0f));
+     * above): low voices leave the bass its register; a piece may give
+     * voices F#3-G#3 patch[2] of it (subs at F#2-G#2, 92-104 Hz: the 100
+     * Hz third-octave, which a bass on C2-F2 leaves empty; from A3 up as
+     * before, whose subs held E dorian's 60-250 Hz share) */
+    v8f zero = v8_set(0.0f);
+    v8f subk = v8_max(v8_min((vn - v8_set(56.0f)) * v8_set(1.0f / 3.0f), one), zero);
+    if (in->patch[2] > 0.0f)
+        subk = v8_max(subk, v8_set(in->patch[2]) *
+                                v8_max(v8_min(vn - v8_set(53.0f), one), zero) *
+                                v8_max(v8_min(v8_set(57.0f) - vn, one), zero));
     SETL(amp, v8_set(PAD_LEVEL * (PAD_SUB + in->patch[1])) * subk * v8_load(vel));
 #undef SETL
     for (int k = 0; k < 4; k++) {

@@ -118,7 +118,7 @@ class Brightness(unittest.TestCase):
     and 0.9 (issue 8). Seed 11 was 1.3 dB darker at 0.9 than at 0.5 (its
     bright lead colour fades toward 0.9 while the full piece's low and
     middle grow) before the busy rules (piece.h: busy_air, busy_pad_sub;
-    synthesis.md, eighth round): now -25.8 / -22.9 / -21.3 dB."""
+    synthesis.md, eighth round): now -25.8 / -22.9 / -21.7 dB."""
 
     def test_top_end_rises_with_intensity(self):
         for seed in ("7", "3", "11"):
@@ -162,6 +162,26 @@ class WiderGrid(unittest.TestCase):
             f = spectrum(seed, key, mode, 66)
             with self.subTest(seed=seed, key=key, mode=mode):
                 self.assertLessEqual(f["slope_dev"], 6.0, f["slope_dev"])
+                self.assertLessEqual(f["below60"], 8, f["below60"])
+
+
+class OtherKeys(unittest.TestCase):
+    """The low end in keys whose bass sits on C2-F2 (65-87 Hz), where its
+    own second harmonic leaves the 100 Hz third-octave empty: dorian on F,
+    C#, D# and A# at seed 4 were 11.1 / 12.4 / 10.9 / 10.3 dB off the
+    produced slope, C mixolydian seed 9 6.8, before the tenor stopped
+    doubling the bass's tonic and the pads' F#3-G#3 got their sub
+    (synthesis.md, eighth round, second part): 4.0 / 3.8 / 3.4 / 3.9 and
+    5.2."""
+
+    def test_slope_and_low_mid_share(self):
+        for seed, key, mode, bpm in (("4", "F", "dorian", 66), ("4", "C#", "dorian", 66),
+                                     ("4", "D#", "dorian", 66), ("4", "A#", "dorian", 66),
+                                     ("9", "C", "mixolydian", 70)):
+            f = spectrum(seed, key, mode, bpm)
+            with self.subTest(seed=seed, key=key, mode=mode):
+                self.assertLessEqual(f["slope_dev"], 6.0, f["slope_dev"])
+                self.assertLessEqual(f["b60_250"], 60, f["b60_250"])
                 self.assertLessEqual(f["below60"], 8, f["below60"])
 
 
