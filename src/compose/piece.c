@@ -194,7 +194,7 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
          * bell at 3.6 kHz (2.5-5 kHz sat 5-7 dB under the slope at seeds
          * 9 and 12: room made by the glockenspiel's filter) and the lead's
          * tonic G6 eased (1.6 kHz, +5..+6 dB at the glockenspiel seeds) */
-        .eq = {.low_db = 6.8f, .low_hz = 129, .low_q = 2.7f, .mid_db = -5.5f,
+        .eq = {.low_db = 6.0f, .low_hz = 129, .low_q = 2.7f, .mid_db = -5.5f,
                .mid_hz = 263, .mid_q = 1.5f, .high_db = 4.8f, .high_hz = 3600,
                .high_q = 1.2f, .top_db = -1.4f, .top_hz = 1670, .top_q = 2.2f},
         FIRST_RULES,

@@ -101,7 +101,8 @@ def setUpModule():
     rows = pr.analyse_all(BIN, TMP, jobs, SECONDS, endless=True,
                           loud_seconds=LOUD_SECONDS)
     R.update(zip(jobs, rows))
-    checks = [(p, s) for p in PIECES for s in CHECK_SEEDS + EXTRA_SEEDS.get(p, ())]
+    checks = [(p, s) for p in PIECES
+              for s in CHECK_SEEDS + EXTRA_SEEDS.get(p, ())]
     with concurrent.futures.ThreadPoolExecutor(2) as ex:
         CHECK.update(zip(checks, ex.map(slope_at, checks)))
     for (p, s), (v, b, m) in sorted(CHECK.items()):
