@@ -74,6 +74,8 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         /* rootless pads in D3-B3 over a bass on the root (synthesis.md,
          * seventh round) */
         .pad_rootless = {50, 59},
+        /* a full piece brighter and fuller (synthesis.md, eighth round) */
+        .busy_air = 0.7f, .busy_pad_sub = 0.3f,
     },
     /* a piano in a room: loops of 1-3 notes whose lengths share no common
      * period (19.7, 25.3, 31.1, 37.9 s), so the phrases meet in ever new

@@ -163,6 +163,13 @@ typedef struct {
      * synthesis.md: E dorian's E3 over the bass's E2 held 60-250 Hz at
      * 62%). 0: never */
     uint8_t pad_rootless[2];
+    /* the busy rules (issue 8, synthesis.md), growing from intensity 0.5
+     * (0) to 0.9 (1): the air x (1 + busy_air x busy) and the pads'
+     * sub-octave sines this much louder (re one saw): a full piece
+     * brighter and fuller (seed 11 D dorian was 1.3 dB darker above 5 kHz
+     * at 0.9 than at 0.5, and F lydian's 100 Hz band 5.8 dB under the
+     * produced slope). All 0: none */
+    float busy_air, busy_pad_sub;
 } au_piece;
 
 /* NULL if out of range */

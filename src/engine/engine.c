@@ -71,6 +71,15 @@ static inline float calm_of(float inten)
     return c > 0.0f ? c : 0.0f;
 }
 
+/* how full it is, for the busy rules of a piece (piece.h: busy_air):
+ * 0 up to intensity 0.5 (the default mix pays nothing for them), 1 from
+ * 0.9 */
+static inline float busy_of(float inten)
+{
+    float b = (inten - 0.5f) * (1.0f / 0.4f);
+    return b < 0.0f ? 0.0f : b > 1.0f ? 1.0f : b;
+}
+
 /* a biquad of the pad bus (an RBJ bell or the high-pass): coefficients,
  * and the last two inputs and outputs, (left, right) pairs */
 typedef struct {
@@ -456,6 +465,10 @@ static void air(au_engine *e, float bright, float inten)
     /* more air when calm (piece.h: calm_air): the 4-8 kHz bands sat 4-5
      * dB under the produced slope at intensity 0.1 */
     if (pc->calm_air > 0.0f) g *= 1.0f + pc->calm_air * calm_of(inten);
+    /* and when full (piece.h: busy_air): the denser low and middle of a
+     * full piece held the top level from 0.5 to 0.9, and one seed's lead
+     * colour fading there made it darker */
+    if (pc->busy_air > 0.0f) g *= 1.0f + pc->busy_air * busy_of(inten);
     /* one channel of noise, into both sides: the reverb (where most of it
      * goes) makes it wide, and it costs half */
     const float *nz = e->noise.t + e->air_at[0], *nf = e->noise.t + e->air_at[1],
@@ -699,11 +712,18 @@ static void render_block(au_engine *e)
      * inst_pads.c and inst_bass.c say which patch slot), fully from 0.5
      * to 0.6, half at 0.1 (a calm piece rests on its bass) and gone at
      * 0.9 (a full piece keeps its weight at 100 Hz) */
-    if (e->pc->bass_saw_gain != 0.0f || e->pc->pad_sub_gain != 0.0f) {
+    if (e->pc->bass_saw_gain != 0.0f || e->pc->pad_sub_gain != 0.0f ||
+        e->pc->busy_pad_sub != 0.0f) {
         float m = fminf(fminf(0.375f + 1.25f * inten, (0.9f - inten) / 0.3f), 1.0f);
         m = m < 0.0f ? 0.0f : m;
         const au_orch *o = au_composer_orch(&e->comp);
-        e->inst[AU_LAYER_PADS].patch[1] = o->patch[AU_LAYER_PADS][1] + e->pc->pad_sub_gain * m;
+        /* and the pads' subs louder when full (piece.h: busy_pad_sub):
+         * their G2-A2 filled the 100 Hz band under a bass on the root and
+         * fifth (F lydian: F2 and C3), which a full piece left 5.8 dB
+         * under the produced slope */
+        e->inst[AU_LAYER_PADS].patch[1] = o->patch[AU_LAYER_PADS][1] +
+                                          e->pc->pad_sub_gain * m +
+                                          e->pc->busy_pad_sub * busy_of(inten);
         e->inst[AU_LAYER_BASS].patch[0] = e->pc->bass_saw_gain * m;
     }
     for (int l = 0; l < AU_LAYER_COUNT; l++) au_inst_tick(&e->inst[l], &ctl);
