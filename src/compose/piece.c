@@ -195,10 +195,11 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
          * pad's 250-400 Hz eased (it held 25-31% of the power), a presence
          * bell at 3.6 kHz (2.5-5 kHz sat 5-7 dB under the slope at seeds
          * 9 and 12: room made by the glockenspiel's filter) and the lead's
-         * tonic G6 eased (1.6 kHz, +5..+6 dB at the glockenspiel seeds) */
-        .eq = {.low_db = 6.0f, .low_hz = 129, .low_q = 2.7f, .mid_db = -5.5f,
-               .mid_hz = 263, .mid_q = 1.5f, .high_db = 4.8f, .high_hz = 3600,
-               .high_q = 1.2f, .top_db = -1.4f, .top_hz = 1670, .top_q = 2.2f},
+         * tonic G6 eased (1.6 kHz, +5..+6 dB at the glockenspiel seeds);
+         * fitted on seeds 1-13 (pieces.md) */
+        .eq = {.low_db = 6.7f, .low_hz = 128, .low_q = 4.0f, .mid_db = -4.4f,
+               .mid_hz = 280, .mid_q = 1.7f, .high_db = 4.0f, .high_hz = 3690,
+               .high_q = 1.5f, .top_db = -1.0f, .top_hz = 1490, .top_q = 2.3f},
         FIRST_RULES,
         /* x3 the first air: at seed 1 (celesta, few percussion hits)
          * 5-8 kHz fell 4-6 dB under the slope */
