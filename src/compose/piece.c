@@ -125,8 +125,11 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
     [AU_PIECE_GLASS] = {
         .layer = {
             /* the halo pad (two voices a note) lets go four times as fast
-             * as its preset (6.7 -> 1.7 s; the reverb carries the tail) */
-            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_HALO, .lo = 52, .hi = 84,
+             * as its preset (6.7 -> 1.7 s; the reverb carries the tail);
+             * its voices up to G4 (top notes folded an octave down): its
+             * upper harmonics stood on the lead's lower notes and on 630-
+             * 800 Hz (+6.4 dB over the slope at seed 12: pieces.md) */
+            [AU_LAYER_PADS] = SF(AU_GEN_DEFAULT, P_HALO, .lo = 52, .hi = 67,
                                  .vmin = 30, .vmax = 64, .attack_tc = 600,
                                  .release_tc = -2400,
                                  .gain = 0.75f, .rev = 1.2f, .dly = 0.5f),
@@ -136,11 +139,15 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
                                    /* x0.5: it stood out +10..+16 dB and
                                     * its few pitches made 1-2 kHz peaks */
                                    .gain = 0.5f, .rev = 1.3f, .dly = 1.2f,
-                                   /* the glockenspiel sounds 3 dB under
-                                    * the celesta at one velocity: +2 dB
-                                    * (more brightens glass past -20 dB
-                                    * above 5 kHz at seed 5: pieces.md) */
-                                   .variant_db = {0, 0, 2}),
+                                   /* the glockenspiel: its fundamentals
+                                    * under F6 are weak (pieces.md) and
+                                    * its 5-8 kHz partials loud: +5 dB
+                                    * under a filter an octave lower (at
+                                    * +2 dB and open it stood +4.1 dB out
+                                    * at seed 5 and took glass to -20.6 dB
+                                    * above 5 kHz) */
+                                   .variant_db = {0, 0, 5},
+                                   .variant_fc = {0, 0, -1200}),
             /* bowed glass under the garden: each chord's root, then the
              * chord tone above it nearest C3, one note at a time (the
              * preset plays three voices a note; its release x1/4, 8.4 ->
@@ -187,10 +194,15 @@ static const au_piece pieces[AU_PIECE_COUNT] = {
         .space = 1.3f, .brightness = 0.2f, .level_follow = 1.0f,
         .level_db = -0.8f,
         /* mastering (pieces.md): a lift of the octave above the bowed
-         * glass's roots (its upper tone sounds half the time), and the
-         * halo pad's 250-400 Hz eased (it held 25-31% of the power) */
-        .eq = {.low_db = 4.1f, .low_hz = 133, .low_q = 2.8f, .mid_db = -4.9f,
-               .mid_hz = 311, .mid_q = 1.4f},
+         * glass's roots (its upper tone sounds half the time), the halo
+         * pad's 250-400 Hz eased (it held 25-31% of the power), a presence
+         * bell at 3.6 kHz (2.5-5 kHz sat 5-7 dB under the slope at seeds
+         * 9 and 12: room made by the glockenspiel's filter) and the lead's
+         * tonic G6 eased (1.6 kHz, +5..+6 dB at the glockenspiel seeds);
+         * fitted on seeds 1-13 (pieces.md) */
+        .eq = {.low_db = 6.7f, .low_hz = 128, .low_q = 4.0f, .mid_db = -4.4f,
+               .mid_hz = 280, .mid_q = 1.7f, .high_db = 4.0f, .high_hz = 3690,
+               .high_q = 1.5f, .top_db = -1.0f, .top_hz = 1490, .top_q = 2.3f},
         FIRST_RULES,
         /* x3 the first air: at seed 1 (celesta, few percussion hits)
          * 5-8 kHz fell 4-6 dB under the slope */
@@ -364,13 +376,26 @@ int au_piece_program(const au_piece_layer *l, int layer, uint64_t seed)
     return k ? l->alt[k - 1] : l->program;
 }
 
-int au_piece_variant_db(const au_piece_layer *l, int layer, uint64_t seed)
+/* which of program, alt[0], alt[1] the seed plays (-1: none of them) */
+static int variant_of(const au_piece_layer *l, int layer, uint64_t seed)
 {
     int prog = au_piece_program(l, layer, seed);
-    if (prog == l->program) return l->variant_db[0];
+    if (prog == l->program) return 0;
     for (int k = 0; k < l->nalt && k < 2; k++)
-        if (l->alt[k] == prog) return l->variant_db[k + 1];
-    return 0;
+        if (l->alt[k] == prog) return k + 1;
+    return -1;
+}
+
+int au_piece_variant_db(const au_piece_layer *l, int layer, uint64_t seed)
+{
+    int k = variant_of(l, layer, seed);
+    return k < 0 ? 0 : l->variant_db[k];
+}
+
+int au_piece_variant_fc(const au_piece_layer *l, int layer, uint64_t seed)
+{
+    int k = variant_of(l, layer, seed);
+    return l->cutoff_cents + (k < 0 ? 0 : l->variant_fc[k]);
 }
 
 int au_piece_note(const au_piece_layer *l, int note)

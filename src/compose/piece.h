@@ -75,6 +75,10 @@ typedef struct {
     int8_t variant_db[3];/* SoundFont: the level (dB) of program, alt[0],
                             alt[1] (the variants of one layer differ by up
                             to 15 dB at one velocity) */
+    int16_t variant_fc[3];/* SoundFont: the filter cutoff offset (cents,
+                            added to cutoff_cents) of program, alt[0],
+                            alt[1]: a variant whose top partials stand out
+                            (glass's glockenspiel, pieces.md) */
 } au_piece_layer;
 
 /* a master tone EQ (src/synth/tone.h): a low shelf (or a bell when low_q
@@ -188,6 +192,8 @@ int au_piece_program(const au_piece_layer *l, int layer, uint64_t seed);
 int au_piece_note(const au_piece_layer *l, int note);
 /* the level (dB) of the variant au_piece_program picks for this seed */
 int au_piece_variant_db(const au_piece_layer *l, int layer, uint64_t seed);
+/* the filter cutoff offset (cents) of that variant, cutoff_cents included */
+int au_piece_variant_fc(const au_piece_layer *l, int layer, uint64_t seed);
 int au_piece_vel(const au_piece_layer *l, int vel);
 
 /* The notes of a voicing the piece's pads play (au_piece.pad_voices):

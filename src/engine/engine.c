@@ -262,7 +262,9 @@ int au_engine_create(au_engine **out, const au_params *p, int sample_rate)
                     au_sfsynth_channel(e->sf, sf_chan(pi, l), pl->bank,
                                        au_piece_program(pl, l, p->seed),
                                        pl->attack_tc,
-                                       pl->release_tc, pl->cutoff_cents) == 0) {
+                                       pl->release_tc,
+                                       au_piece_variant_fc(pl, l, p->seed)) ==
+                        0) {
                     e->sf_ok[pi] |= 1u << l;
                     if (pl->sf_mono_pairs)
                         au_sfsynth_mono_pairs(e->sf, sf_chan(pi, l));
