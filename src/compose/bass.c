@@ -60,15 +60,16 @@ static int tenor_fits(int t, int p)
 static int tenor_of(const au_chord *ch, int p, int key)
 {
     static const int pref[4] = {47, 48, 46, 49}, alt[6] = {43, 44, 45, 52, 50, 51};
-    int octave = 0;
+#define TENOR_OK(t) (((ch->mask >> ((t) % 12)) & 1) && tenor_fits((t), p))
+    int octave = 0, tonic = p % 12 == key;
     for (int i = 0; i < 4; i++)
-        if (((ch->mask >> (pref[i] % 12)) & 1) && tenor_fits(pref[i], p)) {
-            if ((pref[i] - p) % 12 != 0 || p % 12 != key) return pref[i];
+        if (TENOR_OK(pref[i])) {
+            if (!tonic || (pref[i] - p) % 12 != 0) return pref[i];
             if (!octave) octave = pref[i];
         }
-    if (octave)
-        for (int i = 0; i < 6; i++)
-            if (((ch->mask >> (alt[i] % 12)) & 1) && tenor_fits(alt[i], p)) return alt[i];
+    for (int i = 0; octave && i < 6; i++)
+        if (TENOR_OK(alt[i])) return alt[i];
+#undef TENOR_OK
     return octave;
 }
 

@@ -701,9 +701,8 @@ static void render_block(au_engine *e)
         if (u < 0.0f) {
             u *= e->pc->lead_colour[0];
         } else {
-            float k = inten < 0.5f ? 1.0f : inten > 0.9f ? 0.0f : (0.9f - inten) / 0.4f;
             float r = o->patch[AU_LAYER_MELODY][0]; /* 0, 1, 2: 1:1, 2:1, 3:1 */
-            u *= k * e->pc->lead_colour[r > 1.5f ? 3 : r > 0.5f ? 2 : 1];
+            u *= (1.0f - busy_of(inten)) * e->pc->lead_colour[r > 1.5f ? 3 : r > 0.5f ? 2 : 1];
         }
         lead += u;
     }
